@@ -1,0 +1,51 @@
+# o2c — two commands from a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+JARS := .local/kafka-libs/.complete
+
+.PHONY: run test install jars lint typecheck pytest schemas bench clean down
+
+run: install jars
+	O2C_LOG_FORMAT=$${O2C_LOG_FORMAT:-console} $(BIN)/o2c run
+
+test: install jars lint typecheck pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "o2c needs Python >= 3.11"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+# Kafka jars from Maven Central into .local/kafka-libs (~/.m2 caches the downloads).
+jars: $(JARS)
+
+$(JARS): deploy/local/kafka/pom.xml | install
+	$(BIN)/python -c 'from pathlib import Path; from deploy.local.kafka import KafkaJars; \
+	  import shutil; shutil.rmtree(".local/kafka-libs", ignore_errors=True); \
+	  print("kafka jars:", KafkaJars(Path(".local/kafka-libs").resolve()).ensure())'
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+# pytest exits 5 when it collects no tests; make treats any non-zero exit as failure.
+pytest: install jars
+	$(BIN)/pytest
+
+schemas: install
+	$(BIN)/o2c schemas
+
+down: install
+	$(BIN)/o2c down
+
+clean: down
+	rm -rf .local $(VENV)

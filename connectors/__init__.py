@@ -1,0 +1,1 @@
+"""Connectors: one package per outside system (client, change source, local sandbox)."""

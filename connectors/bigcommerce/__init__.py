@@ -1,0 +1,21 @@
+"""BigCommerce connector: settings, async REST client, rate-limit governor, models and a sandbox.
+
+See docs/bigcommerce.md for behaviour, knobs and defaults.
+"""
+
+from .client import BigCommerceClient
+from .config import BigCommerceSettings
+from .errors import AuthError, BigCommerceError, ValidationError
+from .governor import Lane, PacingPolicy, QuotaHeaders, RateLimitGovernor
+
+__all__ = [
+    "AuthError",
+    "BigCommerceClient",
+    "BigCommerceError",
+    "BigCommerceSettings",
+    "Lane",
+    "PacingPolicy",
+    "QuotaHeaders",
+    "RateLimitGovernor",
+    "ValidationError",
+]

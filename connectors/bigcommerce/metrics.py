@@ -1,0 +1,31 @@
+"""Prometheus series of the BigCommerce connector (default registry, prefix ``o2c_bigcommerce_``)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+QUOTA_LEFT = Gauge(
+    "o2c_bigcommerce_quota_left",
+    "Requests left in the current quota window, as last reported by BigCommerce",
+    ["store"],
+)
+QUOTA_SIZE = Gauge("o2c_bigcommerce_quota_size", "Requests allowed per quota window", ["store"])
+REQUESTS = Counter(
+    "o2c_bigcommerce_requests",
+    "BigCommerce API responses by endpoint and HTTP status (status 'error' = no response)",
+    ["store", "endpoint", "status"],
+)
+RATE_LIMITED = Counter("o2c_bigcommerce_rate_limited", "429 responses received", ["store", "endpoint"])
+LATENCY = Histogram(
+    "o2c_bigcommerce_request_seconds",
+    "BigCommerce API request latency",
+    ["store", "endpoint"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+PACING_WAIT = Histogram(
+    "o2c_bigcommerce_governor_wait_seconds",
+    "Time a request waited in the rate-limit governor",
+    ["store", "lane"],
+    buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+WAITING = Gauge("o2c_bigcommerce_governor_waiting", "Requests queued in the governor", ["store"])

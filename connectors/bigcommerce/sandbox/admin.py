@@ -1,0 +1,109 @@
+"""Test/operator endpoints under ``/__sandbox`` (no auth, no quota, no faults).
+
+- ``GET/POST /__sandbox/config``           read / change knobs at runtime (JSON object of fields)
+- ``GET  /__sandbox/state/stats``          requests served, 429s served, injected faults, quota
+- ``POST /__sandbox/state/stats/reset``    zero the counters and start a fresh quota window
+- ``GET  /__sandbox/state/inventory``      stock per SKU and location, pending async adjustments
+- ``POST /__sandbox/inventory/drift``      ``{"sku", "location_id", "quantity"}``: set stock silently
+- ``GET  /__sandbox/state/webhooks``       events emitted and delivery attempts
+- ``GET  /__sandbox/state/orders``         ids and statuses of every order
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from aiohttp import web
+
+from .state import ApiError
+from .web import CONFIG, HOOKS, QUOTA, store
+
+
+async def get_config(request: web.Request) -> web.Response:
+    return web.json_response(request.app[CONFIG].public())
+
+
+async def set_config(request: web.Request) -> web.Response:
+    payload = await request.json()
+    if not isinstance(payload, dict):
+        return web.json_response({"error": "expected an object"}, status=400)
+    try:
+        request.app[CONFIG].update(payload)
+    except (KeyError, TypeError, ValueError) as exc:
+        return web.json_response({"error": f"bad knob: {exc}"}, status=400)
+    return web.json_response(request.app[CONFIG].public())
+
+
+async def stats(request: web.Request) -> web.Response:
+    s = store(request)
+    return web.json_response(
+        {
+            **{k: v for k, v in asdict(s.stats).items() if k != "by_status"},
+            "by_status": {str(k): v for k, v in s.stats.by_status.items()},
+            "quota": request.app[QUOTA].headers(),
+        }
+    )
+
+
+async def reset_stats(request: web.Request) -> web.Response:
+    s = store(request)
+    s.stats.requests = s.stats.rate_limited = s.stats.faults_5xx = s.stats.timeouts = 0
+    s.stats.by_status.clear()
+    request.app[QUOTA].reset()
+    return web.json_response({"ok": True})
+
+
+async def inventory(request: web.Request) -> web.Response:
+    s = store(request)
+    items = [
+        {
+            "sku": v["sku"],
+            "variant_id": v["id"],
+            "product_id": v["product_id"],
+            "locations": {str(loc): s.onhand(v["id"], loc) for loc in sorted(s.locations)},
+        }
+        for v in sorted(s.variants.values(), key=lambda x: x["id"])
+    ]
+    return web.json_response(
+        {
+            "pending_adjustments": s.pending_adjustments,
+            "applied_transactions": s.applied_transactions,
+            "items": items,
+        }
+    )
+
+
+async def drift(request: web.Request) -> web.Response:
+    payload = await request.json()
+    try:
+        store(request).set_stock(str(payload["sku"]), int(payload.get("location_id", 1)), int(payload["quantity"]))
+    except ApiError as err:
+        return web.json_response({"error": err.title}, status=err.status)
+    return web.json_response({"ok": True})
+
+
+async def webhooks(request: web.Request) -> web.Response:
+    d = request.app[HOOKS]
+    return web.json_response({"events": d.events, "deliveries": d.deliveries})
+
+
+async def orders(request: web.Request) -> web.Response:
+    s = store(request)
+    return web.json_response(
+        [
+            {"id": o["id"], "status_id": o["status_id"], "total_inc_tax": str(o["total_inc_tax"])}
+            for o in s.orders.values()
+        ]
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/__sandbox/config", get_config)
+    r.add_post("/__sandbox/config", set_config)
+    r.add_get("/__sandbox/state/stats", stats)
+    r.add_post("/__sandbox/state/stats/reset", reset_stats)
+    r.add_get("/__sandbox/state/inventory", inventory)
+    r.add_post("/__sandbox/inventory/drift", drift)
+    r.add_get("/__sandbox/state/webhooks", webhooks)
+    r.add_get("/__sandbox/state/orders", orders)

@@ -1,0 +1,1036 @@
+"""In-memory state of the sandbox store and its business rules (no HTTP here).
+
+Resources are kept as dicts shaped like the API's own objects, with ``Decimal`` money and aware
+``datetime`` dates; :mod:`.render` turns them into V2 (4-dp strings, RFC-2822) or V3 (numbers,
+ISO-8601) JSON. Rule violations raise :class:`ApiError`, which the HTTP layer renders in the
+version's error format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from ..formats import parse_money
+from .config import SandboxConfig
+from .pricing import CouponInput, LineInput, compute_totals, q2
+
+STATUSES: dict[int, tuple[str, str]] = {
+    0: (
+        "Incomplete",
+        "An incomplete order happens when a shopper reached the payment page, but did not complete the transaction.",
+    ),
+    1: ("Pending", "Customer started the checkout process, but did not complete it."),
+    2: (
+        "Shipped",
+        "Order has been shipped, but receipt has not been confirmed; seller has used the Ship Items action.",
+    ),
+    3: (
+        "Partially Shipped",
+        "Only some items in the order have been shipped, due to some products being pre-order only or other reasons.",
+    ),
+    4: ("Refunded", "Seller has used the Refund action."),
+    5: ("Cancelled", "Seller has cancelled an order, due to a stock inconsistency or other reasons."),
+    6: ("Declined", "Seller has marked the order as declined for lack of manual payment, or other reasons."),
+    7: ("Awaiting Payment", "Customer has completed checkout process, but payment has yet to be confirmed."),
+    8: (
+        "Awaiting Pickup",
+        "Order has been pulled, and is awaiting customer pickup from a seller-specified location.",
+    ),
+    9: (
+        "Awaiting Shipment",
+        "Order has been pulled and packaged, and is awaiting collection from a shipping provider.",
+    ),
+    10: (
+        "Completed",
+        "Client has paid for their digital product and their file(s) are available for download.",
+    ),
+    11: (
+        "Awaiting Fulfillment",
+        "Customer has completed the checkout process and payment has been confirmed.",
+    ),
+    12: ("Manual Verification Required", "Order on hold while some aspect needs to be manually confirmed."),
+    13: (
+        "Disputed",
+        "Customer has initiated a dispute resolution process for the PayPal transaction that paid for the order.",
+    ),
+    14: ("Partially Refunded", "Seller has partially refunded the order."),
+}
+READ_ONLY = "The field '{}' cannot be written to. Please remove it from your request before trying again."
+PAID_STATUSES = {2, 3, 8, 9, 10, 11, 14}
+
+
+class ApiError(Exception):
+    """A client error the API reports (status, title, optional per-field errors)."""
+
+    def __init__(self, status: int, title: str, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(title)
+        self.status = status
+        self.title = title
+        self.errors = errors or {}
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def money(value: Any, name: str) -> Decimal:
+    try:
+        return parse_money(value)
+    except ValueError as exc:
+        raise ApiError(400, f"The field '{name}' is invalid.") from exc
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    rate_limited: int = 0
+    faults_5xx: int = 0
+    timeouts: int = 0
+    by_status: dict[int, int] = field(default_factory=dict)
+
+
+EventSink = Callable[[str, dict[str, Any]], None]
+
+
+class Store:
+    """All resources of one sandbox store."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.stats = Stats()
+        self._ids = {
+            name: itertools.count(start)
+            for name, start in {
+                "product": 111,
+                "variant": 301,
+                "option": 41,
+                "option_value": 201,
+                "order": 100,
+                "order_product": 1,
+                "address": 1,
+                "shipment": 1,
+                "refund": 1,
+                "refund_payment": 1,
+                "transaction": 1,
+                "customer": 1,
+                "group": 1,
+                "pricelist": 1,
+                "assignment": 1,
+                "hook": 20001,
+                "location": 1,
+                "coupon": 1,
+            }.items()
+        }
+        self.products: dict[int, dict[str, Any]] = {}
+        self.variants: dict[int, dict[str, Any]] = {}
+        self.locations: dict[int, dict[str, Any]] = {}
+        self.stock: dict[tuple[int, int], int] = {}
+        self.safety: dict[tuple[int, int], int] = {}
+        self.pending_adjustments = 0
+        self.applied_transactions: list[str] = []
+        self.orders: dict[int, dict[str, Any]] = {}
+        self.order_products: dict[int, list[dict[str, Any]]] = {}
+        self.order_addresses: dict[int, list[dict[str, Any]]] = {}
+        self.order_coupons: dict[int, list[dict[str, Any]]] = {}
+        self.shipments: dict[int, list[dict[str, Any]]] = {}
+        self.refunds: dict[int, list[dict[str, Any]]] = {}
+        self.transactions: dict[int, list[dict[str, Any]]] = {}
+        self.refunds_in_progress: set[int] = set()
+        self.customers: dict[int, dict[str, Any]] = {}
+        self.groups: dict[int, dict[str, Any]] = {}
+        self.pricelists: dict[int, dict[str, Any]] = {}
+        self.price_records: dict[tuple[int, int, str], dict[str, Any]] = {}
+        self.assignments: dict[int, dict[str, Any]] = {}
+        self.hooks: dict[int, dict[str, Any]] = {}
+        self.emit: EventSink = lambda scope, data: None
+        self.add_location("BC-LOCATION-1", "Default location")
+
+    def next_id(self, kind: str) -> int:
+        return next(self._ids[kind])
+
+    # ------------------------------------------------------------------ catalogue & inventory
+
+    def add_location(self, code: str, label: str) -> dict[str, Any]:
+        loc_id = self.next_id("location")
+        created = now()
+        loc = {
+            "id": loc_id,
+            "code": code,
+            "label": label,
+            "description": "",
+            "managed_by_external_source": False,
+            "type_id": "PHYSICAL",
+            "enabled": True,
+            "operating_hours": {},
+            "time_zone": "Etc/UTC",
+            "created_at": created,
+            "updated_at": created,
+            "address": {
+                "address1": "1 Warehouse Way",
+                "address2": "",
+                "city": "Austin",
+                "state": "Texas",
+                "zip": "78701",
+                "email": "ops@example.com",
+                "phone": "",
+                "country_code": "US",
+                "geo_coordinates": {"latitude": Decimal("30.2672"), "longitude": Decimal("-97.7431")},
+            },
+            "storefront_visibility": True,
+            "special_hours": [],
+        }
+        self.locations[loc_id] = loc
+        return loc
+
+    def variant_by_sku(self, sku: str) -> dict[str, Any] | None:
+        for v in self.variants.values():
+            if v["sku"] == sku:
+                return v
+        return None
+
+    def onhand(self, variant_id: int, location_id: int) -> int:
+        return self.stock.get((variant_id, location_id), 0)
+
+    def _resolve_item(self, item: dict[str, Any]) -> int:
+        if item.get("variant_id") is not None:
+            vid = int(item["variant_id"])
+            if vid not in self.variants:
+                raise ApiError(422, f"Item with variant_id {vid} does not exist")
+            return vid
+        if item.get("sku") is not None:
+            v = self.variant_by_sku(str(item["sku"]))
+            if v is None:
+                raise ApiError(422, f"Item with sku {item['sku']} does not exist")
+            return int(v["id"])
+        if item.get("product_id") is not None:
+            pid = int(item["product_id"])
+            product = self.products.get(pid)
+            if product is None:
+                raise ApiError(422, f"Item with product_id {pid} does not exist")
+            raise ApiError(
+                422, f"[Item with product_id {pid} is tracked by variant, please update stock by variant id]"
+            )
+        raise ApiError(422, "Each item needs one of sku, variant_id or product_id")
+
+    def adjust(self, items: list[dict[str, Any]], *, absolute: bool) -> str:
+        """Validate an adjustment now, apply it after ``inventory_delay_ms`` (as BigCommerce does)."""
+        if not items:
+            raise ApiError(422, "items must not be empty")
+        if len(items) > 2000:
+            raise ApiError(413, "The request payload is too large. The maximum items allowed in the array is 2000")
+        resolved: list[tuple[int, int, int]] = []
+        for item in items:
+            vid = self._resolve_item(item)
+            loc = int(item.get("location_id", 1))
+            if loc not in self.locations:
+                raise ApiError(422, f"Location {loc} does not exist")
+            try:
+                qty = int(item["quantity"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ApiError(422, "quantity is required") from exc
+            if absolute and qty < 0:
+                raise ApiError(422, "quantity must not be negative for absolute adjustments")
+            resolved.append((vid, loc, qty))
+        txn = str(uuid.uuid4())
+        self.pending_adjustments += 1
+
+        def apply() -> None:
+            for vid, loc, qty in resolved:
+                before = self.onhand(vid, loc)
+                after = qty if absolute else max(0, before + qty)
+                self.stock[(vid, loc)] = after
+                if after != before:
+                    variant = self.variants[vid]
+                    self.emit(
+                        "store/sku/inventory/updated",
+                        {
+                            "type": "sku",
+                            "id": vid,
+                            "inventory": {
+                                "product_id": variant["product_id"],
+                                "method": "absolute" if absolute else "relative",
+                                "value": qty,
+                                "variant_id": vid,
+                            },
+                        },
+                    )
+            self.pending_adjustments -= 1
+            self.applied_transactions.append(txn)
+
+        delay = self.config.inventory_delay_ms / 1000.0
+        try:
+            asyncio.get_running_loop().call_later(delay, apply)
+        except RuntimeError:
+            apply()
+        return txn
+
+    def set_stock(self, sku: str, location_id: int, quantity: int) -> None:
+        """Drift injection: change stock without an API call or a webhook."""
+        v = self.variant_by_sku(sku)
+        if v is None:
+            raise ApiError(404, f"Unknown sku {sku}")
+        self.stock[(int(v["id"]), location_id)] = quantity
+
+    # ------------------------------------------------------------------ orders
+
+    def _line_from_body(self, raw: dict[str, Any]) -> tuple[dict[str, Any], LineInput]:
+        qty = int(raw.get("quantity", 0))
+        if qty <= 0:
+            raise ApiError(400, "The field 'quantity' must be a positive integer.")
+        basis_field = "price_inc_tax" if self.config.tax_inclusive else "price_ex_tax"
+        variant: dict[str, Any] | None = None
+        product: dict[str, Any] | None = None
+        if raw.get("product_id"):
+            product = self.products.get(int(raw["product_id"]))
+            if product is None:
+                raise ApiError(400, f"Product {raw['product_id']} does not exist.")
+            if raw.get("variant_id") is not None:
+                variant = self.variants.get(int(raw["variant_id"]))
+            elif raw.get("sku"):
+                variant = self.variant_by_sku(str(raw["sku"]))
+            if variant is None or variant["product_id"] != product["id"]:
+                raise ApiError(400, "A variant of this product must be specified (variant_id or product_options).")
+            default_price = variant["price"] if variant["price"] is not None else product["price"]
+            name, sku = product["name"], variant["sku"]
+        else:
+            if not raw.get("name"):
+                raise ApiError(400, "The field 'name' is required for custom products.")
+            default_price = None
+            name, sku = str(raw["name"]), str(raw.get("sku", ""))
+        if raw.get(basis_field) is not None:
+            price = money(raw[basis_field], basis_field)
+        elif raw.get("price_ex_tax") is not None and not self.config.tax_inclusive:
+            price = money(raw["price_ex_tax"], "price_ex_tax")
+        elif raw.get("price_inc_tax") is not None:
+            inc = money(raw["price_inc_tax"], "price_inc_tax")
+            price = inc if self.config.tax_inclusive else q2(inc / (1 + self.config.tax_rate))
+        elif raw.get("price_ex_tax") is not None:
+            price = q2(money(raw["price_ex_tax"], "price_ex_tax") * (1 + self.config.tax_rate))
+        elif default_price is not None:
+            price = default_price
+        else:
+            raise ApiError(400, "The field 'price_ex_tax' or 'price_inc_tax' is required for custom products.")
+        meta = {
+            "product": product,
+            "variant": variant,
+            "name": name,
+            "sku": sku,
+            "quantity": qty,
+            "address_index": int(raw.get("_sandbox_address_index", 0)),
+        }
+        discount = money(raw.get("_sandbox_line_discount", 0), "_sandbox_line_discount")
+        return meta, LineInput(price, qty, discount)
+
+    def create_order(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v2/orders``: validate, price, store, decrement stock, fire webhooks."""
+        if not isinstance(body, dict):
+            raise ApiError(400, "The request body must be a JSON object.")
+        products = body.get("products")
+        if not products or not isinstance(products, list):
+            raise ApiError(400, "The field 'products' is required.")
+        billing = body.get("billing_address")
+        if not isinstance(billing, dict):
+            raise ApiError(400, "The field 'billing_address' is required.")
+        if len(str(billing.get("zip", ""))) < 2 and billing.get("country_iso2", "US") == "US":
+            raise ApiError(400, "The field 'zip' is invalid.")
+        for ro in ("id", "subtotal_ex_tax", "total_inc_tax", "items_total", "coupon_discount"):
+            if ro in body:
+                raise ApiError(
+                    400,
+                    READ_ONLY.format(ro),
+                )
+        metas, inputs = zip(*(self._line_from_body(p) for p in products), strict=True)
+        addresses_raw = body.get("shipping_addresses") or [billing]
+        shipping_basis_field = "cost_inc_tax" if self.config.tax_inclusive else "cost_ex_tax"
+        ship_costs: list[Decimal] = []
+        for i, addr in enumerate(addresses_raw):
+            if addr.get(shipping_basis_field) is not None:
+                ship_costs.append(money(addr[shipping_basis_field], shipping_basis_field))
+            elif i == 0:
+                order_field = "shipping_cost_inc_tax" if self.config.tax_inclusive else "shipping_cost_ex_tax"
+                ship_costs.append(money(body.get(order_field, 0), order_field))
+            else:
+                ship_costs.append(Decimal("0.00"))
+        coupons = [
+            CouponInput(str(c.get("code", "")), int(c.get("type", 2)), money(c.get("amount", 0), "amount"))
+            for c in body.get("_sandbox_coupons") or []
+        ]
+        totals = compute_totals(
+            list(inputs),
+            tax_rate=self.config.tax_rate,
+            inclusive=self.config.tax_inclusive,
+            shipping=ship_costs,
+            coupons=coupons,
+            manual_discount=money(body.get("discount_amount", 0), "discount_amount"),
+        )
+        order_id = self.next_id("order")
+        created = now()
+        customer_id = int(body.get("customer_id", 0))
+        if customer_id and customer_id not in self.customers:
+            raise ApiError(400, f"Customer {customer_id} does not exist.")
+        status_id = int(body.get("status_id", 1))
+        if status_id not in STATUSES:
+            raise ApiError(400, "The field 'status_id' is invalid.")
+        addresses: list[dict[str, Any]] = []
+        for addr, ship in zip(addresses_raw, totals.shipping, strict=True):
+            addresses.append(
+                {
+                    "id": self.next_id("address"),
+                    "order_id": order_id,
+                    **{
+                        k: str(addr.get(k, ""))
+                        for k in (
+                            "first_name",
+                            "last_name",
+                            "company",
+                            "street_1",
+                            "street_2",
+                            "city",
+                            "state",
+                            "zip",
+                            "country",
+                            "country_iso2",
+                            "phone",
+                            "email",
+                        )
+                    },
+                    "items_total": 0,
+                    "items_shipped": 0,
+                    "shipping_method": str(addr.get("shipping_method", "Flat Rate")),
+                    "base_cost": ship.cost_inc_tax if self.config.tax_inclusive else ship.cost_ex_tax,
+                    "cost_ex_tax": ship.cost_ex_tax,
+                    "cost_inc_tax": ship.cost_inc_tax,
+                    "cost_tax": ship.cost_tax,
+                    "cost_tax_class_id": 2,
+                    "base_handling_cost": Decimal(0),
+                    "handling_cost_ex_tax": Decimal(0),
+                    "handling_cost_inc_tax": Decimal(0),
+                    "handling_cost_tax": Decimal(0),
+                    "handling_cost_tax_class_id": 2,
+                    "shipping_zone_id": 1,
+                    "shipping_zone_name": "United States",
+                    "form_fields": [],
+                }
+            )
+        lines: list[dict[str, Any]] = []
+        for meta, inp, lt in zip(metas, inputs, totals.lines, strict=True):
+            address = addresses[min(meta["address_index"], len(addresses) - 1)]
+            address["items_total"] += meta["quantity"]
+            variant, product = meta["variant"], meta["product"]
+            opid = self.next_id("order_product")
+            options = []
+            if variant is not None:
+                for ov in variant["option_values"]:
+                    options.append(
+                        {
+                            "id": self.next_id("option_value") + 10000,
+                            "option_id": ov["option_id"],
+                            "order_product_id": opid,
+                            "product_option_id": ov["option_id"],
+                            "display_name": ov["option_display_name"],
+                            "display_value": ov["label"],
+                            "value": str(ov["id"]),
+                            "type": "Multiple choice",
+                            "name": ov["option_display_name"],
+                            "display_style": "Rectangle",
+                            "display_name_customer": ov["option_display_name"],
+                            "display_name_merchant": ov["option_display_name"],
+                            "display_value_customer": ov["label"],
+                            "display_value_merchant": ov["label"],
+                        }
+                    )
+            cost = product["cost_price"] if product else Decimal(0)
+            lines.append(
+                {
+                    "id": opid,
+                    "order_id": order_id,
+                    "product_id": product["id"] if product else 0,
+                    "variant_id": variant["id"] if variant else 0,
+                    "order_pickup_method_id": 0,
+                    "order_address_id": address["id"],
+                    "name": meta["name"],
+                    "name_customer": meta["name"],
+                    "name_merchant": meta["name"],
+                    "sku": meta["sku"],
+                    "upc": "",
+                    "type": "physical",
+                    "base_price": inp.unit_price,
+                    "price_ex_tax": lt.price_ex_tax,
+                    "price_inc_tax": lt.price_inc_tax,
+                    "price_tax": lt.price_tax,
+                    "base_total": inp.unit_price * inp.quantity,
+                    "total_ex_tax": lt.total_ex_tax,
+                    "total_inc_tax": lt.total_inc_tax,
+                    "total_tax": lt.total_tax,
+                    "weight": "0.5000",
+                    "width": "0.0000",
+                    "height": "0.0000",
+                    "depth": "0.0000",
+                    "quantity": inp.quantity,
+                    "base_cost_price": cost,
+                    "cost_price_inc_tax": cost,
+                    "cost_price_ex_tax": cost,
+                    "cost_price_tax": Decimal(0),
+                    "is_refunded": False,
+                    "quantity_refunded": 0,
+                    "refund_amount": Decimal(0),
+                    "return_id": 0,
+                    "wrapping_id": 0,
+                    "wrapping_name": "",
+                    "base_wrapping_cost": Decimal(0),
+                    "wrapping_cost_ex_tax": Decimal(0),
+                    "wrapping_cost_inc_tax": Decimal(0),
+                    "wrapping_cost_tax": Decimal(0),
+                    "wrapping_message": "",
+                    "quantity_shipped": 0,
+                    "event_name": None,
+                    "event_date": None,
+                    "fixed_shipping_cost": Decimal(0),
+                    "ebay_item_id": "",
+                    "ebay_transaction_id": "",
+                    "option_set_id": None,
+                    "parent_order_product_id": None,
+                    "is_bundled_product": False,
+                    "bin_picking_number": "",
+                    "external_id": None,
+                    "brand": "o2c Demo",
+                    "gift_certificate_id": None,
+                    "discounted_total_inc_tax": lt.discounted_total_inc_tax,
+                    "applied_discounts": [
+                        {"id": d.id, "amount": d.amount, "name": d.name, "code": d.code, "target": d.target}
+                        for d in lt.applied_discounts
+                    ],
+                    "product_options": options,
+                    "configurable_fields": [],
+                    "_net_tax": lt.net_tax,
+                }
+            )
+        coupon_rows = [
+            {
+                "id": self.next_id("coupon"),
+                "coupon_id": i + 1,
+                "order_id": order_id,
+                "code": c.code,
+                "amount": c.amount,
+                "type": c.type,
+                "discount": d,
+            }
+            for i, (c, d) in enumerate(zip(coupons, totals.coupon_discounts, strict=True))
+        ]
+        items_total = sum(int(line["quantity"]) for line in lines)
+        payment_method = str(body.get("payment_method", "Test Payment Gateway"))
+        paid = status_id in PAID_STATUSES
+        order: dict[str, Any] = {
+            "id": order_id,
+            "customer_id": customer_id,
+            "date_created": created,
+            "date_modified": created,
+            "date_shipped": None,
+            "status_id": status_id,
+            "status": STATUSES[status_id][0],
+            "subtotal_ex_tax": totals.subtotal_ex_tax,
+            "subtotal_inc_tax": totals.subtotal_inc_tax,
+            "subtotal_tax": totals.subtotal_tax,
+            "base_shipping_cost": totals.shipping_cost_inc_tax
+            if self.config.tax_inclusive
+            else totals.shipping_cost_ex_tax,
+            "shipping_cost_ex_tax": totals.shipping_cost_ex_tax,
+            "shipping_cost_inc_tax": totals.shipping_cost_inc_tax,
+            "shipping_cost_tax": totals.shipping_cost_tax,
+            "shipping_cost_tax_class_id": 2,
+            "base_handling_cost": Decimal(0),
+            "handling_cost_ex_tax": Decimal(0),
+            "handling_cost_inc_tax": Decimal(0),
+            "handling_cost_tax": Decimal(0),
+            "handling_cost_tax_class_id": 2,
+            "base_wrapping_cost": Decimal(0),
+            "wrapping_cost_ex_tax": Decimal(0),
+            "wrapping_cost_inc_tax": Decimal(0),
+            "wrapping_cost_tax": Decimal(0),
+            "wrapping_cost_tax_class_id": 3,
+            "total_ex_tax": totals.total_ex_tax,
+            "total_inc_tax": totals.total_inc_tax,
+            "total_tax": totals.total_tax,
+            "is_tax_inclusive_pricing": self.config.tax_inclusive,
+            "items_total": items_total,
+            "items_shipped": 0,
+            "payment_method": payment_method,
+            "payment_provider_id": str(body.get("payment_provider_id", "")),
+            "payment_status": "captured" if paid else ("pending" if status_id in (1, 7) else ""),
+            "refunded_amount": Decimal(0),
+            "order_is_digital": False,
+            "store_credit_amount": Decimal(0),
+            "gift_certificate_amount": Decimal(0),
+            "ip_address": "127.0.0.1",
+            "ip_address_v6": "",
+            "geoip_country": "United States",
+            "geoip_country_iso2": "US",
+            "currency_id": 1,
+            "currency_code": self.config.currency,
+            "currency_exchange_rate": Decimal(1),
+            "default_currency_id": 1,
+            "default_currency_code": self.config.currency,
+            "store_default_currency_code": self.config.currency,
+            "store_default_to_transactional_exchange_rate": Decimal(1),
+            "staff_notes": str(body.get("staff_notes", "")),
+            "customer_message": str(body.get("customer_message", "")),
+            "discount_amount": totals.discount_amount,
+            "coupon_discount": totals.coupon_discount,
+            "shipping_address_count": len(addresses),
+            "is_deleted": False,
+            "ebay_order_id": "0",
+            "cart_id": "",
+            "billing_address": {
+                **{
+                    k: str(billing.get(k, ""))
+                    for k in (
+                        "first_name",
+                        "last_name",
+                        "company",
+                        "street_1",
+                        "street_2",
+                        "city",
+                        "state",
+                        "zip",
+                        "country",
+                        "country_iso2",
+                        "phone",
+                        "email",
+                    )
+                },
+                "form_fields": [],
+            },
+            "is_email_opt_in": False,
+            "credit_card_type": None,
+            "order_source": str(body.get("order_source", "external")),
+            "channel_id": int(body.get("channel_id", 1)),
+            "external_source": body.get("external_source"),
+            "external_id": None,
+            "external_merchant_id": None,
+            "tax_provider_id": "BasicTaxProvider",
+            "custom_status": STATUSES[status_id][0],
+            "customer_locale": "en",
+            "external_order_id": str(body.get("external_order_id", "")),
+            "fees": [],
+        }
+        self.orders[order_id] = order
+        self.order_products[order_id] = lines
+        self.order_addresses[order_id] = addresses
+        self.order_coupons[order_id] = coupon_rows
+        self.shipments[order_id] = []
+        self.refunds[order_id] = []
+        self.transactions[order_id] = []
+        if paid:
+            self._transaction(order, "purchase", totals.total_inc_tax)
+        if self.config.decrement_stock_on_order:
+            for line in lines:
+                if line["variant_id"]:
+                    key = (int(line["variant_id"]), 1)
+                    self.stock[key] = max(0, self.stock.get(key, 0) - int(line["quantity"]))
+                    self.emit(
+                        "store/sku/inventory/order/updated",
+                        {
+                            "type": "sku",
+                            "id": line["variant_id"],
+                            "inventory": {
+                                "product_id": line["product_id"],
+                                "method": "relative",
+                                "value": -int(line["quantity"]),
+                                "variant_id": line["variant_id"],
+                            },
+                        },
+                    )
+        self.emit("store/order/created", {"type": "order", "id": order_id})
+        return order
+
+    def get_order(self, order_id: int) -> dict[str, Any]:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise ApiError(404, "The requested resource was not found.")
+        return order
+
+    def _transaction(self, order: dict[str, Any], event: str, amount: Decimal) -> None:
+        self.transactions[order["id"]].append(
+            {
+                "id": self.next_id("transaction"),
+                "order_id": str(order["id"]),
+                "event": event,
+                "method": "credit_card",
+                "amount": amount,
+                "currency": order["currency_code"],
+                "gateway": "testgateway",
+                "gateway_transaction_id": uuid.uuid4().hex[:16],
+                "date_created": now(),
+                "test": True,
+                "status": "ok",
+                "fraud_review": False,
+                "reference_transaction_id": None,
+                "offline": None,
+                "custom": None,
+                "payment_method_id": "testgateway",
+                "payment_instrument_token": None,
+            }
+        )
+
+    def set_status(self, order: dict[str, Any], status_id: int) -> None:
+        previous = int(order["status_id"])
+        order["date_modified"] = now()
+        if status_id != previous:
+            order["status_id"] = status_id
+            order["status"] = order["custom_status"] = STATUSES[status_id][0]
+            self.emit(
+                "store/order/statusUpdated",
+                {
+                    "type": "order",
+                    "id": order["id"],
+                    "status": {"previous_status_id": previous, "new_status_id": status_id},
+                },
+            )
+        self.emit("store/order/updated", {"type": "order", "id": order["id"]})
+
+    def update_order(self, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        order = self.get_order(order_id)
+        if not isinstance(body, dict):
+            raise ApiError(400, "The request body must be a JSON object.")
+        for ro in (
+            "id",
+            "subtotal_ex_tax",
+            "total_inc_tax",
+            "items_total",
+            "coupon_discount",
+            "date_created",
+        ):
+            if ro in body:
+                raise ApiError(
+                    400,
+                    READ_ONLY.format(ro),
+                )
+        for key in ("staff_notes", "customer_message", "external_order_id"):
+            if key in body:
+                order[key] = str(body[key])
+        status_id = int(body.get("status_id", order["status_id"]))
+        if status_id not in STATUSES:
+            raise ApiError(400, "The field 'status_id' is invalid.")
+        self.set_status(order, status_id)
+        return order
+
+    # ------------------------------------------------------------------ shipments
+
+    def create_shipment(self, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        order = self.get_order(order_id)
+        if not isinstance(body, dict) or "order_address_id" not in body or not body.get("items"):
+            raise ApiError(400, "The fields 'order_address_id' and 'items' are required.")
+        addresses = {a["id"]: a for a in self.order_addresses[order_id]}
+        address = addresses.get(int(body["order_address_id"]))
+        if address is None:
+            raise ApiError(400, "The field 'order_address_id' is invalid.")
+        if len(str(body.get("tracking_number", ""))) > 50:
+            raise ApiError(400, "The field 'tracking_number' must be 50 characters or fewer.")
+        lines = {line["id"]: line for line in self.order_products[order_id]}
+        wanted: list[tuple[dict[str, Any], int]] = []
+        for item in body["items"]:
+            line = lines.get(int(item.get("order_product_id", 0)))
+            qty = int(item.get("quantity", 0))
+            if line is None or line["order_address_id"] != address["id"]:
+                raise ApiError(400, f"The order product {item.get('order_product_id')} is not part of this address.")
+            if qty <= 0 or line["quantity_shipped"] + qty > line["quantity"]:
+                raise ApiError(400, f"Quantity to ship for order product {line['id']} exceeds the quantity remaining.")
+            wanted.append((line, qty))
+        for line, qty in wanted:
+            line["quantity_shipped"] += qty
+            address["items_shipped"] += qty
+            order["items_shipped"] += qty
+        provider = str(body.get("shipping_provider", ""))
+        tracking = str(body.get("tracking_number", ""))
+        shipment = {
+            "id": self.next_id("shipment"),
+            "order_id": order_id,
+            "customer_id": order["customer_id"],
+            "order_address_id": address["id"],
+            "date_created": now(),
+            "tracking_number": tracking,
+            "merchant_shipping_cost": money(body.get("merchant_shipping_cost", 0), "merchant_shipping_cost"),
+            "shipping_method": str(body.get("shipping_method", address["shipping_method"])),
+            "shipping_provider": provider,
+            "tracking_carrier": str(body.get("tracking_carrier", "")),
+            "tracking_link": str(body.get("tracking_link", "")),
+            "comments": str(body.get("comments", "")),
+            "billing_address": dict(order["billing_address"]),
+            "shipping_address": {
+                k: address[k]
+                for k in (
+                    "first_name",
+                    "last_name",
+                    "company",
+                    "street_1",
+                    "street_2",
+                    "city",
+                    "state",
+                    "zip",
+                    "country",
+                    "country_iso2",
+                    "phone",
+                    "email",
+                )
+            },
+            "items": [
+                {"order_product_id": line["id"], "product_id": line["product_id"], "quantity": qty}
+                for line, qty in wanted
+            ],
+            "shipping_provider_display_name": provider.upper() if provider else "",
+            "generated_tracking_link": f"https://tracking.example/{provider}/{tracking}"
+            if provider and tracking and not body.get("tracking_link")
+            else "",
+        }
+        self.shipments[order_id].append(shipment)
+        self.emit("store/shipment/created", {"type": "shipment", "id": shipment["id"], "orderId": order_id})
+        fully = order["items_shipped"] >= order["items_total"]
+        if fully:
+            order["date_shipped"] = now()
+        self.set_status(order, 2 if fully else 3)
+        return shipment
+
+    def update_shipment(self, order_id: int, shipment_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        self.get_order(order_id)
+        shipment = next((s for s in self.shipments[order_id] if s["id"] == shipment_id), None)
+        if shipment is None:
+            raise ApiError(404, "The requested resource was not found.")
+        if "items" in body:
+            raise ApiError(
+                400,
+                READ_ONLY.format("items"),
+            )
+        for key in (
+            "tracking_number",
+            "shipping_method",
+            "shipping_provider",
+            "tracking_carrier",
+            "tracking_link",
+            "comments",
+        ):
+            if key in body:
+                shipment[key] = str(body[key])
+        if "order_address_id" in body:
+            shipment["order_address_id"] = int(body["order_address_id"])
+        self.emit("store/shipment/updated", {"type": "shipment", "id": shipment_id, "orderId": order_id})
+        return shipment
+
+    # ------------------------------------------------------------------ refunds
+
+    def _refund_amounts(self, order: dict[str, Any], items: Any) -> tuple[Decimal, Decimal, Decimal]:
+        """(total, tax, order-level) of a refund request, validated against what is left."""
+        if not isinstance(items, list) or not items:
+            raise ApiError(422, "items is required", {"items": "must be a non-empty array"})
+        lines = {line["id"]: line for line in self.order_products[order["id"]]}
+        addresses = {a["id"]: a for a in self.order_addresses[order["id"]]}
+        total = tax = order_level = Decimal("0.00")
+        for item in items:
+            kind = item.get("item_type")
+            item_id = int(item.get("item_id", 0))
+            if kind == "PRODUCT":
+                line = lines.get(item_id)
+                qty = int(item.get("quantity", 0))
+                if line is None:
+                    raise ApiError(422, f"Order product {item_id} not found on order {order['id']}")
+                if qty <= 0 or line["quantity_refunded"] + qty > line["quantity"]:
+                    raise ApiError(422, f"Refund quantity for order product {item_id} exceeds the refundable quantity")
+                total += q2(line["discounted_total_inc_tax"] * qty / line["quantity"])
+                tax += q2(line["_net_tax"] * qty / line["quantity"])
+            elif kind in ("SHIPPING", "HANDLING"):
+                addr = addresses.get(item_id)
+                amount = money(item.get("amount"), "amount")
+                if addr is None or amount <= 0 or amount > addr["cost_inc_tax"]:
+                    raise ApiError(422, f"Invalid {kind} refund for address {item_id}")
+                total += amount
+            elif kind == "ORDER":
+                if item_id != order["id"]:
+                    raise ApiError(422, "item_id of an ORDER refund must be the order id")
+                amount = money(item.get("amount"), "amount")
+                if amount <= 0:
+                    raise ApiError(422, "amount must be positive")
+                total += amount
+                order_level += amount
+            else:
+                raise ApiError(422, f"Unsupported item_type {kind!r}")
+        left = order["total_inc_tax"] - order["refunded_amount"]
+        if total > left:
+            raise ApiError(422, f"Refund amount {total} exceeds the refundable amount {left}")
+        return q2(total), q2(tax), q2(order_level)
+
+    def refund_quote(self, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        order = self.get_order(order_id)
+        if int(order["status_id"]) not in PAID_STATUSES:
+            raise ApiError(422, "The order has not been paid and cannot be refunded")
+        total, tax, order_level = self._refund_amounts(order, body.get("items"))
+        methods = [
+            [
+                {
+                    "provider_id": "testgateway",
+                    "provider_description": "Test Payment Gateway",
+                    "amount": total,
+                    "offline": False,
+                    "offline_provider": False,
+                    "offline_reason": "",
+                }
+            ],
+            [
+                {
+                    "provider_id": "custom",
+                    "provider_description": "Manual refund",
+                    "amount": total,
+                    "offline": True,
+                    "offline_provider": True,
+                    "offline_reason": "Refund processed outside BigCommerce",
+                }
+            ],
+        ]
+        if order["customer_id"]:
+            methods.append(
+                [
+                    {
+                        "provider_id": "storecredit",
+                        "provider_description": "Store Credit",
+                        "amount": total,
+                        "offline": True,
+                        "offline_provider": False,
+                        "offline_reason": "",
+                    }
+                ]
+            )
+        return {
+            "order_id": order_id,
+            "total_refund_amount": total,
+            "total_refund_tax_amount": tax,
+            "order_level_refund_amount": order_level,
+            "rounding": Decimal(0),
+            "adjustment": Decimal(0),
+            "tax_inclusive": bool(order["is_tax_inclusive_pricing"]),
+            "refund_methods": methods,
+        }
+
+    def create_refund(self, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        order = self.get_order(order_id)
+        if order_id in self.refunds_in_progress:
+            raise ApiError(422, "Processing multiple concurrent refunds on the same order is not supported")
+        if int(order["status_id"]) not in PAID_STATUSES:
+            raise ApiError(422, "The order has not been paid and cannot be refunded")
+        total, tax, _ = self._refund_amounts(order, body.get("items"))
+        payments = body.get("payments")
+        if not isinstance(payments, list) or not payments:
+            raise ApiError(422, "payments is required", {"payments": "must be a non-empty array"})
+        paid = sum((money(p.get("amount"), "amount") for p in payments), Decimal("0.00"))
+        if q2(paid) != total:
+            raise ApiError(422, f"The refund payment amount {paid} does not match the quoted amount {total}")
+        for p in payments:
+            if p.get("provider_id") == "storecredit" and not order["customer_id"]:
+                raise ApiError(422, "Unable to provide store credit for a guest customer.")
+        lines = {line["id"]: line for line in self.order_products[order_id]}
+        for item in body["items"]:
+            if item.get("item_type") == "PRODUCT":
+                line = lines[int(item["item_id"])]
+                line["quantity_refunded"] += int(item["quantity"])
+                line["is_refunded"] = line["quantity_refunded"] >= line["quantity"]
+        refund = {
+            "id": self.next_id("refund"),
+            "order_id": order_id,
+            "user_id": 0,
+            "created": now(),
+            "reason": str(body.get("reason") or ""),
+            "total_amount": total,
+            "total_tax": tax,
+            "uses_merchant_override_values": bool(body.get("merchant_calculated_override")),
+            "items": [
+                {
+                    k: v
+                    for k, v in {
+                        "item_type": i["item_type"],
+                        "item_id": int(i["item_id"]),
+                        "reason": str(i.get("reason") or ""),
+                        "quantity": i.get("quantity"),
+                        "requested_amount": money(i["amount"], "amount") if i.get("amount") is not None else None,
+                    }.items()
+                    if v is not None
+                }
+                for i in body["items"]
+            ],
+            "payments": [
+                {
+                    "id": self.next_id("refund_payment"),
+                    "provider_id": str(p.get("provider_id")),
+                    "amount": money(p.get("amount"), "amount"),
+                    "offline": bool(p.get("offline", False)),
+                    "is_declined": False,
+                    "declined_message": "",
+                }
+                for p in payments
+            ],
+        }
+        self.refunds[order_id].append(refund)
+        order["refunded_amount"] = order["refunded_amount"] + total
+        fully = order["refunded_amount"] >= order["total_inc_tax"]
+        order["payment_status"] = "refunded" if fully else "partially refunded"
+        self._transaction(order, "refund", total)
+        self.emit(
+            "store/order/refund/created",
+            {"type": "order", "id": order_id, "refund": {"refund_id": refund["id"]}},
+        )
+        self.set_status(order, 4 if fully else 14)
+        return refund
+
+    # ------------------------------------------------------------------ webhooks
+
+    def create_hook(self, body: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(body, dict) or not body.get("scope") or not body.get("destination"):
+            raise ApiError(422, "scope and destination are required", {"scope": "required", "destination": "required"})
+        destination = str(body["destination"])
+        if self.config.webhook_require_https and not destination.startswith("https://"):
+            raise ApiError(422, "destination must be an https URL on port 443")
+        if not destination.startswith(("http://", "https://")):
+            raise ApiError(422, "destination must be a URL", {"destination": "invalid"})
+        for hook in self.hooks.values():
+            if hook["scope"] == body["scope"] and hook["destination"] == destination:
+                raise ApiError(422, "A webhook with this scope and destination already exists")
+        headers = body.get("headers")
+        if headers is not None and not isinstance(headers, dict):
+            raise ApiError(422, "headers must be an object")
+        ts = int(now().timestamp())
+        hook = {
+            "id": self.next_id("hook"),
+            "client_id": "o2c-sandbox-client",
+            "store_hash": self.config.store_hash,
+            "scope": str(body["scope"]),
+            "destination": destination,
+            "headers": {str(k): str(v) for k, v in headers.items()} if headers else None,
+            "is_active": bool(body.get("is_active", True)),
+            "created_at": ts,
+            "updated_at": ts,
+            "events_history_enabled": False,
+        }
+        self.hooks[hook["id"]] = hook
+        return hook
+
+    def get_hook(self, hook_id: int) -> dict[str, Any]:
+        hook = self.hooks.get(hook_id)
+        if hook is None:
+            raise ApiError(404, "Webhook not found")
+        return hook
+
+    def update_hook(self, hook_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        hook = self.get_hook(hook_id)
+        for key in ("scope", "destination"):
+            if key in body:
+                hook[key] = str(body[key])
+        if "is_active" in body:
+            hook["is_active"] = bool(body["is_active"])
+            hook.pop("_failures", None)
+        if "headers" in body:
+            hook["headers"] = body["headers"]
+        hook["updated_at"] = int(now().timestamp())
+        return hook

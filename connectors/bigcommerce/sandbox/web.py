@@ -1,0 +1,133 @@
+"""HTTP helpers shared by the sandbox's route modules: keys, bodies, paging, responses."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from aiohttp import web
+
+from ..formats import loads
+from . import render
+from .config import SandboxConfig
+from .quota import WindowQuota
+from .state import ApiError, Store
+from .webhooks import WebhookDispatcher
+
+STORE = web.AppKey("store", Store)
+CONFIG = web.AppKey("config", SandboxConfig)
+QUOTA = web.AppKey("quota", WindowQuota)
+HOOKS = web.AppKey("hooks", WebhookDispatcher)
+RNG = web.AppKey("rng", random.Random)
+
+V2_DEFAULT_LIMIT = 50
+MAX_LIMIT = 250
+
+
+def store(request: web.Request) -> Store:
+    return request.app[STORE]
+
+
+def int_param(request: web.Request, name: str, default: int | None = None) -> int | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ApiError(400, f"The filter '{name}' is invalid.") from exc
+
+
+def int_list(request: web.Request, name: str) -> set[int] | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    try:
+        return {int(v) for v in raw.split(",") if v.strip()}
+    except ValueError as exc:
+        raise ApiError(400, f"The filter '{name}' is invalid.") from exc
+
+
+def str_list(request: web.Request, name: str) -> set[str] | None:
+    raw = request.query.get(name)
+    return None if raw is None else {v.strip() for v in raw.split(",") if v.strip()}
+
+
+async def body(request: web.Request) -> Any:
+    if not request.content_type.startswith("application/json"):
+        raise ApiError(415, "The request must have Content-Type application/json.")
+    raw = await request.read()
+    try:
+        return loads(raw) if raw else None
+    except ValueError as exc:
+        raise ApiError(400, "The request body is not valid JSON.") from exc
+
+
+def v2_json(payload: Any, status: int = 200) -> web.Response:
+    return web.Response(text=render.dumps(render.v2(payload)), status=status, content_type="application/json")
+
+
+def v2_page(request: web.Request, rows: list[dict[str, Any]]) -> web.Response:
+    """A V2 collection page: bare array, or 204 with no body when empty."""
+    page = int_param(request, "page", 1) or 1
+    limit = int_param(request, "limit", V2_DEFAULT_LIMIT) or V2_DEFAULT_LIMIT
+    if limit > MAX_LIMIT:
+        raise ApiError(413, f"The maximum limit is {MAX_LIMIT}.")
+    chunk = rows[(page - 1) * limit : page * limit]
+    if not chunk:
+        return web.Response(status=204)
+    return v2_json(chunk)
+
+
+def v3_json(data: Any, status: int = 200, meta: dict[str, Any] | None = None) -> web.Response:
+    return web.Response(
+        text=render.dumps({"data": render.v3(data), "meta": meta or {}}),
+        status=status,
+        content_type="application/json",
+    )
+
+
+def v3_page(
+    request: web.Request, rows: list[dict[str, Any]], *, default_limit: int = 50, max_limit: int = MAX_LIMIT
+) -> web.Response:
+    """A V3 collection page with ``meta.pagination``."""
+    page = max(1, int_param(request, "page", 1) or 1)
+    limit = int_param(request, "limit", default_limit) or default_limit
+    if limit > max_limit:
+        limit = max_limit
+    total = len(rows)
+    total_pages = max(1, -(-total // limit))
+    chunk = rows[(page - 1) * limit : page * limit]
+    links: dict[str, str] = {"current": f"?page={page}&limit={limit}"}
+    if page > 1:
+        links["previous"] = f"?page={page - 1}&limit={limit}"
+    if page < total_pages:
+        links["next"] = f"?page={page + 1}&limit={limit}"
+    meta = {
+        "pagination": {
+            "total": total,
+            "count": len(chunk),
+            "per_page": limit,
+            "current_page": page,
+            "total_pages": total_pages,
+            "links": links,
+        }
+    }
+    return v3_json(chunk, meta=meta)
+
+
+def error_response(version: str, err: ApiError) -> web.Response:
+    if version == "v2":
+        return web.Response(
+            text=render.dumps([{"status": err.status, "message": err.title}]),
+            status=err.status,
+            content_type="application/json",
+        )
+    payload: dict[str, Any] = {
+        "status": err.status,
+        "title": err.title,
+        "type": "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes",
+    }
+    if err.errors:
+        payload["errors"] = err.errors
+    return web.Response(text=render.dumps(payload), status=err.status, content_type="application/json")

@@ -1,0 +1,5 @@
+import sys
+
+from connectors.netsuite.sandbox.app import main
+
+sys.exit(main())

@@ -1,0 +1,353 @@
+"""Business logic the sandbox runs on writes: defaults, line amounts and totals, statuses, transforms."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from connectors.netsuite.sandbox.store import (
+    ITEM_TYPE_CODES,
+    TRANSACTION_TYPES,
+    Record,
+    Store,
+    StoreError,
+    to_decimal,
+)
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+SO_STATUS = {
+    "A": "Pending Approval",
+    "B": "Pending Fulfillment",
+    "C": "Cancelled",
+    "D": "Partially Fulfilled",
+    "E": "Pending Billing/Partially Fulfilled",
+    "F": "Pending Billing",
+    "G": "Billed",
+    "H": "Closed",
+}
+RA_STATUS = {
+    "A": "Pending Approval",
+    "B": "Pending Receipt",
+    "D": "Partially Received",
+    "E": "Pending Refund/Partially Received",
+    "F": "Pending Refund",
+    "G": "Refunded",
+}
+SHIP_STATUS = {"A": "Picked", "B": "Packed", "C": "Shipped"}
+TRANSFORMS = {
+    ("salesOrder", "itemFulfillment"),
+    ("salesOrder", "invoice"),
+    ("salesOrder", "cashSale"),
+    ("salesOrder", "returnAuthorization"),
+    ("invoice", "returnAuthorization"),
+    ("invoice", "creditMemo"),
+    ("returnAuthorization", "itemReceipt"),
+    ("returnAuthorization", "creditMemo"),
+    ("returnAuthorization", "cashRefund"),
+}
+FULFILLABLE = ("InvtPart", "NonInvtPart", "Kit", "Assembly")
+
+
+class Behaviour:
+    """Hooks called by the HTTP layer around :class:`Store` writes."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- defaults and totals ------------------------------------------------------------------------
+
+    def _item_type(self, line: Record) -> str | None:
+        ref = line.get("item")
+        if not isinstance(ref, dict) or ref.get("id") is None:
+            return None
+        hit = self.store.by_group_id("item", str(ref["id"]))
+        return ITEM_TYPE_CODES.get(hit[0]) if hit else None
+
+    def prepare(self, record_type: str, record: Record) -> None:
+        """Fill defaults and recompute derived fields (line amounts, totals, status)."""
+        if record_type in TRANSACTION_TYPES:
+            self._transaction(record_type, record)
+        elif record_type == "customer":
+            record.setdefault("isInactive", False)
+            record.setdefault("isPerson", bool(record.get("firstName") or record.get("lastName")))
+        elif record_type in ITEM_TYPE_CODES:
+            record.setdefault("isInactive", False)
+            record.setdefault("itemType", {"id": ITEM_TYPE_CODES[record_type]})
+
+    def _transaction(self, record_type: str, record: Record) -> None:
+        subtotal = ZERO
+        for line in (record.get("item") or {}).get("items") or []:
+            item_type = self._item_type(line)
+            if item_type:
+                line["itemType"] = {"id": item_type}
+            quantity = to_decimal(line.get("quantity"))
+            rate = to_decimal(line.get("rate"))
+            if line.get("amount") is None and rate is not None:
+                line["amount"] = (rate * (quantity if quantity is not None else Decimal(1))).quantize(CENT)
+            if record_type == "salesOrder":
+                line.setdefault("quantityFulfilled", ZERO)
+                line.setdefault("quantityBilled", ZERO)
+            if record_type == "returnAuthorization":
+                line.setdefault("quantityReceived", ZERO)
+                line.setdefault("quantityRefunded", ZERO)
+            if record_type in ("itemFulfillment", "itemReceipt"):
+                continue
+            subtotal += to_decimal(line.get("amount")) or ZERO
+        if record_type == "journalEntry":
+            lines = (record.get("line") or {}).get("items") or []
+            debit = sum((to_decimal(x.get("debit")) or ZERO for x in lines), ZERO)
+            credit = sum((to_decimal(x.get("credit")) or ZERO for x in lines), ZERO)
+            if debit != credit:
+                raise StoreError(
+                    400,
+                    "USER_ERROR",
+                    "Error while accessing a resource. The total debits must equal the total credits.",
+                )
+            return
+        if record_type not in ("itemFulfillment", "itemReceipt"):
+            record["subtotal"] = subtotal
+            extras = sum(
+                (to_decimal(record.get(k)) or ZERO for k in ("shippingCost", "handlingCost", "taxTotal")),
+                ZERO,
+            )
+            record["total"] = subtotal + extras
+        self._status(record_type, record)
+
+    def _status(self, record_type: str, record: Record) -> None:
+        if record_type == "salesOrder":
+            letter = _enum_id(record.get("orderStatus")) or "B"
+            record["orderStatus"] = {"id": letter if letter in "AB" else "B"}
+            current = _enum_id(record.get("status"))
+            if current in (None, "A", "B") or letter == "A":
+                letter = letter if letter in "AB" else "B"
+                record["status"] = {"id": letter, "refName": SO_STATUS[letter]}
+        elif record_type == "itemFulfillment":
+            letter = _enum_id(record.get("shipStatus")) or "C"
+            record["shipStatus"] = {"id": letter, "refName": SHIP_STATUS.get(letter, letter)}
+            record["status"] = dict(record["shipStatus"])
+        elif record_type == "returnAuthorization" and not record.get("status"):
+            letter = _enum_id(record.get("orderStatus")) or "B"
+            record["status"] = {"id": letter, "refName": RA_STATUS.get(letter, letter)}
+        elif record_type == "invoice" and not record.get("status"):
+            record["status"] = {"id": "A", "refName": "Open"}
+
+    # -- transforms ---------------------------------------------------------------------------------
+
+    def transform(self, source_type: str, source_id: str, target_type: str, body: Record) -> Record:
+        if (source_type, target_type) not in TRANSFORMS:
+            raise StoreError(
+                400,
+                "INVALID_REQUEST",
+                f"The transformation of {source_type} to {target_type} is not supported.",
+            )
+        source = self.store.records[source_type][source_id]
+        status = _enum_id(source.get("status"))
+        if source_type == "salesOrder" and status == "A":
+            raise StoreError(
+                400,
+                "USER_ERROR",
+                "Error while accessing a resource. You can not transform a sales order that is pending approval.",
+            )
+        lines = self._prepopulate(source_type, source, target_type)
+        if not lines:
+            raise StoreError(
+                400,
+                "USER_ERROR",
+                f"Error while accessing a resource. There are no lines left to transform to {target_type}.",
+            )
+        base: Record = {
+            "entity": source.get("entity"),
+            "createdFrom": {"id": source_id},
+            "subsidiary": source.get("subsidiary"),
+            "currency": source.get("currency"),
+            "item": {"items": lines},
+        }
+        if source.get("location"):
+            base["location"] = source["location"]
+        if target_type == "itemFulfillment":
+            base["shipStatus"] = {"id": "C"}
+            base["shipMethod"] = source.get("shipMethod")
+        merged = {k: v for k, v in base.items() if v is not None}
+        requested = dict(body)
+        item_patch = requested.pop("item", None)
+        merged.update({k: v for k, v in requested.items()})
+        # Merge the request's lines over the pre-populated ones by orderLine.
+        if isinstance(item_patch, dict) and isinstance(item_patch.get("items"), list):
+            by_line = {str(line["orderLine"]): line for line in lines}
+            for index, wanted in enumerate(item_patch["items"]):
+                key = str(wanted.get("orderLine"))
+                if key not in by_line:
+                    raise StoreError(
+                        400,
+                        "INVALID_CONTENT",
+                        "Error while accessing a resource. "
+                        f"You have entered an Invalid Field Value {key} for the following field: "
+                        "orderLine",
+                        f"item.items[{index}].orderLine",
+                    )
+                by_line[key].update(wanted)
+        kept = []
+        for line in lines:
+            receive = line.pop("itemReceive", True)
+            if receive is False or str(receive).lower() == "false":
+                continue
+            remaining = line.pop("quantityRemaining")
+            quantity = to_decimal(line.get("quantity")) or ZERO
+            if quantity <= 0 or quantity > remaining:
+                raise StoreError(
+                    400,
+                    "USER_ERROR",
+                    "Error while accessing a resource. "
+                    f"You can not {target_type} more than the remaining quantity "
+                    f"({remaining}) for line {line['orderLine']}.",
+                )
+            line["quantity"] = quantity
+            if line.get("rate") is not None:
+                line["amount"] = (to_decimal(line["rate"]) * quantity).quantize(CENT)  # type: ignore[operator]
+            kept.append(line)
+        if not kept:
+            raise StoreError(
+                400,
+                "USER_ERROR",
+                "Error while accessing a resource. You must enter at least one line item for this transaction.",
+            )
+        merged["item"] = {"items": kept}
+        return merged
+
+    def _prepopulate(self, source_type: str, source: Record, target_type: str) -> list[Record]:
+        counter = {
+            "itemFulfillment": "quantityFulfilled",
+            "invoice": "quantityBilled",
+            "cashSale": "quantityBilled",
+            "itemReceipt": "quantityReceived",
+            "creditMemo": "quantityRefunded",
+            "cashRefund": "quantityRefunded",
+            "returnAuthorization": "quantityReturned",
+        }[target_type]
+        lines = []
+        for line in (source.get("item") or {}).get("items") or []:
+            item_type = _enum_id(line.get("itemType"))
+            if target_type in ("itemFulfillment", "itemReceipt") and item_type not in FULFILLABLE:
+                continue
+            ordered = to_decimal(line.get("quantity")) or Decimal(1)
+            done = to_decimal(line.get(counter)) or ZERO
+            if target_type in ("invoice", "cashSale") and item_type in FULFILLABLE and source_type == "salesOrder":
+                limit = to_decimal(line.get("quantityFulfilled")) or ZERO
+            else:
+                limit = ordered
+            remaining = limit - done
+            if remaining <= 0:
+                continue
+            new: Record = {
+                "orderLine": line.get("line"),
+                "item": line.get("item"),
+                "quantity": remaining,
+                "quantityRemaining": remaining,
+                "itemReceive": True,
+            }
+            for key in ("rate", "location", "description", "price"):
+                if line.get(key) is not None:
+                    new[key] = line[key]
+            lines.append(new)
+        return lines
+
+    def after_transform(self, source_type: str, source_id: str, target_type: str, created: Record) -> None:
+        """Roll quantities back onto the source lines, move stock, advance statuses."""
+        source = self.store.records[source_type][source_id]
+        counter = {
+            "itemFulfillment": "quantityFulfilled",
+            "invoice": "quantityBilled",
+            "cashSale": "quantityBilled",
+            "itemReceipt": "quantityReceived",
+            "creditMemo": "quantityRefunded",
+            "cashRefund": "quantityRefunded",
+            "returnAuthorization": "quantityReturned",
+        }[target_type]
+        by_line = {str(line.get("line")): line for line in (source.get("item") or {}).get("items") or []}
+        default_location = (created.get("location") or source.get("location") or {}).get("id")
+        for line in (created.get("item") or {}).get("items") or []:
+            src = by_line.get(str(line.get("orderLine")))
+            if src is None:
+                continue
+            quantity = to_decimal(line.get("quantity")) or ZERO
+            src[counter] = (to_decimal(src.get(counter)) or ZERO) + quantity
+            location = (line.get("location") or {}).get("id") or default_location
+            if target_type == "itemFulfillment" and location:
+                self.move_stock(str(line["item"]["id"]), str(location), -quantity)
+            if target_type == "itemReceipt" and location:
+                self.move_stock(str(line["item"]["id"]), str(location), quantity)
+        self._advance(source_type, source)
+        self.store.touch(source)
+
+    def _advance(self, source_type: str, source: Record) -> None:
+        lines = [x for x in (source.get("item") or {}).get("items") or []]
+        if source_type == "salesOrder":
+            goods = [x for x in lines if _enum_id(x.get("itemType")) in FULFILLABLE] or lines
+            ordered = [to_decimal(x.get("quantity")) or ZERO for x in goods]
+            shipped = [to_decimal(x.get("quantityFulfilled")) or ZERO for x in goods]
+            billed = [to_decimal(x.get("quantityBilled")) or ZERO for x in goods]
+            if all(b >= o for b, o in zip(billed, ordered, strict=True)):
+                letter = "G"
+            elif all(s >= o for s, o in zip(shipped, ordered, strict=True)):
+                letter = "F"
+            elif any(s > 0 for s in shipped):
+                letter = "E" if any(b > 0 for b in billed) else "D"
+            else:
+                letter = "B"
+            source["status"] = {"id": letter, "refName": SO_STATUS[letter]}
+        elif source_type == "returnAuthorization":
+            ordered = [to_decimal(x.get("quantity")) or ZERO for x in lines]
+            received = [to_decimal(x.get("quantityReceived")) or ZERO for x in lines]
+            refunded = [to_decimal(x.get("quantityRefunded")) or ZERO for x in lines]
+            if all(r >= o for r, o in zip(refunded, ordered, strict=True)):
+                letter = "G"
+            elif all(r >= o for r, o in zip(received, ordered, strict=True)):
+                letter = "F"
+            elif any(r > 0 for r in received):
+                letter = "D"
+            else:
+                letter = "B"
+            source["status"] = {"id": letter, "refName": RA_STATUS[letter]}
+
+    # -- stock --------------------------------------------------------------------------------------
+
+    def move_stock(self, item_id: str, location_id: str, delta: Decimal) -> None:
+        hit = self.store.by_group_id("item", item_id)
+        if hit is None or hit[0] != "inventoryItem":
+            return
+        row = self.stock_row(hit[1], location_id)
+        row["quantityOnHand"] = (to_decimal(row.get("quantityOnHand")) or ZERO) + delta
+        row["quantityAvailable"] = (to_decimal(row.get("quantityAvailable")) or ZERO) + delta
+
+    def set_stock(self, item_id: str, location_id: str, on_hand: Decimal, available: Decimal | None = None) -> None:
+        hit = self.store.by_group_id("item", item_id)
+        if hit is None:
+            raise StoreError(404, "NONEXISTENT_ID", f"Item {item_id} does not exist.")
+        if self.store.by_group_id("location", location_id) is None:
+            raise StoreError(404, "NONEXISTENT_ID", f"Location {location_id} does not exist.")
+        row = self.stock_row(hit[1], location_id)
+        row["quantityOnHand"] = on_hand
+        row["quantityAvailable"] = on_hand if available is None else available
+
+    def stock_row(self, item: Record, location_id: str) -> Record:
+        rows: list[Record] = item.setdefault("locations", {"items": []})["items"]
+        for row in rows:
+            if str(row.get("locationId")) == str(location_id):
+                return row
+        loc = self.store.records["location"].get(str(location_id), {})
+        row = {
+            "locationId": str(location_id),
+            "location": loc.get("name", str(location_id)),
+            "quantityOnHand": ZERO,
+            "quantityAvailable": ZERO,
+        }
+        rows.append(row)
+        return row
+
+
+def _enum_id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        raw = value.get("id")
+        return str(raw) if raw is not None else None
+    return str(value) if value is not None else None

@@ -1,0 +1,671 @@
+"""A small SuiteQL engine over the sandbox's records.
+
+Supported: ``SELECT [DISTINCT] <exprs | *> FROM t [alias] [[LEFT|INNER] JOIN t2 [alias] ON …]*
+[WHERE …] [GROUP BY …] [ORDER BY … [ASC|DESC]]``; operators ``= <> != < <= > >= || + - * /``,
+``AND OR NOT``, ``[NOT] IN (…)``, ``[NOT] LIKE``, ``BETWEEN``, ``IS [NOT] NULL``; ``?`` parameters;
+functions ``LOWER UPPER ABS NVL COALESCE TO_DATE TO_TIMESTAMP TO_CHAR SUM COUNT MIN MAX
+BUILTIN.DF BUILTIN.CF``. Tables: see :mod:`.tables`. As in NetSuite, result values are strings,
+column names are lower case, null columns are omitted and a plain date/datetime column comes back in
+the user's date format (``M/D/YYYY``) — use ``TO_CHAR`` for a precise timestamp.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+Env = dict[str, Any]
+Fn = Callable[[Env, list[Env] | None], Any]
+
+
+class SuiteQLError(Exception):
+    """Invalid or unsupported query (HTTP 400 ``INVALID_PARAMETER``)."""
+
+
+TOKEN = re.compile(
+    r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<str>'(?:[^']|'')*')|(?P<id>[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)*)"
+    r"|(?P<op><=|>=|<>|!=|\|\||[=<>(),?*+/-]))"
+)
+AGGREGATES = {"SUM", "COUNT", "MIN", "MAX"}
+
+
+def tokenize(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    text = text.strip().rstrip(";")
+    while pos < len(text):
+        match = TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            if text[pos:].strip() == "":
+                break
+            raise SuiteQLError(f"Invalid search query. Unexpected text near: {text[pos : pos + 20]!r}")
+        kind = match.lastgroup or ""
+        tokens.append((kind, match.group(kind)))
+        pos = match.end()
+    return tokens
+
+
+def _oracle_format(fmt: str) -> str:
+    mapping = {
+        "YYYY": "%Y",
+        "HH24": "%H",
+        "HH": "%I",
+        "MI": "%M",
+        "MM": "%m",
+        "DD": "%d",
+        "SS": "%S",
+        "FF3": "%f",
+        "FF": "%f",
+        "AM": "%p",
+        "PM": "%p",
+    }
+    return re.sub(r"YYYY|HH24|HH|MI|MM|DD|SS|FF3|FF|AM|PM", lambda m: mapping[m.group(0)], fmt.upper())
+
+
+def to_char(value: Any, fmt: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (datetime, date)):
+        text = value.strftime(_oracle_format(fmt))
+        if "FF3" in fmt.upper() and isinstance(value, datetime):
+            text = text.replace(value.strftime("%f"), value.strftime("%f")[:3])
+        return text
+    return render(value)
+
+
+def parse_time(text: Any, fmt: str) -> datetime:
+    try:
+        parsed = datetime.strptime(str(text), _oracle_format(fmt))
+    except ValueError as exc:
+        raise SuiteQLError(f"Unparseable date: {text!r}") from exc
+    from datetime import UTC
+
+    return parsed.replace(tzinfo=UTC)
+
+
+def render(value: Any) -> str | None:
+    """A value as SuiteQL returns it: always a string."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "T" if value else "F"
+    if isinstance(value, datetime):
+        return f"{value.month}/{value.day}/{value.year}"
+    if isinstance(value, date):
+        return f"{value.month}/{value.day}/{value.year}"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+        return text
+    return str(value)
+
+
+def _num(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def compare(a: Any, b: Any) -> int | None:
+    """Three-way comparison with SQL-ish coercion; ``None`` if either side is null."""
+    if a is None or b is None:
+        return None
+    if isinstance(a, datetime) or isinstance(b, datetime):
+        if isinstance(a, datetime) and isinstance(b, datetime):
+            return (a > b) - (a < b)
+        a, b = str(a), str(b)
+    if isinstance(a, (int, Decimal)) or isinstance(b, (int, Decimal)):
+        na, nb = _num(a), _num(b)
+        if na is not None and nb is not None:
+            return (na > nb) - (na < nb)
+    sa, sb = str(a), str(b)
+    return (sa > sb) - (sa < sb)
+
+
+@dataclass
+class Join:
+    table: str
+    alias: str
+    kind: str
+    on: Fn | None
+    hash_key: tuple[Fn, str] | None = None
+
+
+@dataclass
+class Query:
+    distinct: bool
+    columns: list[tuple[str, Fn]] | None
+    table: str
+    alias: str
+    joins: list[Join] = field(default_factory=list)
+    where: Fn | None = None
+    group_by: list[Fn] = field(default_factory=list)
+    order_by: list[tuple[Fn, bool]] = field(default_factory=list)
+    aggregate: bool = False
+
+
+KEYWORDS = {
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "JOIN",
+    "LEFT",
+    "RIGHT",
+    "INNER",
+    "OUTER",
+    "ON",
+    "AND",
+    "OR",
+    "NOT",
+    "GROUP",
+    "ORDER",
+    "BY",
+    "ASC",
+    "DESC",
+    "AS",
+    "IN",
+    "IS",
+    "NULL",
+    "LIKE",
+    "BETWEEN",
+    "DISTINCT",
+}
+
+
+class Parser:
+    def __init__(self, text: str, params: Sequence[Any]) -> None:
+        self.tokens = tokenize(text)
+        self.pos = 0
+        self.params = list(params)
+        self.param_index = 0
+        self.has_aggregate = False
+
+    # token helpers
+    def peek(self, offset: int = 0) -> tuple[str, str] | None:
+        index = self.pos + offset
+        return self.tokens[index] if index < len(self.tokens) else None
+
+    def word(self, offset: int = 0) -> str:
+        token = self.peek(offset)
+        return token[1].upper() if token and token[0] in ("id", "op") else ""
+
+    def accept(self, *words: str) -> bool:
+        if self.word() in words:
+            self.pos += 1
+            return True
+        return False
+
+    def expect(self, word: str) -> None:
+        if not self.accept(word):
+            found = self.peek()
+            raise SuiteQLError(f"Invalid search query. Expected {word}, found {found[1] if found else 'end'}")
+
+    # grammar
+    def parse(self) -> Query:
+        self.expect("SELECT")
+        distinct = self.accept("DISTINCT")
+        columns: list[tuple[str, Fn]] | None
+        if self.accept("*"):
+            columns = None
+        else:
+            columns = [self.select_item()]
+            while self.accept(","):
+                columns.append(self.select_item())
+        self.expect("FROM")
+        table, alias = self.table_ref()
+        query = Query(distinct=distinct, columns=columns, table=table, alias=alias)
+        while self.word() in ("JOIN", "LEFT", "INNER", "RIGHT"):
+            kind = "left" if self.accept("LEFT", "RIGHT") else "inner"
+            self.accept("INNER")
+            self.accept("OUTER")
+            self.expect("JOIN")
+            jtable, jalias = self.table_ref()
+            self.expect("ON")
+            start = self.pos
+            on = self.expr()
+            query.joins.append(Join(jtable, jalias, kind, on, self._hash_key(start, self.pos, jalias)))
+        if self.accept("WHERE"):
+            query.where = self.expr()
+        if self.accept("GROUP"):
+            self.expect("BY")
+            query.group_by.append(self.expr())
+            while self.accept(","):
+                query.group_by.append(self.expr())
+        if self.accept("ORDER"):
+            self.expect("BY")
+            query.order_by.append(self.order_item())
+            while self.accept(","):
+                query.order_by.append(self.order_item())
+        if self.peek() is not None:
+            raise SuiteQLError(f"Invalid search query. Unexpected {self.peek()[1]!r}")  # type: ignore[index]
+        query.aggregate = self.has_aggregate or bool(query.group_by)
+        return query
+
+    def _hash_key(self, start: int, end: int, alias: str) -> tuple[Fn, str] | None:
+        """``a.x = b.y AND …`` where one side belongs to the joined alias: use a hash join."""
+        toks = self.tokens[start : start + 3]
+        if any(t[1].upper() in ("OR", "(") for t in self.tokens[start:end]):
+            return None
+        if len(toks) == 3 and toks[0][0] == "id" and toks[1][1] == "=" and toks[2][0] == "id":
+            left, right = toks[0][1].lower(), toks[2][1].lower()
+            if right.startswith(alias + ".") and not left.startswith(alias + "."):
+                return self.column(left), right
+            if left.startswith(alias + ".") and not right.startswith(alias + "."):
+                return self.column(right), left
+        return None
+
+    def table_ref(self) -> tuple[str, str]:
+        token = self.peek()
+        if token is None or token[0] != "id":
+            raise SuiteQLError("Invalid search query. Expected a table name")
+        self.pos += 1
+        table = token[1].lower()
+        alias = table
+        nxt = self.peek()
+        if nxt and nxt[0] == "id" and nxt[1].upper() not in KEYWORDS:
+            alias = nxt[1].lower()
+            self.pos += 1
+        return table, alias
+
+    def select_item(self) -> tuple[str, Fn]:
+        start = self.pos
+        fn = self.expr()
+        name = None
+        if self.accept("AS"):
+            name = self.tokens[self.pos][1]
+            self.pos += 1
+        else:
+            nxt = self.peek()
+            if nxt and nxt[0] == "id" and nxt[1].upper() not in KEYWORDS:
+                name = nxt[1]
+                self.pos += 1
+        if name is None:
+            first = self.tokens[start]
+            if self.pos - start == 1 and first[0] == "id":
+                name = first[1].split(".")[-1]
+            else:
+                name = f"expr{start}"
+        return name.lower(), fn
+
+    def order_item(self) -> tuple[Fn, bool]:
+        fn = self.expr()
+        descending = False
+        if self.accept("DESC"):
+            descending = True
+        else:
+            self.accept("ASC")
+        return fn, descending
+
+    def expr(self) -> Fn:
+        left = self.and_expr()
+        while self.accept("OR"):
+            left = _logic(left, self.and_expr(), any_of=True)
+        return left
+
+    def and_expr(self) -> Fn:
+        left = self.not_expr()
+        while self.accept("AND"):
+            left = _logic(left, self.not_expr(), any_of=False)
+        return left
+
+    def not_expr(self) -> Fn:
+        if self.accept("NOT"):
+            inner = self.not_expr()
+            return lambda env, grp: not inner(env, grp)
+        return self.comparison()
+
+    def comparison(self) -> Fn:
+        left = self.concat()
+        op = self.word()
+        if op in ("=", "<>", "!=", "<", "<=", ">", ">="):
+            self.pos += 1
+            right = self.concat()
+            checks: dict[str, Callable[[int], bool]] = {
+                "=": lambda c: c == 0,
+                "<>": lambda c: c != 0,
+                "!=": lambda c: c != 0,
+                "<": lambda c: c < 0,
+                "<=": lambda c: c <= 0,
+                ">": lambda c: c > 0,
+                ">=": lambda c: c >= 0,
+            }
+            check = checks[op]
+
+            def cmp(env: Env, grp: list[Env] | None) -> bool:
+                result = compare(left(env, grp), right(env, grp))
+                return result is not None and check(result)
+
+            return cmp
+        negate = False
+        if op == "NOT" and self.word(1) in ("IN", "LIKE", "BETWEEN"):
+            self.pos += 1
+            negate = True
+            op = self.word()
+        if op == "IN":
+            self.pos += 1
+            self.expect("(")
+            options = [self.concat()]
+            while self.accept(","):
+                options.append(self.concat())
+            self.expect(")")
+            if len(options) > 1000:
+                raise SuiteQLError("Invalid search query. More than 1000 values in an IN list")
+
+            def within(env: Env, grp: list[Env] | None) -> bool:
+                value = left(env, grp)
+                if value is None:
+                    return False
+                return any(compare(value, o(env, grp)) == 0 for o in options) != negate
+
+            return within
+        if op == "LIKE":
+            self.pos += 1
+            pattern_fn = self.concat()
+
+            def like(env: Env, grp: list[Env] | None) -> bool:
+                value, pattern = left(env, grp), pattern_fn(env, grp)
+                if value is None or pattern is None:
+                    return False
+                regex = "^" + re.escape(str(pattern)).replace("%", ".*").replace("_", ".") + "$"
+                return bool(re.match(regex, str(value), re.S)) != negate
+
+            return like
+        if op == "BETWEEN":
+            self.pos += 1
+            low = self.concat()
+            self.expect("AND")
+            high = self.concat()
+
+            def between(env: Env, grp: list[Env] | None) -> bool:
+                value = left(env, grp)
+                lo, hi = compare(value, low(env, grp)), compare(value, high(env, grp))
+                return (lo is not None and hi is not None and lo >= 0 and hi <= 0) != negate
+
+            return between
+        if op == "IS":
+            self.pos += 1
+            is_not = self.accept("NOT")
+            self.expect("NULL")
+            return lambda env, grp: (left(env, grp) is None) != is_not
+        return left
+
+    def concat(self) -> Fn:
+        left = self.additive()
+        while self.accept("||"):
+            left = _concat(left, self.additive())
+        return left
+
+    def additive(self) -> Fn:
+        left = self.term()
+        while self.word() in ("+", "-"):
+            op = self.tokens[self.pos][1]
+            self.pos += 1
+            left = _arith(op, left, self.term())
+        return left
+
+    def term(self) -> Fn:
+        left = self.unary()
+        while self.word() in ("*", "/"):
+            op = self.tokens[self.pos][1]
+            self.pos += 1
+            left = _arith(op, left, self.unary())
+        return left
+
+    def unary(self) -> Fn:
+        if self.accept("-"):
+            inner = self.unary()
+            return lambda env, grp: None if (v := _num(inner(env, grp))) is None else -v
+        return self.primary()
+
+    def column(self, name: str) -> Fn:
+        key = name.lower()
+        return lambda env, grp: env.get(key)
+
+    def primary(self) -> Fn:
+        token = self.peek()
+        if token is None:
+            raise SuiteQLError("Invalid search query. Unexpected end")
+        kind, text = token
+        self.pos += 1
+        if kind == "num":
+            value: Any = Decimal(text) if "." in text else int(text)
+            return lambda env, grp: value
+        if kind == "str":
+            literal = text[1:-1].replace("''", "'")
+            return lambda env, grp: literal
+        if text == "?":
+            if self.param_index >= len(self.params):
+                raise SuiteQLError("Invalid search query. Not enough parameters")
+            bound = self.params[self.param_index]
+            self.param_index += 1
+            return lambda env, grp: bound
+        if text == "(":
+            inner = self.expr()
+            self.expect(")")
+            return inner
+        if kind != "id":
+            raise SuiteQLError(f"Invalid search query. Unexpected {text!r}")
+        upper = text.upper()
+        if upper == "NULL":
+            return lambda env, grp: None
+        if upper in ("SYSDATE", "CURRENT_TIMESTAMP", "CURRENT_DATE"):
+            return lambda env, grp: env.get("$now")
+        if self.word() == "(":
+            return self.function(upper)
+        return self.column(text)
+
+    def function(self, name: str) -> Fn:
+        self.expect("(")
+        if name in AGGREGATES:
+            self.has_aggregate = True
+            star = self.accept("*")
+            distinct = self.accept("DISTINCT")
+            arg = None if star else self.expr()
+            self.expect(")")
+            return _aggregate(name, arg, distinct)
+        if name in ("BUILTIN.DF", "BUILTIN.CF"):
+            token = self.peek()
+            if token is None or token[0] != "id":
+                raise SuiteQLError(f"Invalid search query. {name} needs a column")
+            self.pos += 1
+            self.expect(")")
+            key = token[1].lower()
+            suffix = "#df" if name == "BUILTIN.DF" else "#cf"
+            return lambda env, grp: env.get(key + suffix, env.get(key))
+        args: list[Fn] = []
+        if not self.accept(")"):
+            args.append(self.expr())
+            while self.accept(","):
+                args.append(self.expr())
+            self.expect(")")
+        return _scalar(name, args)
+
+
+def _logic(a: Fn, b: Fn, *, any_of: bool) -> Fn:
+    if any_of:
+        return lambda env, grp: bool(a(env, grp)) or bool(b(env, grp))
+    return lambda env, grp: bool(a(env, grp)) and bool(b(env, grp))
+
+
+def _concat(a: Fn, b: Fn) -> Fn:
+    return lambda env, grp: (render(a(env, grp)) or "") + (render(b(env, grp)) or "")
+
+
+def _arith(op: str, a: Fn, b: Fn) -> Fn:
+    def run(env: Env, grp: list[Env] | None) -> Any:
+        x, y = _num(a(env, grp)), _num(b(env, grp))
+        if x is None or y is None:
+            return None
+        if op == "+":
+            return x + y
+        if op == "-":
+            return x - y
+        if op == "*":
+            return x * y
+        return x / y if y else None
+
+    return run
+
+
+def _aggregate(name: str, arg: Fn | None, distinct: bool) -> Fn:
+    def run(env: Env, grp: list[Env] | None) -> Any:
+        rows = grp if grp is not None else [env]
+        values = [1 if arg is None else arg(row, None) for row in rows]
+        values = [v for v in values if v is not None]
+        if distinct:
+            values = list(dict.fromkeys(values))
+        if name == "COUNT":
+            return len(values)
+        if not values:
+            return None
+        if name == "SUM":
+            return sum((_num(v) or Decimal(0) for v in values), Decimal(0))
+        ordered = sorted(values, key=lambda v: _SortKey(v, False))
+        return ordered[0] if name == "MIN" else ordered[-1]
+
+    return run
+
+
+def _scalar(name: str, args: list[Fn]) -> Fn:
+    def arg(index: int, env: Env, grp: list[Env] | None) -> Any:
+        return args[index](env, grp) if index < len(args) else None
+
+    if name in ("LOWER", "UPPER"):
+
+        def case(env: Env, grp: list[Env] | None) -> Any:
+            value = arg(0, env, grp)
+            if value is None:
+                return None
+            return str(value).lower() if name == "LOWER" else str(value).upper()
+
+        return case
+    if name == "ABS":
+        return lambda env, grp: None if (v := _num(arg(0, env, grp))) is None else abs(v)
+    if name in ("NVL", "COALESCE"):
+        return lambda env, grp: next((v for a in args if (v := a(env, grp)) is not None), None)
+    if name in ("TO_TIMESTAMP", "TO_DATE"):
+
+        def to_time(env: Env, grp: list[Env] | None) -> Any:
+            value = arg(0, env, grp)
+            if value is None:
+                return None
+            fmt = arg(1, env, grp) or "YYYY-MM-DD HH24:MI:SS"
+            parsed = parse_time(value, str(fmt))
+            return parsed
+
+        return to_time
+    if name == "TO_CHAR":
+        return lambda env, grp: to_char(arg(0, env, grp), str(arg(1, env, grp) or "YYYY-MM-DD HH24:MI:SS"))
+    if name == "TO_NUMBER":
+        return lambda env, grp: _num(arg(0, env, grp))
+    raise SuiteQLError(f"Invalid search query. Unsupported function {name}")
+
+
+def _env_for(alias: str, row: dict[str, Any]) -> Env:
+    env: Env = {}
+    for key, value in row.items():
+        env[f"{alias}.{key}"] = value
+        env[key] = value
+    return env
+
+
+def execute(
+    text: str,
+    params: Sequence[Any],
+    tables: Callable[[str], list[dict[str, Any]]],
+    now: datetime,
+) -> list[dict[str, str]]:
+    """Run a query; returns rows as NetSuite renders them (string values, nulls omitted)."""
+    query = Parser(text, params).parse()
+    base = tables(query.table)
+    envs = [_env_for(query.alias, row) | {"$now": now} for row in base]
+    for join in query.joins:
+        right_rows = [_env_for(join.alias, row) for row in tables(join.table)]
+        index: dict[str, list[Env]] | None = None
+        if join.hash_key is not None:
+            index = {}
+            for row in right_rows:
+                key = render(row.get(join.hash_key[1]))
+                if key is not None:
+                    index.setdefault(key, []).append(row)
+        joined: list[Env] = []
+        for env in envs:
+            if index is not None and join.hash_key is not None:
+                candidates = index.get(render(join.hash_key[0](env, None)) or "", [])
+            else:
+                candidates = right_rows
+            matched = False
+            for right in candidates:
+                merged = {**right, **env}
+                if join.on is None or join.on(merged, None):
+                    joined.append(merged)
+                    matched = True
+            if not matched and join.kind == "left":
+                joined.append(dict(env))
+        envs = joined
+    if query.where is not None:
+        where = query.where
+        envs = [env for env in envs if where(env, None)]
+    if query.aggregate:
+        groups: dict[tuple[Any, ...], list[Env]] = {}
+        for env in envs:
+            group_key = tuple(render(g(env, None)) for g in query.group_by)
+            groups.setdefault(group_key, []).append(env)
+        if not groups and not query.group_by:
+            groups[()] = []
+        results: list[tuple[Env, list[Env] | None]] = [(grp[0] if grp else {}, grp) for grp in groups.values()]
+    else:
+        results = [(env, None) for env in envs]
+
+    def sort_key_for(fn: Fn, descending: bool) -> Callable[[tuple[Env, list[Env] | None]], Any]:
+        def key(item: tuple[Env, list[Env] | None]) -> Any:
+            value = fn(item[0], item[1])
+            return _SortKey(value, descending)
+
+        return key
+
+    for fn, descending in reversed(query.order_by):
+        results.sort(key=sort_key_for(fn, descending))
+    rows: list[dict[str, str]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for env, grp in results:
+        if query.columns is None:
+            raw = {k: v for k, v in env.items() if "." not in k and not k.startswith("$") and "#" not in k}
+        else:
+            raw = {name: fn(env, grp) for name, fn in query.columns}
+        row = {k: r for k, v in raw.items() if (r := render(v)) is not None}
+        if query.distinct:
+            marker = tuple(sorted(row.items()))
+            if marker in seen:
+                continue
+            seen.add(marker)
+        rows.append(row)
+    return rows
+
+
+class _SortKey:
+    """Orders values (nulls last, as Oracle does for ASC) with SQL-ish coercion."""
+
+    __slots__ = ("descending", "value")
+
+    def __init__(self, value: Any, descending: bool) -> None:
+        self.value, self.descending = value, descending
+
+    def __lt__(self, other: _SortKey) -> bool:
+        a, b = self.value, other.value
+        if a is None and b is None:
+            return False
+        if a is None:
+            return self.descending  # ascending: nulls last; descending: nulls first
+        if b is None:
+            return not self.descending
+        result = compare(a, b) or 0
+        return result > 0 if self.descending else result < 0

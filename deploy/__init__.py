@@ -1,0 +1,1 @@
+"""Deployment assets; ``deploy.local`` runs the local stack (real Kafka and PostgreSQL)."""

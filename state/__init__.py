@@ -1,0 +1,1 @@
+"""PostgreSQL state: the pool, the migration runner and one module per store."""

@@ -1,0 +1,117 @@
+"""The exceptions store: one open record per object and kind, with an owner and a plain-English message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import asyncpg
+
+Owner = Literal["finance", "operations", "customer_service", "engineering"]
+Severity = Literal["info", "warning", "error", "critical"]
+
+
+@dataclass(frozen=True)
+class NewException:
+    """What a flow reports; ``dedupe_key`` defaults to ``kind:object_type:bc_id``."""
+
+    kind: str
+    object_type: str
+    owner: Owner
+    message: str
+    severity: Severity = "error"
+    bc_id: str | None = None
+    ns_id: str | None = None
+    payload: Any = None
+    dedupe_key: str | None = None
+
+    def key(self) -> str:
+        return self.dedupe_key or f"{self.kind}:{self.object_type}:{self.bc_id or self.ns_id or '-'}"
+
+
+@dataclass(frozen=True)
+class StoredException:
+    id: int
+    kind: str
+    object_type: str
+    bc_id: str | None
+    ns_id: str | None
+    severity: str
+    owner: str
+    message: str
+    status: str
+    occurrences: int
+    created_at: datetime
+    updated_at: datetime
+    payload: Any = field(default=None, repr=False)
+
+
+_COLUMNS = ("id, kind, object_type, bc_id, ns_id, severity, owner, message, status, occurrences, "
+            "created_at, updated_at, payload")
+
+
+async def record(conn: asyncpg.Connection | asyncpg.Pool, exc: NewException) -> int:
+    """Open an exception, or bump the open one for the same object and kind; return its id."""
+    row = await conn.fetchrow(
+        """INSERT INTO exceptions (kind, object_type, bc_id, ns_id, severity, owner, message, payload, dedupe_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (dedupe_key) WHERE status IN ('open', 'retrying')
+           DO UPDATE SET occurrences = exceptions.occurrences + 1, message = EXCLUDED.message,
+                         payload = EXCLUDED.payload, severity = EXCLUDED.severity, updated_at = now()
+           RETURNING id""",
+        exc.kind, exc.object_type, exc.bc_id, exc.ns_id, exc.severity, exc.owner, exc.message, exc.payload,
+        exc.key(),
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+async def list_open(
+    conn: asyncpg.Connection | asyncpg.Pool, *, owner: str | None = None, kind: str | None = None, limit: int = 100
+) -> list[StoredException]:
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM exceptions
+            WHERE status IN ('open', 'retrying') AND ($1::text IS NULL OR owner = $1)
+              AND ($2::text IS NULL OR kind = $2)
+            ORDER BY created_at LIMIT $3""",
+        owner, kind, limit,
+    )
+    return [StoredException(**dict(r)) for r in rows]
+
+
+async def get(conn: asyncpg.Connection | asyncpg.Pool, exception_id: int) -> StoredException | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM exceptions WHERE id = $1", exception_id)
+    return StoredException(**dict(row)) if row else None
+
+
+async def resolve(
+    conn: asyncpg.Connection | asyncpg.Pool, exception_id: int, *, by: str, note: str | None = None
+) -> bool:
+    """An operator marks an exception resolved; returns False if it was not open."""
+    result: str = await conn.execute(
+        """UPDATE exceptions SET status = 'resolved', resolved_at = now(), resolved_by = $2,
+                  resolution_note = $3, updated_at = now()
+           WHERE id = $1 AND status IN ('open', 'retrying')""",
+        exception_id, by, note,
+    )
+    return result.endswith(" 1")
+
+
+async def auto_resolve(conn: asyncpg.Connection | asyncpg.Pool, *, object_type: str, bc_id: str) -> int:
+    """A later success of the object resolves its open exceptions; returns how many."""
+    result: str = await conn.execute(
+        """UPDATE exceptions SET status = 'auto_resolved', resolved_at = now(), resolved_by = 'o2c',
+                  updated_at = now()
+           WHERE object_type = $1 AND bc_id = $2 AND status IN ('open', 'retrying')""",
+        object_type, bc_id,
+    )
+    return int(result.split()[-1])
+
+
+async def count_open(conn: asyncpg.Connection | asyncpg.Pool) -> list[tuple[str, str, int]]:
+    """Open exceptions by (kind, owner), for the metrics gauge."""
+    rows = await conn.fetch(
+        "SELECT kind, owner, count(*) AS n FROM exceptions WHERE status IN ('open', 'retrying') GROUP BY 1, 2"
+    )
+    return [(r["kind"], r["owner"], int(r["n"])) for r in rows]

@@ -1,0 +1,121 @@
+"""The event envelope (DESIGN §4): every event on a public topic is one of these, serialised with orjson.
+
+Each concrete event class fixes ``type`` and ``schema_version`` with ``Literal`` types (required on
+the wire, filled in by ``build``), so a consumer can trust them, and the checked-in JSON Schema of
+each version is compared with the model by a test.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+P = TypeVar("P", bound=BaseModel)
+
+_NAMESPACE = uuid.UUID("4f2c9a57-6d0e-4c53-9a8c-0b2c5e0c6f10")
+
+
+def event_id(*parts: object) -> str:
+    """A deterministic id from the parts that identify one version of a resource (store, id, date_modified…)."""
+    return str(uuid.uuid5(_NAMESPACE, "|".join(str(p) for p in parts)))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Model(BaseModel):
+    """Base of every payload: immutable, unknown fields rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Envelope(Model, Generic[P]):
+    """What every public event looks like on the wire."""
+
+    TOPIC: ClassVar[str]
+    SCHEMA_VERSION: ClassVar[int]
+
+    event_id: str = Field(description="Deterministic where the source allows; consumers dedupe on it.")
+    type: str = Field(description="What happened, e.g. 'bc.order.snapshot'.")
+    schema_version: int = Field(description="Bumped on every change to this event's schema.")
+    source: str = Field(description="Who produced it: 'bigcommerce:<store>', 'netsuite:<account>', 'o2c'.")
+    occurred_at: datetime = Field(description="When it happened at the source (UTC).")
+    key: str = Field(description="The partitioning key (also the Kafka message key).")
+    payload: P
+
+    @classmethod
+    def literal(cls, field: str) -> Any:
+        """The single value a ``Literal`` field of a concrete event allows (its type or version)."""
+        (value,) = get_args(cls.model_fields[field].annotation)
+        return value
+
+    @classmethod
+    def build(cls, payload: Any, *, key: str, source: str, event_id: str | None = None,
+              occurred_at: datetime | None = None) -> Self:
+        """Wrap ``payload``; the type and schema version come from the class."""
+        return cls(
+            event_id=event_id or str(uuid.uuid4()),
+            type=cls.literal("type"),
+            schema_version=cls.literal("schema_version"),
+            source=source,
+            occurred_at=occurred_at or utcnow(),
+            key=key,
+            payload=payload,
+        )
+
+
+# --- platform events -------------------------------------------------------------------------------
+
+
+class Heartbeat(Model):
+    """A liveness probe that travels the whole pipeline: topic → agent → table → output topic."""
+
+    origin: str = Field(description="Which worker or test sent it.")
+    seq: int = Field(ge=0, description="Sender's sequence number.")
+
+
+class HeartbeatEvent(Envelope[Heartbeat]):
+    TOPIC: ClassVar[str] = "o2c.heartbeat"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    type: Literal["o2c.heartbeat"]
+    schema_version: Literal[1]
+
+
+class HeartbeatSeen(Model):
+    """The agent's answer: how many heartbeats it has counted for this key (state kept in a table)."""
+
+    origin: str
+    seq: int
+    count: int = Field(ge=1, description="Heartbeats counted for this key since the table began.")
+    latency_ms: float = Field(description="Sent → processed, in milliseconds.")
+
+
+class HeartbeatSeenEvent(Envelope[HeartbeatSeen]):
+    TOPIC: ClassVar[str] = "o2c.heartbeat.processed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    type: Literal["o2c.heartbeat.processed"]
+    schema_version: Literal[1]
+
+
+class SyncException(Model):
+    """An exception raised by a flow (also stored in PostgreSQL), for teams that route alerts."""
+
+    kind: str = Field(description="e.g. invalid_event, total_mismatch, missing_sku.")
+    object_type: str
+    bc_id: str | None = None
+    ns_id: str | None = None
+    severity: Literal["info", "warning", "error", "critical"]
+    owner: Literal["finance", "operations", "customer_service", "engineering"]
+    message: str = Field(description="Plain English: what happened and what to do.")
+    payload: Any = Field(default=None, description="What is needed to retry (may be the raw event).")
+
+
+class SyncExceptionEvent(Envelope[SyncException]):
+    TOPIC: ClassVar[str] = "sync.exceptions"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    type: Literal["sync.exception"]
+    schema_version: Literal[1]

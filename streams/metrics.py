@@ -1,0 +1,17 @@
+"""Prometheus series of the stream layer (connectors define their own next to their clients)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_IN = Counter("o2c_events_in_total", "Events consumed by o2c agents.", ["topic"])
+EVENTS_OUT = Counter("o2c_events_out_total", "Events published by o2c.", ["topic"])
+EVENTS_QUARANTINED = Counter(
+    "o2c_events_quarantined_total", "Events that failed validation and were quarantined.", ["topic"]
+)
+EXCEPTIONS_OPEN = Gauge("o2c_exceptions_open", "Open exceptions by kind and owning team.", ["kind", "owner"])
+PIPELINE_LATENCY = Histogram(
+    "o2c_heartbeat_latency_seconds",
+    "Heartbeat sent → processed by the agent (the pipeline's own latency).",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)

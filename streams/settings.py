@@ -1,0 +1,70 @@
+"""Platform settings, read from the environment (prefix ``O2C_``); secrets are ``SecretStr``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every platform knob, with its default. The README lists them; a test keeps the list true."""
+
+    model_config = SettingsConfigDict(env_prefix="O2C_", extra="ignore", frozen=True)
+
+    app_id: str = Field("o2c", description="Faust app id: the consumer group and the prefix of internal topics.")
+    data_dir: Path = Field(Path(".local"), description="Local state: Kafka and PostgreSQL data, jars, logs.")
+    kafka_bootstrap: str | None = Field(
+        None, description="Bootstrap servers of an existing cluster; unset = the local broker below."
+    )
+    kafka_host: str = Field("127.0.0.1", description="Address the local broker binds to.")
+    kafka_port: int = Field(9092, description="Local broker's client port.")
+    kafka_controller_port: int = Field(9093, description="Local broker's KRaft controller port.")
+    kafka_heap: str = Field("1g", description="Local broker's maximum Java heap.")
+    kafka_session_timeout: float = Field(
+        45.0, description="Seconds before the group coordinator evicts a silent worker (then rebalances)."
+    )
+    topic_partitions: int = Field(4, description="Partitions of every o2c topic (the scaling ceiling).")
+    topic_replication: int = Field(1, description="Replication factor of o2c topics (3 in production).")
+    database_url: SecretStr | None = Field(
+        None, description="PostgreSQL DSN; unset = the embedded PostgreSQL below."
+    )
+    pg_port: int = Field(55432, description="Embedded PostgreSQL's port on 127.0.0.1.")
+    web_host: str = Field("127.0.0.1", description="Worker web server address (/healthz, /readyz, /metrics).")
+    web_port: int = Field(6066, description="Worker web server port.")
+    store: str = Field("memory://", description="Faust table store; tables are rebuilt from their changelogs.")
+    heartbeat_interval: float = Field(5.0, description="Seconds between heartbeat events; 0 turns them off.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
+    log_format: Literal["json", "console"] = Field("json", description="JSON lines, or a human console format.")
+
+    @property
+    def bootstrap(self) -> str:
+        return self.kafka_bootstrap or f"{self.kafka_host}:{self.kafka_port}"
+
+    @property
+    def local_kafka(self) -> bool:
+        """True when o2c runs its own broker (no external cluster configured)."""
+        return self.kafka_bootstrap is None
+
+    @property
+    def local_postgres(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def dsn(self) -> str:
+        """The DSN to connect with (the embedded server's when none is configured)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"postgresql://postgres@127.0.0.1:{self.pg_port}/o2c"
+
+    def secrets(self) -> list[str]:
+        """Secret values, so the log redactor can mask them wherever they appear."""
+        return [v.get_secret_value() for v in (self.database_url,) if v is not None and v.get_secret_value()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

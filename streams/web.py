@@ -1,0 +1,51 @@
+"""Health, readiness and metrics on the worker's web server (DESIGN §12).
+
+- ``/healthz``: the event loop answers. Never fails during a rebalance or a recovery.
+- ``/readyz``: not rebalancing, not recovering, PostgreSQL answers; 503 with the reasons otherwise.
+- ``/metrics``: Prometheus text (Faust's own series plus o2c's).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from faust.sensors.prometheus import setup_prometheus_sensors
+
+from state import exceptions as exceptions_store
+from streams.app import app
+from streams.metrics import EXCEPTIONS_OPEN
+from streams.runtime import database
+
+log = logging.getLogger(__name__)
+
+setup_prometheus_sensors(app, pattern="/metrics", name_prefix="o2c_faust")
+
+
+@app.page("/healthz")
+async def healthz(self: Any, request: Any) -> Any:
+    return self.json({"status": "ok"})
+
+
+@app.page("/readyz")
+async def readyz(self: Any, request: Any) -> Any:
+    reasons = []
+    if app.rebalancing:
+        reasons.append("rebalancing")
+    if getattr(app, "in_recovery", False):
+        reasons.append("recovering tables")
+    if not await database.healthy():
+        reasons.append("database unavailable")
+    if reasons:
+        return self.json({"status": "not ready", "reasons": reasons}, status=503)
+    return self.json({"status": "ready"})
+
+
+@app.timer(15.0)
+async def refresh_exception_gauge() -> None:
+    """Open exceptions by kind and owner, for alerting (a set-based query, not a loop over rows)."""
+    if not await database.healthy():
+        return
+    EXCEPTIONS_OPEN.clear()
+    for kind, owner, n in await exceptions_store.count_open(database.pool):
+        EXCEPTIONS_OPEN.labels(kind, owner).set(n)

@@ -1,0 +1,34 @@
+"""Run the Faust worker with every flow registered."""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+
+from deploy.local.procs import run_coroutine_in_thread
+from streams import heartbeat, web  # noqa: F401  (register agents, timers and pages)
+from streams.app import app, settings
+from streams.topic_admin import ensure_topics
+from streams.topics import PUBLIC_TOPICS
+
+log = logging.getLogger(__name__)
+
+
+@app.task
+async def announce() -> None:
+    log.info("o2c worker started", extra={"topics": len(PUBLIC_TOPICS), "bootstrap": settings.bootstrap,
+                                          "web": f"http://{settings.web_host}:{settings.web_port}"})
+
+
+def run() -> None:
+    """Create the topics, then start the worker in this process; SIGINT/SIGTERM stop it. Never returns."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    created = run_coroutine_in_thread(
+        ensure_topics(settings.bootstrap, PUBLIC_TOPICS, partitions=settings.topic_partitions,
+                      replication=settings.topic_replication)
+    )
+    if created:
+        log.info("topics created", extra={"topics": created})
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    worker.execute_from_commandline()

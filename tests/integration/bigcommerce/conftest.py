@@ -1,0 +1,57 @@
+"""A fresh sandbox per test on a free port, and a client wired to it with its own governor."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+
+from connectors.bigcommerce import BigCommerceClient, BigCommerceSettings, PacingPolicy, RateLimitGovernor
+from connectors.bigcommerce.sandbox import SandboxConfig, SandboxServer, start_sandbox
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def sandbox_config() -> SandboxConfig:
+    return SandboxConfig(inventory_delay_ms=50, rng_seed=1, webhook_retry_delays_s=(0.05, 0.05))
+
+
+@pytest.fixture
+async def sandbox(sandbox_config: SandboxConfig) -> AsyncIterator[SandboxServer]:
+    server = await start_sandbox("127.0.0.1", 0, sandbox_config)
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def make_client(server: SandboxServer, **policy: object) -> BigCommerceClient:
+    settings = BigCommerceSettings(api_base=server.url, store_hash=server.config.store_hash, max_attempts=8)
+    governor = RateLimitGovernor(f"test-{next(_counter)}", policy=PacingPolicy(**policy))  # type: ignore[arg-type]
+    return BigCommerceClient(settings, governor=governor)
+
+
+@pytest.fixture
+async def client(sandbox: SandboxServer) -> AsyncIterator[BigCommerceClient]:
+    async with make_client(sandbox) as c:
+        yield c
+
+
+@pytest.fixture
+async def admin(sandbox: SandboxServer) -> AsyncIterator[httpx.AsyncClient]:
+    """Plain HTTP to the sandbox (admin endpoints, raw API calls)."""
+    async with httpx.AsyncClient(base_url=sandbox.url, headers={"X-Auth-Token": "sandbox-token"}) as http:
+        yield http
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], attempts: int = 200, pause: float = 0.02) -> None:
+    """Poll until ``check`` is true (bounded); never asserts on elapsed time."""
+    for _ in range(attempts):
+        if await check():
+            return
+        await asyncio.sleep(pause)
+    raise AssertionError("condition never became true")
