@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streams.events import Envelope, HeartbeatEvent, HeartbeatSeenEvent, SyncExceptionEvent
+from streams.events import (
+    BcOrderEvent,
+    BcRefundEvent,
+    Envelope,
+    HeartbeatEvent,
+    HeartbeatSeenEvent,
+    NsFulfilmentEvent,
+    NsItemEvent,
+    NsPriceEvent,
+    NsStockEvent,
+    SyncExceptionEvent,
+)
 
 
 @dataclass(frozen=True)
@@ -23,16 +34,17 @@ class TopicSpec:
 
 PUBLIC_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec("bc.orders", "BigCommerce order id", "Full order snapshots (products, addresses, coupons, "
-              "transactions) each time an order is created or changed.", "yes: names, emails, addresses"),
+              "transactions) each time an order is created or changed.", "yes: names, emails, addresses",
+              event=BcOrderEvent),
     TopicSpec("bc.refunds", "BigCommerce order id", "Refunds issued in BigCommerce, with items and amounts.",
-              "no"),
+              "no", event=BcRefundEvent),
     TopicSpec("ns.items", "SKU", "NetSuite items: matrix parents and children with SKU and options.", "no",
-              compacted=True),
+              event=NsItemEvent, compacted=True),
     TopicSpec("ns.inventory", "SKU", "Stock per item per NetSuite location (on hand, committed, available).",
-              "no"),
+              "no", event=NsStockEvent),
     TopicSpec("ns.fulfilments", "BigCommerce order id", "NetSuite item fulfilments with lines, carrier and "
-              "tracking numbers.", "no"),
-    TopicSpec("ns.prices", "SKU", "NetSuite price levels and item prices.", "no"),
+              "tracking numbers.", "no", event=NsFulfilmentEvent),
+    TopicSpec("ns.prices", "SKU", "NetSuite price levels and item prices.", "no", event=NsPriceEvent),
     TopicSpec("payouts", "gateway:payout id", "Payment gateway payouts: gross, fees, net and the charges paid.",
               "no"),
     TopicSpec("ns.commands", "object key (e.g. BigCommerce order id)", "Idempotent writes for the NetSuite "

@@ -1,0 +1,47 @@
+"""The event contract: the envelope and every event that travels a public topic."""
+
+from streams.events.bigcommerce import BcOrderEvent, BcOrderSnapshot, BcRefund, BcRefundEvent
+from streams.events.envelope import Envelope, Model, event_id, utcnow
+from streams.events.netsuite import (
+    NsFulfilment,
+    NsFulfilmentEvent,
+    NsItem,
+    NsItemEvent,
+    NsItemPrice,
+    NsPriceEvent,
+    NsStock,
+    NsStockEvent,
+)
+from streams.events.platform import (
+    Heartbeat,
+    HeartbeatEvent,
+    HeartbeatSeen,
+    HeartbeatSeenEvent,
+    SyncException,
+    SyncExceptionEvent,
+)
+
+__all__ = [
+    "BcOrderEvent",
+    "BcOrderSnapshot",
+    "BcRefund",
+    "BcRefundEvent",
+    "Envelope",
+    "Heartbeat",
+    "HeartbeatEvent",
+    "HeartbeatSeen",
+    "HeartbeatSeenEvent",
+    "Model",
+    "NsFulfilment",
+    "NsFulfilmentEvent",
+    "NsItem",
+    "NsItemEvent",
+    "NsItemPrice",
+    "NsPriceEvent",
+    "NsStock",
+    "NsStockEvent",
+    "SyncException",
+    "SyncExceptionEvent",
+    "event_id",
+    "utcnow",
+]
