@@ -9,7 +9,7 @@ JARS := .local/kafka-libs/.complete
 .PHONY: run test install jars lint typecheck pytest schemas bench clean down
 
 run: install jars
-	O2C_LOG_FORMAT=$${O2C_LOG_FORMAT:-console} $(BIN)/o2c run
+	O2C_LOG_FORMAT=$${O2C_LOG_FORMAT:-console} $(BIN)/o2c run --demo
 
 test: install jars lint typecheck pytest
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
+from state.db import Executor
 
 
 @dataclass(frozen=True)
@@ -15,14 +15,14 @@ class Cursor:
     seen_ids: frozenset[str]
 
 
-async def load(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> Cursor | None:
+async def load(conn: Executor, name: str) -> Cursor | None:
     row = await conn.fetchrow("SELECT name, watermark, seen_ids FROM cursors WHERE name = $1", name)
     if row is None:
         return None
     return Cursor(row["name"], row["watermark"], frozenset(row["seen_ids"]))
 
 
-async def advance(conn: asyncpg.Connection | asyncpg.Pool, name: str, watermark: datetime, seen_ids: set[str]) -> None:
+async def advance(conn: Executor, name: str, watermark: datetime, seen_ids: set[str]) -> None:
     """Move the watermark forward (never back); ids seen exactly at the watermark are kept for dedupe."""
     await conn.execute(
         """INSERT INTO cursors (name, watermark, seen_ids) VALUES ($1, $2, $3)

@@ -6,6 +6,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -29,3 +30,7 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 4, **kwarg
     )
     assert pool is not None
     return pool
+
+
+Executor = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
+"""Anything that runs a query: a connection, a pooled connection or the pool itself."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-import asyncpg
+from state.db import Executor
 
 Owner = Literal["finance", "operations", "customer_service", "engineering"]
 Severity = Literal["info", "warning", "error", "critical"]
@@ -51,7 +51,7 @@ _COLUMNS = ("id, kind, object_type, bc_id, ns_id, severity, owner, message, stat
             "created_at, updated_at, payload")
 
 
-async def record(conn: asyncpg.Connection | asyncpg.Pool, exc: NewException) -> int:
+async def record(conn: Executor, exc: NewException) -> int:
     """Open an exception, or bump the open one for the same object and kind; return its id."""
     row = await conn.fetchrow(
         """INSERT INTO exceptions (kind, object_type, bc_id, ns_id, severity, owner, message, payload, dedupe_key)
@@ -68,7 +68,7 @@ async def record(conn: asyncpg.Connection | asyncpg.Pool, exc: NewException) -> 
 
 
 async def list_open(
-    conn: asyncpg.Connection | asyncpg.Pool, *, owner: str | None = None, kind: str | None = None, limit: int = 100
+    conn: Executor, *, owner: str | None = None, kind: str | None = None, limit: int = 100
 ) -> list[StoredException]:
     rows = await conn.fetch(
         f"""SELECT {_COLUMNS} FROM exceptions
@@ -80,13 +80,13 @@ async def list_open(
     return [StoredException(**dict(r)) for r in rows]
 
 
-async def get(conn: asyncpg.Connection | asyncpg.Pool, exception_id: int) -> StoredException | None:
+async def get(conn: Executor, exception_id: int) -> StoredException | None:
     row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM exceptions WHERE id = $1", exception_id)
     return StoredException(**dict(row)) if row else None
 
 
 async def resolve(
-    conn: asyncpg.Connection | asyncpg.Pool, exception_id: int, *, by: str, note: str | None = None
+    conn: Executor, exception_id: int, *, by: str, note: str | None = None
 ) -> bool:
     """An operator marks an exception resolved; returns False if it was not open."""
     result: str = await conn.execute(
@@ -98,7 +98,7 @@ async def resolve(
     return result.endswith(" 1")
 
 
-async def auto_resolve(conn: asyncpg.Connection | asyncpg.Pool, *, object_type: str, bc_id: str) -> int:
+async def auto_resolve(conn: Executor, *, object_type: str, bc_id: str) -> int:
     """A later success of the object resolves its open exceptions; returns how many."""
     result: str = await conn.execute(
         """UPDATE exceptions SET status = 'auto_resolved', resolved_at = now(), resolved_by = 'o2c',
@@ -109,7 +109,7 @@ async def auto_resolve(conn: asyncpg.Connection | asyncpg.Pool, *, object_type: 
     return int(result.split()[-1])
 
 
-async def count_open(conn: asyncpg.Connection | asyncpg.Pool) -> list[tuple[str, str, int]]:
+async def count_open(conn: Executor) -> list[tuple[str, str, int]]:
     """Open exceptions by (kind, owner), for the metrics gauge."""
     rows = await conn.fetch(
         "SELECT kind, owner, count(*) AS n FROM exceptions WHERE status IN ('open', 'retrying') GROUP BY 1, 2"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import asyncpg
+from state.db import Executor
 
 Direction = Literal["bc_to_ns", "ns_to_bc"]
 Status = Literal["pending", "synced", "parked", "failed", "skipped"]
@@ -29,7 +29,7 @@ class LedgerEntry:
 
 
 async def mark(
-    conn: asyncpg.Connection | asyncpg.Pool,
+    conn: Executor,
     *,
     object_type: str,
     direction: Direction,
@@ -61,7 +61,7 @@ async def mark(
 
 
 async def get(
-    conn: asyncpg.Connection | asyncpg.Pool, *, object_type: str, direction: Direction, source_id: str
+    conn: Executor, *, object_type: str, direction: Direction, source_id: str
 ) -> LedgerEntry | None:
     row = await conn.fetchrow(
         """SELECT object_type, direction, source_id, target_id, external_id, status, attempts, last_error,

@@ -6,20 +6,24 @@
     o2c run              up + migrate + worker; Ctrl-C stops all of it
     o2c schemas          regenerate the JSON Schema files of the public topics
     o2c exceptions ...   list, show and resolve exceptions
-    o2c sandbox bigcommerce|netsuite|bigcommerce-load ...   local API sandboxes and the order generator
+    o2c inventory resync compare BigCommerce stock with NetSuite's buffered aggregate, push the differences
+    o2c sandbox bigcommerce|netsuite ...        local API sandboxes
+    o2c sandbox bigcommerce-load ...            the order generator
+    o2c sandbox netsuite-warehouse ...          warehouse actions (fulfil, stock, receive a return)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import orjson
@@ -95,41 +99,85 @@ def cmd_worker() -> None:
     run()
 
 
-def cmd_run(settings: Settings) -> int:
-    """Services, migrations and a worker child process; SIGINT/SIGTERM stop the worker, then the services."""
+def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -> int:
+    """Services, migrations, then the worker (and in demo mode the sandboxes, a load and a live summary).
+
+    Every child runs in this process group; SIGINT/SIGTERM stop the children, then the services this
+    call started. Returns the worker's exit code (0 after a requested stop).
+    """
     started: list[str] = []
-    worker: subprocess.Popen[bytes] | None = None
+    children: list[subprocess.Popen[bytes]] = []
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
         started = cmd_up(settings)
         cmd_migrate(settings)
+        env = os.environ.copy()
+        if demo:
+            from streams import demo as demo_mode
+
+            for command in demo_mode.sandbox_commands():
+                children.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+            env.update({k: v for k, v in demo_mode.worker_env(settings).items() if k not in os.environ})
+            print(f"sandboxes  BigCommerce http://127.0.0.1:{demo_mode.BC_PORT}  "
+                  f"NetSuite http://127.0.0.1:{demo_mode.NS_PORT}", flush=True)
         if stopping:
             return 0
         print(f"worker     http://{settings.web_host}:{settings.web_port}  (/healthz /readyz /metrics); "
               "Ctrl-C stops everything", flush=True)
-        worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], env=os.environ.copy())
-        while worker.poll() is None:
-            try:
-                worker.wait(timeout=60 if stopping else None)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], env=env)
+        children.append(worker)
+        if demo:
+            children.append(subprocess.Popen(demo_mode.load_command(demo_rate), stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL))
+            print(f"demo load  {demo_rate:g} orders/s into the BigCommerce sandbox; a summary every 5 s", flush=True)
+            _supervise_with_summary(settings, worker, lambda: stopping)
+        else:
+            while worker.poll() is None and not stopping:
+                time.sleep(0.5)
         return 0 if stopping else (worker.returncode or 0)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if worker is not None and worker.poll() is None:
-            worker.kill()
-            worker.wait()
+        _stop_children(children)
         if started:
             cmd_down(settings, only=started)
+
+
+def _supervise_with_summary(settings: Settings, worker: subprocess.Popen[bytes], stopping: Callable[[], bool]) -> None:
+    from streams.demo import print_summaries
+
+    async def watch() -> None:
+        printer = asyncio.create_task(print_summaries(settings))
+        try:
+            # polling a child process and a signal flag: there is no event to wait on
+            while worker.poll() is None and not stopping():  # noqa: ASYNC110
+                await asyncio.sleep(0.5)
+        finally:
+            printer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await printer
+
+    asyncio.run(watch())
+
+
+def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM every child (the worker last started, first stopped), SIGKILL any still alive after 60 s."""
+    for child in reversed(children):
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    for child in reversed(children):
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 async def _exceptions(settings: Settings, args: argparse.Namespace) -> None:
@@ -165,7 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("down", help="stop the local Kafka broker and PostgreSQL")
     sub.add_parser("migrate", help="apply PostgreSQL migrations")
     sub.add_parser("worker", help="run the Faust worker")
-    sub.add_parser("run", help="up + migrate + worker; Ctrl-C stops all of it")
+    run = sub.add_parser("run", help="up + migrate + worker; Ctrl-C stops all of it")
+    run.add_argument("--demo", action="store_true",
+                     help="also run both sandboxes, a demo order load and print a live summary")
+    run.add_argument("--demo-rate", type=float, default=2.0, help="demo orders per second")
     schemas = sub.add_parser("schemas", help="regenerate docs/schemas/*.json from the event models")
     schemas.add_argument("--dir", type=Path, default=None)
     exc = sub.add_parser("exceptions", help="list, show or resolve exceptions")
@@ -178,8 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
     res = exc_sub.add_parser("resolve")
     res.add_argument("id", type=int)
     res.add_argument("--note")
+    inventory = sub.add_parser("inventory", help="inventory operations (`o2c inventory resync`)")
+    inventory_sub = inventory.add_subparsers(dest="action", required=True)
+    resync = inventory_sub.add_parser("resync", help="compare BigCommerce with NetSuite's buffered aggregate, "
+                                      "push only the differences and print the drift found")
+    resync.add_argument("--dry-run", action="store_true", help="report the drift without pushing anything")
+    resync.add_argument("--limit", type=int, default=200, help="drifted SKUs listed in the report")
     sandbox = sub.add_parser("sandbox", help="run a local API sandbox (`o2c sandbox <name> --help`)")
-    sandbox.add_argument("name", choices=["bigcommerce", "netsuite", "bigcommerce-load"])
+    sandbox.add_argument("name", choices=["bigcommerce", "netsuite", "bigcommerce-load", "netsuite-warehouse"])
     sandbox.add_argument("args", nargs=argparse.REMAINDER, help="options passed to the sandbox")
     return parser
 
@@ -193,6 +250,10 @@ def cmd_sandbox(name: str, args: list[str]) -> int:
         from connectors.netsuite.sandbox.app import main as netsuite_main
 
         return netsuite_main(args)
+    if name == "netsuite-warehouse":
+        from connectors.netsuite.sandbox.warehouse import main as warehouse_main
+
+        return warehouse_main(args)
     from connectors.bigcommerce.sandbox.load import main as load_main
 
     return load_main(args)
@@ -212,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "worker":
         cmd_worker()
     elif args.command == "run":
-        return cmd_run(settings)
+        return cmd_run(settings, demo=args.demo, demo_rate=args.demo_rate)
     elif args.command == "schemas":
         from streams.schemas import SCHEMA_DIR, write
 
@@ -220,6 +281,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(path)
     elif args.command == "exceptions":
         asyncio.run(_exceptions(settings, args))
+    elif args.command == "inventory":
+        from streams.inventory_cli import resync_command
+
+        return asyncio.run(resync_command(settings, dry_run=args.dry_run, limit=args.limit))
     elif args.command == "sandbox":
         return cmd_sandbox(args.name, args.args)
     return 0

@@ -21,7 +21,7 @@ class Database(Service):
         self._opened = asyncio.Event()
 
     async def on_start(self) -> None:
-        self._pool = await create_pool(self._dsn)
+        self._pool = await create_pool(self._dsn, max_size=16)
         self._opened.set()
 
     async def acquire_pool(self) -> asyncpg.Pool:

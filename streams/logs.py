@@ -89,6 +89,7 @@ def logging_config(level: str = "info", fmt: str = "json") -> dict[str, Any]:
             "faust": {"level": "WARNING" if level != "debug" else "DEBUG"},
             "mode": {"level": "WARNING" if level != "debug" else "DEBUG"},
             "aiohttp.access": {"level": "WARNING"},
+            "httpx": {"level": "WARNING"},
         },
     }
 

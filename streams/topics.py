@@ -18,7 +18,9 @@ from streams.events import (
     NsItemEvent,
     NsPriceEvent,
     NsStockEvent,
+    SalesOrderCommandEvent,
     SyncExceptionEvent,
+    SyncResultEvent,
 )
 
 
@@ -48,11 +50,12 @@ PUBLIC_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec("payouts", "gateway:payout id", "Payment gateway payouts: gross, fees, net and the charges paid.",
               "no"),
     TopicSpec("ns.commands", "object key (e.g. BigCommerce order id)", "Idempotent writes for the NetSuite "
-              "writer, each with its externalId.", "yes: customer names, emails, addresses"),
+              "writer, each with its externalId.", "yes: customer names, emails, addresses",
+              event=SalesOrderCommandEvent),
     TopicSpec("bc.commands", "object key (e.g. SKU)", "Writes for the BigCommerce writer (stock, shipments, "
               "metafields).", "no"),
     TopicSpec("sync.results", "object key", "Outcome of each write: synced, parked or failed, with both ids.",
-              "no"),
+              "no", event=SyncResultEvent),
     TopicSpec(SyncExceptionEvent.TOPIC, "object key", "Exceptions raised by any flow, with owner and "
               "plain-English message (also stored in PostgreSQL).", "may carry the offending payload",
               event=SyncExceptionEvent),

@@ -1,7 +1,8 @@
 """Health, readiness and metrics on the worker's web server (DESIGN §12).
 
 - ``/healthz``: the event loop answers. Never fails during a rebalance or a recovery.
-- ``/readyz``: not rebalancing, not recovering, PostgreSQL answers; 503 with the reasons otherwise.
+- ``/readyz``: the first partition assignment (and table recovery) is complete, not rebalancing, not
+  recovering, PostgreSQL answers; 503 with the reasons otherwise.
 - ``/metrics``: Prometheus text (Faust's own series plus o2c's).
 """
 
@@ -21,6 +22,15 @@ log = logging.getLogger(__name__)
 
 setup_prometheus_sensors(app, pattern="/metrics", name_prefix="o2c_faust")
 
+_first_assignment_done = False
+
+
+@app.on_rebalance_complete.connect  # type: ignore[arg-type]  # mode's handler type is narrower than it accepts
+async def _rebalance_complete(sender: Any, **kwargs: Any) -> None:
+    """Faust sends this once partitions are assigned and their tables recovered."""
+    global _first_assignment_done
+    _first_assignment_done = True
+
 
 @app.page("/healthz")
 async def healthz(self: Any, request: Any) -> Any:
@@ -30,6 +40,8 @@ async def healthz(self: Any, request: Any) -> Any:
 @app.page("/readyz")
 async def readyz(self: Any, request: Any) -> Any:
     reasons = []
+    if not _first_assignment_done:
+        reasons.append("waiting for the first partition assignment")
     if app.rebalancing:
         reasons.append("rebalancing")
     if getattr(app, "in_recovery", False):

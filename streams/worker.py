@@ -7,8 +7,10 @@ import logging
 import faust
 
 from deploy.local.procs import run_coroutine_in_thread
-from streams import heartbeat, web  # noqa: F401  (register agents, timers and pages)
+from streams import catalog, heartbeat, inventory, orders, sinks, web, writeback  # noqa: F401  (register agents, timers, pages)
 from streams.app import app, settings
+from streams.ingest import bigcommerce as _bigcommerce_ingest  # noqa: F401
+from streams.ingest import netsuite as _netsuite_ingest  # noqa: F401
 from streams.topic_admin import ensure_topics
 from streams.topics import PUBLIC_TOPICS
 

@@ -7,6 +7,8 @@ at the end of the session. The Kafka jars come from ``.local/kafka-libs`` (fetch
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -21,6 +23,23 @@ from tests.support.worker import WorkerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 JARS = KafkaJars(ROOT / ".local" / "kafka-libs")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A private temporary root per session, removed at the end.
+
+    pytest's shared ``/tmp/pytest-of-<user>`` keeps only the last few sessions and prunes older ones,
+    which would delete the data folders of a broker or database that a concurrent session still runs.
+    """
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        config.option.basetemp = tempfile.mkdtemp(prefix="o2c-pytest-")
+        config._o2c_basetemp = config.option.basetemp  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    basetemp = getattr(config, "_o2c_basetemp", None)
+    if basetemp:
+        shutil.rmtree(basetemp, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -92,8 +111,10 @@ def make_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Callable
     """Factory for worker processes sharing ``worker_env``; every one is stopped at teardown."""
     started: list[WorkerProcess] = []
 
-    def factory(**overrides: str) -> WorkerProcess:
+    def factory(web_port: int | None = None, **overrides: str) -> WorkerProcess:
         worker = WorkerProcess(env={**worker_env, **overrides}, log_path=tmp_path / f"worker-{len(started)}.log")
+        if web_port is not None:
+            worker.web_port = web_port
         started.append(worker)
         return worker.start()
 

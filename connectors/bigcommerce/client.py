@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -33,7 +33,7 @@ from connectors.http import (
 
 from . import metrics
 from .config import BigCommerceSettings
-from .errors import error_for
+from .errors import ValidationError, error_for
 from .formats import dumps, format_rfc2822, loads
 from .governor import Lane, PacingPolicy, RateLimitGovernor
 from .models import (
@@ -43,8 +43,12 @@ from .models import (
     InventoryItem,
     InventoryTransaction,
     Location,
+    Metafield,
+    MetafieldBatchResult,
     Order,
     OrderCoupon,
+    OrderMetafieldCreate,
+    OrderMetafieldUpdate,
     OrderProduct,
     OrderShippingAddress,
     OrderStatus,
@@ -76,6 +80,7 @@ V3_MAX_LIMIT = 250
 VARIANT_BATCH = 50
 INVENTORY_BATCH = 2000
 PRICE_RECORD_BATCH = 1000
+METAFIELD_BATCH = 50
 _IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 
 
@@ -267,6 +272,22 @@ class BigCommerceClient:
         async for row in self._v2_pages("/orders", endpoint="orders_list", params=params, limit=limit, lane=lane):
             yield Order.model_validate(row)
 
+    async def list_orders_page(
+        self,
+        *,
+        min_date_modified: datetime | None = None,
+        page: int = 1,
+        limit: int = V2_MAX_LIMIT,
+        sort: str = "date_modified:asc",
+        lane: Lane = Lane.HIGH,
+    ) -> list[Order]:
+        """One page of ``GET /v2/orders`` (empty on 204), for keyset paging on ``date_modified``."""
+        params: dict[str, Any] = {"sort": sort, "page": page, "limit": limit}
+        if min_date_modified is not None:
+            params["min_date_modified"] = format_rfc2822(min_date_modified)
+        rows = await self._json("GET", "v2", "/orders", endpoint="orders_list", params=params, lane=lane)
+        return [Order.model_validate(row) for row in rows or []]
+
     async def get_order(self, order_id: int, *, lane: Lane = Lane.HIGH) -> Order:
         body = await self._json("GET", "v2", f"/orders/{order_id}", endpoint="order_get", lane=lane)
         return Order.model_validate(body)
@@ -379,6 +400,83 @@ class BigCommerceClient:
         data = await self._v3_data("GET", f"/orders/{order_id}/transactions", endpoint="transactions_list")
         return [Transaction.model_validate(r) for r in data or []]
 
+    # ------------------------------------------------------------------ order metafields (V3)
+
+    async def list_order_metafields(
+        self,
+        *,
+        namespace: str | None = None,
+        key: str | None = None,
+        namespaces: Iterable[str] | None = None,
+        keys: Iterable[str] | None = None,
+        direction: Literal["asc", "desc"] | None = None,
+        limit: int = V3_MAX_LIMIT,
+        lane: Lane = Lane.NORMAL,
+    ) -> AsyncGenerator[Metafield, None]:
+        """Every order's metafields by namespace/key (``GET /v3/orders/metafields``), page by page."""
+        params = _metafield_filters(namespace, key, namespaces, keys)
+        if direction is not None:
+            params["direction"] = direction
+        async for row in self._v3_pages(
+            "/orders/metafields", endpoint="order_metafields_list", params=params, limit=limit, lane=lane
+        ):
+            yield Metafield.model_validate(row)
+
+    async def order_metafields(
+        self,
+        order_id: int,
+        *,
+        namespace: str | None = None,
+        key: str | None = None,
+        lane: Lane = Lane.NORMAL,
+    ) -> list[Metafield]:
+        """One order's metafields (``GET /v3/orders/{order_id}/metafields``)."""
+        params = _metafield_filters(namespace, key, None, None)
+        return [
+            Metafield.model_validate(row)
+            async for row in self._v3_pages(
+                f"/orders/{order_id}/metafields", endpoint="order_metafields", params=params, lane=lane
+            )
+        ]
+
+    async def create_order_metafields(
+        self, items: Sequence[OrderMetafieldCreate], *, lane: Lane = Lane.NORMAL
+    ) -> MetafieldBatchResult:
+        """Batch ``POST /v3/orders/metafields`` (50 per request).
+
+        A 422 partial success is an answer, not an error: its ``data`` are the metafields created and its
+        ``errors`` say why the others were not (e.g. one with the same namespace and key exists on that
+        order). Not resent once sent; an unanswered request may have created some of them.
+        """
+        return await self._metafield_batch("POST", "order_metafields_create", [i.body() for i in items], lane)
+
+    async def update_order_metafields(
+        self, items: Sequence[OrderMetafieldUpdate], *, lane: Lane = Lane.NORMAL
+    ) -> MetafieldBatchResult:
+        """Batch ``PUT /v3/orders/metafields`` by metafield id (50 per request); 422 = partial success."""
+        return await self._metafield_batch("PUT", "order_metafields_update", [i.body() for i in items], lane)
+
+    async def _metafield_batch(
+        self, method: str, endpoint: str, bodies: list[dict[str, Any]], lane: Lane
+    ) -> MetafieldBatchResult:
+        out = MetafieldBatchResult()
+        for chunk in _chunks(bodies, METAFIELD_BATCH):
+            try:
+                body = await self._json(method, "v3", "/orders/metafields", endpoint=endpoint, json=list(chunk),
+                                        lane=lane)
+            except ValidationError as error:
+                partial = error.details if error.status == 422 else None
+                if not (isinstance(partial, dict) and isinstance(partial.get("data"), list) and "meta" in partial):
+                    raise
+                body = partial
+            result = MetafieldBatchResult.model_validate(body or {})
+            out.data.extend(result.data)
+            out.errors.extend(result.errors)
+            out.meta.total += result.meta.total or len(chunk)
+            out.meta.success += result.meta.success
+            out.meta.failed += result.meta.failed
+        return out
+
     # ------------------------------------------------------------------ catalog (V3)
 
     async def list_products(self, *, include_variants: bool = False, **filters: Any) -> AsyncIterator[Product]:
@@ -438,8 +536,11 @@ class BigCommerceClient:
         variant_ids: Iterable[int] | None = None,
         location_ids: Iterable[int] | None = None,
         lane: Lane = Lane.NORMAL,
+        product_ids: Iterable[int] | None = None,
     ) -> AsyncIterator[InventoryItem]:
         params: dict[str, Any] = {}
+        if product_ids is not None:
+            params["product_id:in"] = _csv(product_ids)
         if skus is not None:
             params["sku:in"] = _csv(skus)
         if variant_ids is not None:
@@ -570,6 +671,21 @@ class BigCommerceClient:
     async def delete_webhook(self, webhook_id: int) -> Webhook:
         data = await self._v3_data("DELETE", f"/hooks/{webhook_id}", endpoint="webhook_delete")
         return Webhook.model_validate(data)
+
+
+def _metafield_filters(
+    namespace: str | None, key: str | None, namespaces: Iterable[str] | None, keys: Iterable[str] | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if namespace is not None:
+        params["namespace"] = namespace
+    if key is not None:
+        params["key"] = key
+    if namespaces is not None:
+        params["namespace:in"] = _csv(namespaces)
+    if keys is not None:
+        params["key:in"] = _csv(keys)
+    return params
 
 
 def _body(response: httpx.Response) -> Any:

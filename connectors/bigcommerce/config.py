@@ -6,12 +6,22 @@ only :meth:`BigCommerceSettings.auth_headers` reveals the token, to put it on th
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Plan = Literal["standard", "plus", "pro"]
+
+#: Webhook scopes the change source subscribes to (``store/order/statusUpdated`` is covered by ``updated``).
+SOURCE_SCOPES: tuple[str, ...] = (
+    "store/order/created",
+    "store/order/updated",
+    "store/order/archived",
+    "store/order/refund/created",
+)
 
 #: Requests per 30 s window by plan (reference §2). Used only as a prior before the first response.
 PLAN_QUOTA: dict[str, int] = {"standard": 150, "plus": 150, "pro": 450}
@@ -38,6 +48,28 @@ class BigCommerceSettings(BaseSettings):
     webhook_secret: SecretStr = SecretStr("")
     user_agent: str = "o2c-bigcommerce/0.1"
 
+    # --- change source (connectors/bigcommerce/source.py, wired by streams/ingest/bigcommerce.py)
+    #: Run the webhook receiver, hydrator, catch-up poller and hook manager in the worker.
+    source_enabled: bool = False
+    #: Public URL of the worker's ``/webhooks/bigcommerce`` page; empty = no hooks, the poller alone.
+    webhook_destination: str = ""
+    #: Header o2c puts in each hook's custom ``headers`` and checks on every delivery.
+    webhook_header: str = "X-O2C-Webhook-Secret"
+    webhook_scopes: tuple[str, ...] = SOURCE_SCOPES
+    #: Deliveries waiting for the hydrator; when full the delivery is still acknowledged (the poller catches up).
+    webhook_queue_size: int = Field(default=1000, gt=0)
+    #: How long a webhook ``hash`` is remembered for dedupe (BigCommerce retries for ~48 h).
+    webhook_dedupe_ttl: float = Field(default=3 * 86400.0, gt=0)
+    hydrator_concurrency: int = Field(default=4, gt=0)
+    #: Seconds between catch-up polls of ``GET /v2/orders?min_date_modified=...``.
+    poll_interval: float = Field(default=60.0, gt=0)
+    #: Each poll re-reads this many seconds before the watermark (late or same-second changes).
+    poll_overlap: float = Field(default=120.0, ge=0)
+    #: On the very first poll (no watermark yet), look back this far.
+    poll_initial_lookback: float = Field(default=86400.0, ge=0)
+    #: Seconds between checks that the hooks exist and are active (re-activated when BigCommerce deactivated them).
+    hook_check_interval: float = Field(default=300.0, gt=0)
+
     def base_url(self, version: Literal["v2", "v3"]) -> str:
         return f"{self.api_base.rstrip('/')}/stores/{self.store_hash}/{version}"
 
@@ -47,6 +79,18 @@ class BigCommerceSettings(BaseSettings):
             "Accept": "application/json",
             "User-Agent": self.user_agent,
         }
+
+    def webhook_secret_value(self) -> str:
+        """The shared secret of the hooks: ``webhook_secret``, or one derived from the access token.
+
+        Deriving it (HMAC-SHA256 of the store hash under the token) keeps every worker of one store on
+        the same secret without another setting, and reveals nothing about the token.
+        """
+        explicit = self.webhook_secret.get_secret_value()
+        if explicit:
+            return explicit
+        token = self.access_token.get_secret_value().encode()
+        return hmac.new(token, f"o2c-webhook:{self.store_hash}".encode(), hashlib.sha256).hexdigest()
 
     @property
     def plan_quota(self) -> int:

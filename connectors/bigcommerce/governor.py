@@ -10,7 +10,7 @@ Two layers:
   is allowed in flight. A 429 blocks everything until the reset it announces (or a jittered back-off
   when it carries no headers).
 - :class:`RateLimitGovernor` — the asyncio side: a priority queue of waiters (``Lane.HIGH`` before
-  ``Lane.NORMAL``, FIFO within a lane), per-endpoint concurrency caps, and the metrics.
+  ``Lane.NORMAL`` before ``Lane.LOW``, FIFO within a lane), per-endpoint concurrency caps, and the metrics.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ DEFAULT_CAPS: dict[str, int] = {
 class Lane(IntEnum):
     """Priority lanes: a lower value goes first when the governor is pacing."""
 
-    HIGH = 0
-    NORMAL = 1
+    HIGH = 0  # orders, low-stock inventory
+    NORMAL = 1  # routine stock, catalogue
+    LOW = 2  # bookkeeping that can wait (e.g. the NetSuite document number written back to orders)
 
 
 @dataclass(frozen=True)

@@ -29,3 +29,27 @@ PACING_WAIT = Histogram(
     buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 WAITING = Gauge("o2c_bigcommerce_governor_waiting", "Requests queued in the governor", ["store"])
+
+# --- change source (source.py)
+WEBHOOKS = Counter(
+    "o2c_bigcommerce_webhooks",
+    "Webhook deliveries by outcome: accepted, unauthorized, invalid, foreign, ignored, queue_full, duplicate",
+    ["store", "outcome"],
+)
+WEBHOOK_QUEUE = Gauge("o2c_bigcommerce_webhook_queue", "Webhook deliveries waiting for the hydrator", ["store"])
+SOURCE_EVENTS = Counter(
+    "o2c_bigcommerce_source_events",
+    "Events published by the change source, by kind (order, refund) and path (webhook, poll)",
+    ["store", "kind", "path"],
+)
+SOURCE_FAILURES = Counter(
+    "o2c_bigcommerce_source_failures", "Hydrations or polls that failed (retried later)", ["store", "stage"]
+)
+POLL_LAST_SUCCESS = Gauge(
+    "o2c_bigcommerce_poll_last_success_timestamp_seconds",
+    "When the catch-up poller last completed a pass (Unix time)",
+    ["store"],
+)
+HOOKS_REPAIRED = Counter(
+    "o2c_bigcommerce_hooks_repaired", "Hooks created, re-activated or corrected by o2c", ["store", "action"]
+)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SANDBOX_URL = "http://127.0.0.1:8702"
@@ -66,6 +66,34 @@ class NetSuiteSettings(BaseSettings):
     subsidiary_id: str = "1"
     location_id: str = "1"
     currency_id: str = "1"
+
+    # Change source (SuiteQL pollers and the push endpoint); off unless ``O2C_NS_SOURCE_ENABLED=true``.
+    source_enabled: bool = False
+    items_poll_seconds: float = 60.0
+    stock_poll_seconds: float = 60.0
+    fulfilments_poll_seconds: float = 30.0
+    prices_poll_seconds: float = 300.0
+    #: Every poll re-reads this many seconds before the watermark; rows already published are skipped.
+    overlap_seconds: float = 300.0
+    #: Where a poll starts when it has no watermark yet (seconds before the server's clock).
+    initial_lookback_seconds: float = 86_400.0
+    #: Stock is published for these locations only (internal ids); empty = every active location.
+    stock_locations: tuple[str, ...] = ()
+    #: Item types (SuiteQL ``itemtype`` codes) published on ``ns.items``, ``ns.inventory`` and ``ns.prices``.
+    item_types: tuple[str, ...] = ("InvtPart", "NonInvtPart", "Kit", "Assembly")
+    #: Matrix option fields on child items, and the option name each one carries.
+    matrix_options: dict[str, str] = Field(
+        default_factory=lambda: {"custitem_color": "Colour", "custitem_size": "Size"}
+    )
+    #: Optional per-item stock buffer (a custom item field).
+    buffer_field: str = "custitem_bc_buffer"
+    #: The sales order's link to the BigCommerce order (body field), and each line's link to its order product.
+    order_link_field: str = "custbody_bc_order_id"
+    order_line_link_field: str = "custcol_bc_order_product_id"
+    #: Shared secret of the user-event script's push calls (HMAC-SHA256 over the body); empty = push refused.
+    push_secret: SecretStr = SecretStr("")
+    #: Push calls whose timestamp is further than this from o2c's clock are refused (replay window).
+    push_tolerance_seconds: int = 300
 
     @property
     def realm(self) -> str:

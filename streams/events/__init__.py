@@ -1,6 +1,14 @@
 """The event contract: the envelope and every event that travels a public topic."""
 
 from streams.events.bigcommerce import BcOrderEvent, BcOrderSnapshot, BcRefund, BcRefundEvent
+from streams.events.commands import (
+    CommandLine,
+    CustomerSpec,
+    SalesOrderCommand,
+    SalesOrderCommandEvent,
+    SyncResult,
+    SyncResultEvent,
+)
 from streams.events.envelope import Envelope, Model, event_id, utcnow
 from streams.events.netsuite import (
     NsFulfilment,
@@ -26,6 +34,8 @@ __all__ = [
     "BcOrderSnapshot",
     "BcRefund",
     "BcRefundEvent",
+    "CommandLine",
+    "CustomerSpec",
     "Envelope",
     "Heartbeat",
     "HeartbeatEvent",
@@ -40,8 +50,12 @@ __all__ = [
     "NsPriceEvent",
     "NsStock",
     "NsStockEvent",
+    "SalesOrderCommand",
+    "SalesOrderCommandEvent",
     "SyncException",
     "SyncExceptionEvent",
+    "SyncResult",
+    "SyncResultEvent",
     "event_id",
     "utcnow",
 ]

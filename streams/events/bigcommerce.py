@@ -124,7 +124,10 @@ class BcOrderSnapshot(Model):
 
 
 class BcOrderEvent(Envelope[BcOrderSnapshot]):
-    """One version of an order; event_id = hash(store, order id, date_modified) so re-reads dedupe."""
+    """One version of an order. ``event_id`` is deterministic: hash(store, "order", order id, version), where
+    the version is ``date_modified`` plus a short fingerprint of the order's fields (``date_modified`` has
+    one-second resolution, so two changes within a second stay two versions); webhook, poller and replay
+    of the same version give the same id, so consumers dedupe on it."""
 
     TOPIC: ClassVar[str] = "bc.orders"
     SCHEMA_VERSION: ClassVar[int] = 1
@@ -161,7 +164,7 @@ class BcRefund(Model):
 
 
 class BcRefundEvent(Envelope[BcRefund]):
-    """A refund; event_id = hash(store, order id, refund id)."""
+    """A refund; ``event_id`` = hash(store, "refund", refund id)."""
 
     TOPIC: ClassVar[str] = "bc.refunds"
     SCHEMA_VERSION: ClassVar[int] = 1

@@ -46,10 +46,10 @@ async def test_restarted_worker_recovers_table_from_changelog(
     assert await seen_counts(kafka, origin, 2) == [1, 2]
     assert first.stop() == 0
 
-    make_worker()  # same app id: memory store, so the count can only come back from the changelog
+    second = make_worker()  # same app id: memory store, so the count can only come back from the changelog
     await produce(kafka.bootstrap, HeartbeatEvent.TOPIC, [beat(origin, 3)])
 
-    assert await seen_counts(kafka, origin, 3) == [1, 2, 3]
+    assert await seen_counts(kafka, origin, 3) == [1, 2, 3], second.log_tail()
 
 
 async def test_malformed_event_is_quarantined_and_the_stream_goes_on(

@@ -8,7 +8,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from streams.inventory_settings import InventorySettings
 from streams.logs import JsonFormatter, register_secrets
+from streams.order_settings import OrderSettings
 from streams.settings import Settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -32,6 +34,10 @@ def test_readme_documents_every_setting() -> None:
     text = README.read_text()
     for name in Settings.model_fields:
         assert f"O2C_{name.upper()}" in text, f"README does not document O2C_{name.upper()}"
+    for name in OrderSettings.model_fields:
+        assert f"O2C_ORDERS_{name.upper()}" in text, f"README does not document O2C_ORDERS_{name.upper()}"
+    for name in InventorySettings.model_fields:
+        assert f"O2C_INVENTORY_{name.upper()}" in text, f"README does not document O2C_INVENTORY_{name.upper()}"
 
 
 def test_json_logs_carry_ids_and_mask_secrets() -> None:

@@ -1,12 +1,14 @@
 """Test/operator endpoints under ``/__sandbox`` (no auth, no quota, no faults).
 
 - ``GET/POST /__sandbox/config``           read / change knobs at runtime (JSON object of fields)
-- ``GET  /__sandbox/state/stats``          requests served, 429s served, injected faults, quota
+- ``GET  /__sandbox/state/stats``          requests served (in all and ``by_endpoint``), 429s, faults, quota
 - ``POST /__sandbox/state/stats/reset``    zero the counters and start a fresh quota window
 - ``GET  /__sandbox/state/inventory``      stock per SKU and location, pending async adjustments
 - ``POST /__sandbox/inventory/drift``      ``{"sku", "location_id", "quantity"}``: set stock silently
 - ``GET  /__sandbox/state/webhooks``       events emitted and delivery attempts
 - ``GET  /__sandbox/state/orders``         ids and statuses of every order
+- ``POST /__sandbox/seed/products``        ``{"prefix", "products", "variants"?, "tracking"?, "quantity"?}``:
+  add simple products for stock tests (``seed.add_stock_products``); answers the SKUs and ids
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import asdict
 
 from aiohttp import web
 
+from .seed import add_stock_products
 from .state import ApiError
 from .web import CONFIG, HOOKS, QUOTA, store
 
@@ -38,7 +41,8 @@ async def stats(request: web.Request) -> web.Response:
     s = store(request)
     return web.json_response(
         {
-            **{k: v for k, v in asdict(s.stats).items() if k != "by_status"},
+            **{k: v for k, v in asdict(s.stats).items() if k not in ("by_status", "by_endpoint")},
+            "by_endpoint": dict(sorted(s.stats.by_endpoint.items())),
             "by_status": {str(k): v for k, v in s.stats.by_status.items()},
             "quota": request.app[QUOTA].headers(),
         }
@@ -49,6 +53,7 @@ async def reset_stats(request: web.Request) -> web.Response:
     s = store(request)
     s.stats.requests = s.stats.rate_limited = s.stats.faults_5xx = s.stats.timeouts = 0
     s.stats.by_status.clear()
+    s.stats.by_endpoint.clear()
     request.app[QUOTA].reset()
     return web.json_response({"ok": True})
 
@@ -97,6 +102,20 @@ async def orders(request: web.Request) -> web.Response:
     )
 
 
+async def seed_products(request: web.Request) -> web.Response:
+    payload = await request.json()
+    try:
+        tracking = str(payload.get("tracking", "variant"))
+        if tracking not in ("variant", "product"):
+            raise ValueError("tracking must be variant or product")
+        rows = add_stock_products(store(request), prefix=str(payload["prefix"]), products=int(payload["products"]),
+                                  variants=int(payload.get("variants", 1)), tracking=tracking,
+                                  quantity=int(payload.get("quantity", 0)))
+    except (KeyError, TypeError, ValueError) as exc:
+        return web.json_response({"error": f"bad seed request: {exc}"}, status=400)
+    return web.json_response({"items": rows})
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/__sandbox/config", get_config)
@@ -107,3 +126,4 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/__sandbox/inventory/drift", drift)
     r.add_get("/__sandbox/state/webhooks", webhooks)
     r.add_get("/__sandbox/state/orders", orders)
+    r.add_post("/__sandbox/seed/products", seed_products)

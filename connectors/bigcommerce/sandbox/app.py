@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from . import admin, routes_catalog, routes_hooks, routes_orders
+from . import admin, routes_catalog, routes_hooks, routes_metafields, routes_orders
 from .config import SandboxConfig
 from .quota import WindowQuota
 from .seed import seed_store
@@ -30,6 +30,12 @@ def _with_quota(response: web.StreamResponse, headers: dict[str, str]) -> web.St
         response.headers[key] = value
     response.headers.setdefault("X-BC-Store-Version", "7.6.0")
     return response
+
+
+def _endpoint(request: web.Request) -> str:
+    """``METHOD /vN/path/{param}``: the route template the request matched, without the store prefix."""
+    canonical = request.match_info.route.resource.canonical if request.match_info.route.resource else request.path
+    return f"{request.method} {canonical.removeprefix('/stores/{store_hash}')}"
 
 
 def _concurrency_key(request: web.Request) -> tuple[str, int] | None:
@@ -56,6 +62,8 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     if request.headers.get("X-Auth-Token") != config.access_token:
         return error_response(version, ApiError(401, "Missing or invalid X-Auth-Token header."))
     store.stats.requests += 1
+    endpoint = _endpoint(request)
+    store.stats.by_endpoint[endpoint] = store.stats.by_endpoint.get(endpoint, 0) + 1
     allowed, headers = quota.take()
     if not allowed:
         store.stats.rate_limited += 1
@@ -125,6 +133,7 @@ def create_app(config: SandboxConfig | None = None, *, seed: bool = True) -> web
     routes_orders.add_routes(app)
     routes_catalog.add_routes(app)
     routes_hooks.add_routes(app)
+    routes_metafields.add_routes(app)
     admin.add_routes(app)
     app.router.add_route("*", "/stores/{store_hash}/{tail:.*}", _not_found)
     app.on_cleanup.append(_close_hooks)

@@ -199,3 +199,46 @@ def seed_store(store: Store, *, seed: int = 7, styles: int = 8, customers: int =
             "origin_channel_id": 1,
             "channel_ids": None,
         }
+
+
+def add_stock_products(store: Store, *, prefix: str, products: int, variants: int = 1, tracking: str = "variant",
+                       quantity: int = 0) -> list[dict[str, Any]]:
+    """Add ``products`` simple products for stock tests and benchmarks; returns ``[{sku, product_id, variant_id}]``.
+
+    ``tracking="variant"``: ``variants`` variants each, SKUs ``<prefix>-<n>-<v>``; ``tracking="product"``: one
+    base variant per product whose SKU is the product's (``<prefix>-<n>``), stock set by product id.
+    Every variant starts with ``quantity`` on hand at every location.
+    """
+    created = now()
+    out: list[dict[str, Any]] = []
+    for n in range(products):
+        pid = store.next_id("product")
+        product_sku = f"{prefix}-{n}"
+        count = 1 if tracking == "product" else variants
+        variant_ids: list[int] = []
+        for v in range(count):
+            vid = store.next_id("variant")
+            sku = product_sku if tracking == "product" else f"{prefix}-{n}-{v}"
+            variant_ids.append(vid)
+            store.variants[vid] = {
+                "id": vid, "product_id": pid, "sku": sku, "sku_id": None if tracking == "product" else vid + 1000,
+                "price": None, "sale_price": None, "retail_price": None, "map_price": None,
+                "cost_price": None, "weight": Decimal("0.2"), "width": Decimal(0), "height": Decimal(0),
+                "depth": Decimal(0), "is_free_shipping": False, "fixed_cost_shipping_price": None,
+                "purchasing_disabled": False, "purchasing_disabled_message": "", "upc": "", "mpn": "", "gtin": "",
+                "inventory_warning_level": 0, "bin_picking_number": "", "option_values": [],
+            }
+            for loc in store.locations:
+                store.stock[(vid, loc)] = quantity
+            out.append({"sku": sku, "product_id": pid, "variant_id": vid})
+        store.products[pid] = {
+            "id": pid, "name": f"Stock item {product_sku}", "type": "physical", "sku": product_sku,
+            "description": "", "weight": Decimal("0.2"), "width": Decimal(0), "depth": Decimal(0),
+            "height": Decimal(0), "price": Decimal("10.00"), "cost_price": Decimal("4.00"),
+            "retail_price": Decimal(0), "sale_price": Decimal(0), "map_price": Decimal(0), "tax_class_id": 0,
+            "product_tax_code": "", "categories": [23], "brand_id": 0, "inventory_warning_level": 0,
+            "inventory_tracking": tracking, "is_visible": True,
+            "base_variant_id": variant_ids[0] if tracking == "product" else None,
+            "date_created": created, "date_modified": created, "variant_ids": variant_ids,
+        }
+    return out

@@ -94,6 +94,8 @@ class Stats:
     faults_5xx: int = 0
     timeouts: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
+    #: API requests served per ``METHOD /vN/route/{template}`` (e.g. ``POST /v3/orders/metafields``).
+    by_endpoint: dict[str, int] = field(default_factory=dict)
 
 
 EventSink = Callable[[str, dict[str, Any]], None]
@@ -203,6 +205,10 @@ class Store:
             vid = int(item["variant_id"])
             if vid not in self.variants:
                 raise ApiError(422, f"Item with variant_id {vid} does not exist")
+            owner = self.products.get(self.variants[vid]["product_id"])
+            if owner is not None and owner.get("inventory_tracking") == "product":
+                raise ApiError(422, f"[Item with variant_id {vid} is tracked by product, please update stock by "
+                               "product id]")
             return vid
         if item.get("sku") is not None:
             v = self.variant_by_sku(str(item["sku"]))
@@ -214,6 +220,8 @@ class Store:
             product = self.products.get(pid)
             if product is None:
                 raise ApiError(422, f"Item with product_id {pid} does not exist")
+            if product.get("inventory_tracking") == "product" and product["variant_ids"]:
+                return int(product["variant_ids"][0])  # the base variant carries a product's stock
             raise ApiError(
                 422, f"[Item with product_id {pid} is tracked by variant, please update stock by variant id]"
             )

@@ -22,9 +22,11 @@ from typing import Any
 from aiohttp import web
 
 from connectors.netsuite import codec
+from connectors.netsuite.sandbox import warehouse
 from connectors.netsuite.sandbox.auth import Authenticator, AuthFailure
 from connectors.netsuite.sandbox.behaviour import Behaviour
-from connectors.netsuite.sandbox.config import SandboxConfig
+from connectors.netsuite.sandbox.config import TIER_LIMITS, SandboxConfig
+from connectors.netsuite.sandbox.push import Pusher
 from connectors.netsuite.sandbox.seed import seed
 from connectors.netsuite.sandbox.store import TRANSACTION_TYPES, Record, Store, StoreError
 from connectors.netsuite.sandbox.suiteql import SuiteQLError, execute
@@ -153,6 +155,8 @@ class SandboxState:
         self.idempotency: dict[str, str] = {}
         if config.seed_data:
             seed(self.store, self.behaviour, seed_value=config.seed, styles=config.seed_styles)
+        self.pusher = Pusher(config, self.rng)
+        self.store.listeners.append(self.pusher.on_write)
 
     def now(self) -> datetime:
         return datetime.now(UTC) + timedelta(seconds=self.config.clock_offset_seconds)
@@ -198,7 +202,7 @@ async def gate(
     state = _state(request)
     cfg, stats = state.config, state.stats
     stats.requests += 1
-    if stats.in_flight >= cfg.concurrency_limit:
+    if stats.in_flight >= cfg.pool_size:
         stats.throttled += 1
         stats.by_status["429"] = stats.by_status.get("429", 0) + 1
         return ns_error(
@@ -377,7 +381,7 @@ def _location(request: web.Request, record_type: str, record_id: str) -> dict[st
 def _maybe_record_changed(state: SandboxState) -> None:
     if state.take("record_changed_next") or state.roll(state.config.record_changed_rate):
         raise StoreError(400, "RCRD_HAS_BEEN_CHANGED", "Error while accessing a resource. Record has been changed.")
-    if state.take("workflow_lock_next"):
+    if state.take("workflow_lock_next") or state.roll(state.config.workflow_lock_rate):
         raise StoreError(
             400,
             "USER_ERROR",
@@ -598,8 +602,8 @@ async def server_time(request: web.Request) -> web.Response:
 async def governance_limits(request: web.Request) -> web.Response:
     cfg = _state(request).config
     body: dict[str, Any] = {
-        "accountConcurrencyLimit": cfg.concurrency_limit,
-        "accountUnallocatedConcurrencyLimit": cfg.concurrency_limit - (cfg.integration_limit or 0),
+        "accountConcurrencyLimit": cfg.pool_size,
+        "accountUnallocatedConcurrencyLimit": cfg.pool_size - (cfg.integration_limit or 0),
     }
     if cfg.integration_limit:
         body.update(integrationConcurrencyLimit=cfg.integration_limit, integrationLimitType="integrationSpecific")
@@ -723,23 +727,12 @@ async def admin_patch(request: web.Request) -> web.Response:
 
 
 async def admin_stock(request: web.Request) -> web.Response:
-    """``{"sku" | "item": …, "location": "1", "quantity": 5[, "available": 4]}``: set stock at a location."""
+    """``{"sku" | "item": …, "location": "1", "quantity": 5}``: set on hand at a location (see also warehouse)."""
     state = _state(request)
     try:
         body = await _body(request)
-        item_id = str(body.get("item") or "")
-        if body.get("sku"):
-            hit = next((r for r in state.store.all("inventoryItem") if r.get("itemId") == body["sku"]), None)
-            if hit is None:
-                raise StoreError(404, "NONEXISTENT_ID", f"No item with itemId {body['sku']}")
-            item_id = hit["id"]
-        available = body.get("available")
-        state.behaviour.set_stock(
-            item_id,
-            str(body["location"]),
-            Decimal(str(body["quantity"])),
-            None if available is None else Decimal(str(available)),
-        )
+        item_id = warehouse.item_id(state.store, body)
+        state.behaviour.set_stock(item_id, str(body["location"]), Decimal(str(body["quantity"])))
     except (StoreError, KeyError) as exc:
         return _error(exc) if isinstance(exc, StoreError) else ns_error(400, "INVALID_REQUEST", f"missing {exc}")
     return json_response({"item": item_id, "location": str(body["location"])})
@@ -799,7 +792,13 @@ def create_app(config: SandboxConfig | None = None) -> web.Application:
     r.add_get("/__sandbox/config", admin_get_config)
     r.add_post("/__sandbox/config", admin_set_config)
     r.add_post("/__sandbox/reset", admin_reset)
+    warehouse.add_routes(app, lambda request: _state(request))
+    app.on_cleanup.append(_close_pusher)
     return app
+
+
+async def _close_pusher(app: web.Application) -> None:
+    await app[STATE_KEY].pusher.aclose()
 
 
 def sandbox_state(app: web.Application) -> SandboxState:
@@ -857,6 +856,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8702)
     parser.add_argument("--concurrency-limit", type=int, default=15)
+    parser.add_argument("--tier", default="", choices=["", *TIER_LIMITS],
+                        help="size the pool from the service tier (5/5/15/20/20) instead of --concurrency-limit")
+    parser.add_argument("--suitecloud-plus", type=int, default=0, help="SuiteCloud Plus licences (+10 each)")
+    parser.add_argument("--push-url", default="", help="POST signed change notices here (user-event script)")
+    parser.add_argument("--push-secret", default="", help="shared secret of the push notices")
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--styles", type=int, default=4, help="matrix styles to seed")
     parser.add_argument("--seed", type=int, default=7)
@@ -864,6 +868,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = SandboxConfig(
         concurrency_limit=args.concurrency_limit,
+        service_tier=args.tier,
+        suitecloud_plus=args.suitecloud_plus,
+        push_url=args.push_url,
+        push_secret=args.push_secret,
         latency_ms=args.latency_ms,
         seed_styles=args.styles,
         seed=args.seed,

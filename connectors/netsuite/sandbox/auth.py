@@ -6,7 +6,8 @@ version, nonce length (>= 6), timestamp (±300 s) and nonce reuse are checked.
 
 OAuth 2.0: ``/services/rest/auth/oauth2/v1/token`` accepts a client-credentials JWT assertion. The
 sandbox checks its structure and claims (``alg`` PS*/ES*, ``kid``, ``iss``, ``aud``, ``iat``/``exp``)
-but does **not** verify the JWT's signature (no JOSE/crypto library is a dependency).
+and, when ``certificate_public_key_pem`` is configured, verifies the signature with ``cryptography``
+(RSA-PSS for PS*, ECDSA for ES*), as NetSuite does with the certificate uploaded for the client.
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class Authenticator:
             raise AuthFailure("invalid_request") from exc
         if header.get("alg") not in ALLOWED_ALGS or header.get("kid") != self.config.certificate_id:
             raise AuthFailure("invalid_client")
+        if self.config.certificate_public_key_pem:
+            verify_jws(self.config.certificate_public_key_pem, str(header["alg"]), parts)
         if claims.get("aud") != token_url:
             raise AuthFailure("invalid_grant")
         now = time.time()
@@ -137,3 +140,33 @@ class Authenticator:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def verify_jws(public_key_pem: str, algorithm: str, parts: list[str]) -> None:
+    """Check a compact JWS signature (``PS256``… or ``ES256``…) against a PEM public key or certificate."""
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+
+    pem = public_key_pem.encode()
+    key = (x509.load_pem_x509_certificate(pem).public_key() if b"CERTIFICATE" in pem
+           else serialization.load_pem_public_key(pem))
+    bits = algorithm[2:]
+    digest: hashes.HashAlgorithm = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}[bits]
+    mgf_digest: hashes.HashAlgorithm = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}[bits]
+    signing_input = f"{parts[0]}.{parts[1]}".encode()
+    signature_bytes = _unb64(parts[2])
+    try:
+        if algorithm.startswith("PS") and isinstance(key, rsa.RSAPublicKey):
+            pss = padding.PSS(mgf=padding.MGF1(mgf_digest), salt_length=digest.digest_size)
+            key.verify(signature_bytes, signing_input, pss, digest)
+        elif algorithm.startswith("ES") and isinstance(key, ec.EllipticCurvePublicKey):
+            size = len(signature_bytes) // 2
+            der = utils.encode_dss_signature(int.from_bytes(signature_bytes[:size], "big"),
+                                             int.from_bytes(signature_bytes[size:], "big"))
+            key.verify(der, signing_input, ec.ECDSA(digest))
+        else:
+            raise AuthFailure("invalid_client")
+    except (InvalidSignature, ValueError) as exc:
+        raise AuthFailure("invalid_client") from exc

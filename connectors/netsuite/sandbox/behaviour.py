@@ -54,6 +54,9 @@ class Behaviour:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._order_items: dict[str, set[str]] = {}
+        self._item_orders: dict[str, set[str]] = {}  # reverse index: item → sales orders with a line for it
+        store.listeners.append(self.on_write)
 
     # -- defaults and totals ------------------------------------------------------------------------
 
@@ -311,6 +314,11 @@ class Behaviour:
             source["status"] = {"id": letter, "refName": RA_STATUS[letter]}
 
     # -- stock --------------------------------------------------------------------------------------
+    #
+    # Per item and location: on hand is what is physically there; committed is open sales-order
+    # quantity allocated against it (oldest order first, never more than on hand: the rest is back
+    # ordered); available = on hand - committed. A sales order write commits, a fulfilment relieves
+    # on hand and the commitment together, an item receipt adds to on hand.
 
     def move_stock(self, item_id: str, location_id: str, delta: Decimal) -> None:
         hit = self.store.by_group_id("item", item_id)
@@ -318,17 +326,17 @@ class Behaviour:
             return
         row = self.stock_row(hit[1], location_id)
         row["quantityOnHand"] = (to_decimal(row.get("quantityOnHand")) or ZERO) + delta
-        row["quantityAvailable"] = (to_decimal(row.get("quantityAvailable")) or ZERO) + delta
+        self.recompute_committed({item_id})
 
-    def set_stock(self, item_id: str, location_id: str, on_hand: Decimal, available: Decimal | None = None) -> None:
+    def set_stock(self, item_id: str, location_id: str, on_hand: Decimal) -> None:
         hit = self.store.by_group_id("item", item_id)
-        if hit is None:
-            raise StoreError(404, "NONEXISTENT_ID", f"Item {item_id} does not exist.")
+        if hit is None or hit[0] != "inventoryItem":
+            raise StoreError(404, "NONEXISTENT_ID", f"Inventory item {item_id} does not exist.")
         if self.store.by_group_id("location", location_id) is None:
             raise StoreError(404, "NONEXISTENT_ID", f"Location {location_id} does not exist.")
         row = self.stock_row(hit[1], location_id)
         row["quantityOnHand"] = on_hand
-        row["quantityAvailable"] = on_hand if available is None else available
+        self.recompute_committed({item_id})
 
     def stock_row(self, item: Record, location_id: str) -> Record:
         rows: list[Record] = item.setdefault("locations", {"items": []})["items"]
@@ -340,10 +348,81 @@ class Behaviour:
             "locationId": str(location_id),
             "location": loc.get("name", str(location_id)),
             "quantityOnHand": ZERO,
+            "quantityCommitted": ZERO,
             "quantityAvailable": ZERO,
+            "quantityBackOrdered": ZERO,
         }
         rows.append(row)
         return row
+
+    def on_write(self, record_type: str, record: Record) -> None:
+        """Store listener: a sales order write changes what is committed."""
+        if record_type == "salesOrder":
+            items = {
+                str(line["item"]["id"])
+                for line in (record.get("item") or {}).get("items") or []
+                if isinstance(line.get("item"), dict) and line["item"].get("id") is not None
+            }
+            order_id = str(record["id"])
+            previous = self._order_items.get(order_id, set())
+            self._order_items[order_id] = items
+            for item_id in previous - items:
+                self._item_orders.get(item_id, set()).discard(order_id)
+            for item_id in items:
+                self._item_orders.setdefault(item_id, set()).add(order_id)
+            self.recompute_committed(items | previous)
+
+    def recompute_committed(self, item_ids: set[str] | None = None) -> None:
+        """Allocate open sales-order lines against on hand, per item and location."""
+        demand: dict[tuple[str, str], list[tuple[Record, Decimal]]] = {}
+        for order in self._orders_for(item_ids):
+            status = _enum_id(order.get("status")) or "B"
+            order_location = _enum_id(order.get("location"))
+            for line in (order.get("item") or {}).get("items") or []:
+                item_id = _enum_id(line.get("item"))
+                if item_id is None or (item_ids is not None and item_id not in item_ids):
+                    continue
+                line["quantityCommitted"] = ZERO
+                if _enum_id(line.get("itemType")) != "InvtPart" or status in ("A", "C", "H"):
+                    continue
+                if line.get("isClosed") is True or _enum_id(line.get("commitInventory")) == "3":
+                    continue
+                open_quantity = (to_decimal(line.get("quantity")) or ZERO) - (
+                    to_decimal(line.get("quantityFulfilled")) or ZERO
+                )
+                location = _enum_id(line.get("location")) or _enum_id(line.get("inventorylocation")) or order_location
+                if open_quantity <= 0 or location is None:
+                    continue
+                demand.setdefault((item_id, location), []).append((line, open_quantity))
+        items = self.store.all("inventoryItem") if item_ids is None else [
+            item for item in (self.store.records["inventoryItem"].get(i) for i in item_ids) if item is not None
+        ]
+        for item in items:
+            for row in (item.get("locations") or {}).get("items") or []:
+                on_hand = to_decimal(row.get("quantityOnHand")) or ZERO
+                remaining, committed, back_ordered = on_hand, ZERO, ZERO
+                for line, open_quantity in demand.get((item["id"], str(row.get("locationId"))), []):
+                    allocated = min(open_quantity, max(remaining, ZERO))
+                    line["quantityCommitted"] = allocated
+                    line["quantityBackOrdered"] = open_quantity - allocated
+                    committed += allocated
+                    back_ordered += open_quantity - allocated
+                    remaining -= allocated
+                row["quantityCommitted"] = committed
+                row["quantityBackOrdered"] = back_ordered
+                row["quantityAvailable"] = on_hand - committed
+
+
+    def _orders_for(self, item_ids: set[str] | None) -> list[Record]:
+        """Sales orders with a line for one of ``item_ids`` (all when None), oldest first."""
+        if item_ids is None:
+            return self.store.all("salesOrder")
+        order_ids: set[str] = set()
+        for item_id in item_ids:
+            order_ids |= self._item_orders.get(item_id, set())
+        records = self.store.records["salesOrder"]
+        ordered = sorted(order_ids, key=lambda i: (len(i), i))  # internal ids are increasing integers
+        return [records[i] for i in ordered if i in records]
 
 
 def _enum_id(value: Any) -> str | None:

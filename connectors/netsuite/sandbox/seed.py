@@ -133,7 +133,7 @@ def seed(store: Store, behaviour: Behaviour, *, seed_value: int = 7, styles: int
             "entityId": "Alex Jones (old)",
             "firstName": "Alex",
             "lastName": "Jones",
-            "email": "alex.jones@example.com",
+            "email": "Alex.Jones@Example.com",
             "isInactive": True,
         },
         {

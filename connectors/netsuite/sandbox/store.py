@@ -130,6 +130,8 @@ class Store:
         self._eids: dict[str, dict[str, tuple[str, str]]] = {}
         self._by_id: dict[str, dict[str, str]] = {}  # group -> id -> type
         self._tran_numbers: dict[str, int] = {}
+        #: Called after every create, update and delete with (record type, record).
+        self.listeners: list[Callable[[str, Record], None]] = []
 
     # -- lookup -----------------------------------------------------------------------------------
 
@@ -309,6 +311,14 @@ class Store:
                     line["line"] = next_line
                     next_line += 1
                 result.append(line)
+        if name == "item" and record_type in TRANSACTION_TYPES:
+            # Every transaction line has a line number, also on records keyed by orderLine.
+            numbers = [int(x["line"]) for x in result if str(x.get("line", "")).isdigit()]
+            next_number = max([*numbers, 0]) + 1
+            for line in result:
+                if line.get("line") is None:
+                    line["line"] = next_number
+                    next_number += 1
         record[name] = {"items": result}
 
     # -- writes -------------------------------------------------------------------------------------
@@ -376,7 +386,12 @@ class Store:
         self._stamp(record)
         self.records[record_type][record_id] = record
         self._by_id.setdefault(group_of(record_type), {})[record_id] = record_type
+        self._notify(record_type, record)
         return record
+
+    def _notify(self, record_type: str, record: Record) -> None:
+        for listener in self.listeners:
+            listener(record_type, record)
 
     def update(
         self,
@@ -413,12 +428,14 @@ class Store:
             after(record_type, record)
         self._stamp(record)
         self.records[record_type][record_id] = record
+        self._notify(record_type, record)
         return record
 
     def delete(self, record_type: str, record_id: str) -> None:
         record = self.records[record_type].pop(record_id)
         self._unregister_eid(record_type, record)
         self._by_id.get(group_of(record_type), {}).pop(record_id, None)
+        self._notify(record_type, record)
 
     def touch(self, record: Record) -> None:
         self._stamp(record)

@@ -33,6 +33,19 @@ def _enum(value: Any) -> str | None:
     return _ref(value)
 
 
+def _display(value: Any) -> str | None:
+    return str(value["refName"]) if isinstance(value, dict) and value.get("refName") is not None else None
+
+
+def _custom(record: Record, prefix: str) -> Row:
+    """Custom fields (``custitem_*``, ``custbody_*``, ``custcol_*``) as SuiteQL columns (references by id)."""
+    out: Row = {}
+    for key, value in record.items():
+        if key.startswith(prefix):
+            out[key.lower()] = _ref(value) if isinstance(value, dict) else value
+    return out
+
+
 class Tables:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -99,6 +112,7 @@ class Tables:
             "custitem_size": r.get("custitem_size"),
             "lastmodifieddate": r.get("lastModifiedDate"),
             "createddate": r.get("createdDate"),
+            **_custom(r, "custitem"),
             "totalquantityonhand": sum((to_decimal(x.get("quantityOnHand")) or Decimal(0) for x in rows), Decimal(0))
             if record_type == "inventoryItem"
             else None,
@@ -200,7 +214,11 @@ class Tables:
                     "currency": _ref(r.get("currency")),
                     "foreigntotal": r.get("total"),
                     "shipmethod": _ref(r.get("shipMethod")),
+                    "shipmethod#df": _display(r.get("shipMethod")),
+                    "entity#df": _display(r.get("entity")),
+                    "shipcarrier": _enum(r.get("shipCarrier")),
                     "shipstatus": _enum(r.get("shipStatus")),
+                    **_custom(r, "custbody"),
                     "createddate": r.get("createdDate"),
                     "lastmodifieddate": r.get("lastModifiedDate"),
                     "void": "F",
@@ -253,6 +271,7 @@ class Tables:
                         "quantitybilled": to_decimal(line.get("quantityBilled")),
                         "isclosed": _tf(line.get("isClosed")),
                         "memo": line.get("description"),
+                        **_custom(line, "custcol"),
                     }
                 )
         return rows
@@ -278,13 +297,13 @@ class Tables:
             created_from = _ref(r.get("createdFrom"))
             if not created_from:
                 continue
-            for line in (r.get("item") or {}).get("items") or []:
+            for seq, line in enumerate((r.get("item") or {}).get("items") or [], start=1):
                 rows.append(
                     {
                         "previousdoc": created_from,
                         "previousline": line.get("orderLine"),
                         "nextdoc": r["id"],
-                        "nextline": line.get("line") or line.get("orderLine"),
+                        "nextline": line.get("line") if line.get("line") is not None else seq,
                         "nexttype": TRANSACTION_TYPES[record_type][0],
                         "linktype": "ShipRcpt" if record_type in ("itemFulfillment", "itemReceipt") else "OrdBill",
                     }

@@ -1,0 +1,220 @@
+"""Flash sale: N orders into the BigCommerce sandbox, NetSuite sandbox at limit 15 with 300 ms latency.
+
+    .venv/bin/python -m bench.flash_sale [--orders 10000] [--rate 400] [--ns-limit 15] [--ns-latency-ms 300]
+
+Everything is real: Kafka, PostgreSQL, both sandboxes over HTTP, the BigCommerce source (webhooks and
+catch-up poller), the NetSuite item poller, the orders agent and the NetSuite writer. Prints sustained
+sales orders per second against the governance ceiling, latency percentiles, NetSuite requests per
+order, 429s, peak worker memory, and checks the invariants. Never fails on a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+import asyncpg
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from bench.stack import Stack, local_stack, peak_rss_mb
+
+
+async def _wait_items(dsn: str, timeout: float = 300) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            n = int(await conn.fetchval("SELECT count(*) FROM sku_map WHERE sellable"))
+            if n:
+                await asyncio.sleep(3)
+                return int(await conn.fetchval("SELECT count(*) FROM sku_map WHERE sellable"))
+            await asyncio.sleep(1)
+        raise RuntimeError("the NetSuite item poller published no items")
+    finally:
+        await conn.close()
+
+
+async def _follow(dsn: str, orders: int, worker_pid: int, timeout: float) -> tuple[list[tuple[float, int]], float]:
+    """Sample (time, synced count) until every order is synced; return the samples and peak RSS."""
+    conn = await asyncpg.connect(dsn)
+    samples: list[tuple[float, int]] = []
+    peak = 0.0
+    try:
+        deadline = time.monotonic() + timeout
+        last_print = 0.0
+        while time.monotonic() < deadline:
+            synced = int(await conn.fetchval("SELECT count(*) FROM order_links WHERE status = 'synced'"))
+            samples.append((time.monotonic(), synced))
+            peak = max(peak, peak_rss_mb(worker_pid))
+            if time.monotonic() - last_print > 10:
+                print(f"  … {synced}/{orders} sales orders", flush=True)
+                last_print = time.monotonic()
+            if synced >= orders:
+                break
+            await asyncio.sleep(1)
+        return samples, peak
+    finally:
+        await conn.close()
+
+
+def _sustained(samples: list[tuple[float, int]], total: int) -> float:
+    """Sales orders per second between 10 % and 90 % of the run (the steady part)."""
+    lo = next((s for s in samples if s[1] >= total * 0.1), samples[0])
+    hi = next((s for s in samples if s[1] >= total * 0.9), samples[-1])
+    return (hi[1] - lo[1]) / (hi[0] - lo[0]) if hi[0] > lo[0] else float("nan")
+
+
+async def _report(stack: Stack, args: argparse.Namespace, samples: list[tuple[float, int]], peak: float,
+                  metrics_url: str) -> None:
+    total = samples[-1][1]
+    rate = _sustained(samples, total)
+    ceiling = args.ns_limit / (args.ns_latency_ms / 1000)
+    conn = await asyncpg.connect(stack.postgres.dsn)
+    try:
+        p = await conn.fetchrow(
+            """SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) AS p50,
+                      percentile_cont(0.95) WITHIN GROUP (ORDER BY s) AS p95,
+                      percentile_cont(0.99) WITHIN GROUP (ORDER BY s) AS p99
+               FROM (SELECT extract(epoch FROM synced_at - order_created_at) AS s FROM order_links
+                     WHERE status = 'synced') t""")
+        exceptions = await conn.fetch("SELECT kind, owner, message FROM exceptions WHERE status = 'open'")
+    finally:
+        await conn.close()
+    assert p is not None
+    async with httpx.AsyncClient(timeout=60) as http:
+        ns_stats = (await http.get(f"{stack.ns_url}/__sandbox/stats")).json()
+        so_records = (await http.get(f"{stack.ns_url}/__sandbox/records/salesOrder")).json()
+        bc_orders = (await http.get(f"{stack.bc_url}/__sandbox/state/orders")).json()
+        metrics = (await http.get(metrics_url)).text
+    busy_ok = 0.0
+    for family in text_string_to_metric_families(metrics):
+        for sample in family.samples:
+            if sample.name == "o2c_netsuite_busy_slot_seconds_total" and sample.labels.get("outcome") == "ok":
+                busy_ok += sample.value
+    elapsed = samples[-1][0] - samples[0][0]
+
+    by_eid: dict[str, int] = {}
+    for record in so_records:
+        by_eid[record["externalId"]] = by_eid.get(record["externalId"], 0) + 1
+    ns_total = {record["externalId"]: Decimal(str(record["total"])) for record in so_records}
+    store = args.store
+    missing = [o for o in bc_orders if f"BC-SO-{store}-{o['id']}" not in by_eid]
+    dupes = [k for k, n in by_eid.items() if n > 1]
+    wrong = [o["id"] for o in bc_orders if f"BC-SO-{store}-{o['id']}" in ns_total
+             and ns_total[f"BC-SO-{store}-{o['id']}"] != Decimal(o["total_inc_tax"])]
+
+    print("\nflash sale")
+    print(f"  orders                       {len(bc_orders)} in BigCommerce, {total} sales orders synced "
+          f"in {elapsed:.0f}s")
+    print(f"  sustained                    {rate:.1f} sales orders/s; NetSuite ceiling {ceiling:.1f} requests/s "
+          f"(limit {args.ns_limit} / {args.ns_latency_ms} ms)")
+    req_per_order = ns_stats["requests"] / max(total, 1)
+    print(f"  share of ceiling             {rate / ceiling:.2f} (sales orders/s ÷ ceiling); "
+          f"requests/s {rate * req_per_order / ceiling:.2f} of ceiling")
+    print(f"  governance utilisation       {busy_ok / (args.ns_limit * elapsed):.2f} "
+          "(slot-seconds on successful requests ÷ slot-seconds available)")
+    print(f"  latency order→sales order    p50 {p['p50']:.1f}s  p95 {p['p95']:.1f}s  p99 {p['p99']:.1f}s")
+    print(f"  NetSuite requests per order  {req_per_order:.2f} ({ns_stats['requests']} requests)")
+    print(f"  NetSuite 429s                {ns_stats['throttled']}")
+    print(f"  peak worker memory           {peak:.0f} MB")
+    print("invariants")
+    print(f"  exactly one sales order      {'OK' if not missing and not dupes else 'FAILED'} "
+          f"(missing {len(missing)}, duplicated {len(dupes)})")
+    print(f"  totals equal to the cent     {'OK' if not wrong else 'FAILED'} ({len(wrong)} differ)")
+    explained = all(e["owner"] and e["message"] for e in exceptions)
+    print(f"  exceptions explained         {'OK' if explained else 'FAILED'} ({len(exceptions)} open)")
+
+
+async def _stage_latencies(bootstrap: str) -> dict[str, list[float]]:
+    """Per order, broker timestamps of its first snapshot, first command and first synced result."""
+    from aiokafka import AIOKafkaConsumer
+
+    from streams.codec import decode
+    from streams.events import BcOrderEvent, SyncResultEvent
+
+    firsts: dict[str, dict[str, float]] = {"bc.orders": {}, "ns.commands": {}, "sync.results": {}}
+    created: dict[str, float] = {}
+    for topic_name in firsts:
+        consumer = AIOKafkaConsumer(topic_name, bootstrap_servers=bootstrap, group_id=None,
+                                    auto_offset_reset="earliest", enable_auto_commit=False)
+        await consumer.start()
+        try:
+            idle = 0
+            while idle < 3:
+                batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+                idle = 0 if batch else idle + 1
+                for records in batch.values():
+                    for record in records:
+                        key = record.key.decode() if record.key else ""
+                        if topic_name == "sync.results" and decode(SyncResultEvent, record.value).payload.status \
+                                != "synced":
+                            continue
+                        if topic_name == "bc.orders" and key not in created:
+                            created[key] = decode(BcOrderEvent, record.value).payload.date_created.timestamp()
+                        firsts[topic_name].setdefault(key, record.timestamp / 1000)
+        finally:
+            await consumer.stop()
+    stages: dict[str, list[float]] = {"placed → bc.orders (source)": [], "bc.orders → ns.commands (plan)": [],
+                                      "ns.commands → synced (NetSuite writer)": []}
+    for key, t0 in created.items():
+        t1, t2, t3 = (firsts[t].get(key) for t in ("bc.orders", "ns.commands", "sync.results"))
+        if t1 and t2 and t3:
+            stages["placed → bc.orders (source)"].append(t1 - t0)
+            stages["bc.orders → ns.commands (plan)"].append(t2 - t1)
+            stages["ns.commands → synced (NetSuite writer)"].append(t3 - t2)
+    return stages
+
+
+def _print_stages(stages: dict[str, list[float]]) -> None:
+    import statistics
+
+    print("stages (median / p95 seconds)")
+    for name, values in stages.items():
+        if len(values) > 1:
+            q = statistics.quantiles(values, n=20)
+            print(f"  {name:<40} {statistics.median(values):6.2f} / {q[18]:6.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=400.0, help="orders per second placed in BigCommerce")
+    parser.add_argument("--ns-limit", type=int, default=15)
+    parser.add_argument("--ns-latency-ms", type=float, default=300.0)
+    parser.add_argument("--store", default="o2cdemo")
+    parser.add_argument("--timeout", type=float, default=3600.0)
+    args = parser.parse_args()
+    with local_stack() as stack:
+        stack.ns_url = stack.sandbox("netsuite", "--concurrency-limit", str(args.ns_limit),
+                                     "--latency-ms", str(args.ns_latency_ms), "--styles", "6")
+        stack.bc_url = stack.sandbox("bigcommerce", "--store-hash", args.store, "--quota", "1000000",
+                                     "--window-ms", "30000", "--styles", "6")
+        worker = stack.worker(
+            webhooks=True, O2C_ORDERS_ENABLED="true", O2C_ORDERS_STORE_HASH=args.store,
+            O2C_ORDERS_WRITER_CONCURRENCY="48",
+            O2C_NS_BASE_URL=stack.ns_url, O2C_NS_CONCURRENCY_LIMIT=str(args.ns_limit), O2C_NS_SOURCE_ENABLED="true",
+            O2C_NS_ITEMS_POLL_SECONDS="5", O2C_BC_SOURCE_ENABLED="true", O2C_BC_API_BASE=stack.bc_url,
+            O2C_BC_STORE_HASH=args.store, O2C_BC_POLL_INTERVAL="10", O2C_BC_HYDRATOR_CONCURRENCY="16",
+        )
+        worker_url = worker.url
+        items = asyncio.run(_wait_items(stack.postgres.dsn))
+        print(f"stack ready: {items} sellable SKUs mapped from NetSuite; placing {args.orders} orders "
+              f"at {args.rate:.0f}/s", flush=True)
+        load = subprocess.Popen([sys.executable, "-m", "streams.cli", "sandbox", "bigcommerce-load", "--url",
+                                 stack.bc_url, "--store-hash", args.store, "--count", str(args.orders),
+                                 "--rate", str(args.rate)], stdout=subprocess.DEVNULL)
+        assert worker.proc is not None
+        samples, peak = asyncio.run(_follow(stack.postgres.dsn, args.orders, worker.proc.pid, args.timeout))
+        load.wait()
+        asyncio.run(_report(stack, args, samples, peak, f"{worker_url}/metrics"))
+        _print_stages(asyncio.run(_stage_latencies(stack.kafka.bootstrap)))
+        worker.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""From BigCommerce resources to the public events ``bc.orders`` and ``bc.refunds`` (pure functions).
+
+An order version is identified by its ``date_modified``: ``order_version`` gives the string kept in
+PostgreSQL and hashed into the deterministic ``event_id``, so every path (webhook, poller, replay)
+that reads the same version produces the same event id and consumers can dedupe on it.
+``date_modified`` has one-second precision, so two changes within one second would share it: the
+version therefore also carries a short fingerprint of the order row (``2024-05-01T10:00:00+00:00/3f2a…``),
+and the later state is published too instead of being taken for the earlier one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import orjson
+
+from streams.events import BcOrderEvent, BcOrderSnapshot, BcRefund, BcRefundEvent, event_id
+from streams.events.bigcommerce import (
+    BcAddress,
+    BcAppliedDiscount,
+    BcCoupon,
+    BcOrderLine,
+    BcRefundItem,
+    BcRefundPayment,
+    BcShippingAddress,
+    BcTransaction,
+)
+
+from .models import Address, Order, OrderCoupon, OrderProduct, OrderShippingAddress, Refund, Transaction
+
+#: Order statuses that mean money went back (Refunded, Partially Refunded).
+REFUND_STATUSES = frozenset({4, 14})
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def source_name(store_hash: str) -> str:
+    return f"bigcommerce:{store_hash}"
+
+
+def order_modified(order: Order) -> datetime:
+    return _utc(order.date_modified or order.date_created or _EPOCH)
+
+
+def order_version(order: Order) -> str:
+    """One state of an order: ``date_modified`` (ISO-8601, UTC) + ``/`` + 12 hex of the row's SHA-1.
+
+    Only the fields the model declares are hashed, so a list row and a single GET of one state agree.
+    """
+    row = orjson.dumps(order.model_dump(mode="json", include=set(Order.model_fields)), option=orjson.OPT_SORT_KEYS)
+    return f"{order_modified(order).isoformat()}/{hashlib.sha1(row).hexdigest()[:12]}"
+
+
+def version_time(version: str) -> datetime:
+    """The ``date_modified`` part of a version string."""
+    return datetime.fromisoformat(version.partition("/")[0])
+
+
+def order_event_id(store_hash: str, order_id: int, version: str) -> str:
+    return event_id(store_hash, "order", order_id, version)
+
+
+def refund_event_id(store_hash: str, refund_id: int) -> str:
+    return event_id(store_hash, "refund", refund_id)
+
+
+def has_refunds(order: Order, transactions: Sequence[Transaction] = ()) -> bool:
+    """Whether the order may carry refunds worth listing (V2's ``refunded_amount`` alone is not trusted)."""
+    return (
+        order.refunded_amount > 0
+        or order.status_id in REFUND_STATUSES
+        or order.payment_status in ("refunded", "partially refunded")
+        or any(t.event == "refund" for t in transactions)
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _address(a: Address) -> dict[str, str]:
+    return {name: getattr(a, name) or "" for name in BcAddress.model_fields}
+
+
+def _line(p: OrderProduct) -> BcOrderLine:
+    return BcOrderLine(
+        order_product_id=p.id,
+        product_id=p.product_id,
+        variant_id=p.variant_id or None,
+        sku=p.sku or "",
+        name=p.name or "",
+        quantity=p.quantity,
+        order_address_id=p.order_address_id,
+        price_ex_tax=p.price_ex_tax,
+        price_inc_tax=p.price_inc_tax,
+        total_ex_tax=p.total_ex_tax,
+        total_inc_tax=p.total_inc_tax,
+        total_tax=p.total_tax,
+        applied_discounts=tuple(
+            BcAppliedDiscount(name=d.name or "", code=d.code, amount=d.amount, target=d.target or "order")
+            for d in p.applied_discounts
+        ),
+        options=tuple((o.display_name, o.display_value) for o in p.product_options),
+    )
+
+
+def _shipping_address(a: OrderShippingAddress) -> BcShippingAddress:
+    return BcShippingAddress(
+        id=a.id,
+        shipping_method=a.shipping_method or "",
+        cost_ex_tax=a.cost_ex_tax,
+        cost_inc_tax=a.cost_inc_tax,
+        cost_tax=a.cost_tax,
+        **_address(a),
+    )
+
+
+def _coupon(c: OrderCoupon) -> BcCoupon:
+    return BcCoupon(code=c.code, amount=c.amount, discount=c.discount, type=c.type)
+
+
+def _transaction(t: Transaction) -> BcTransaction:
+    return BcTransaction(
+        id=t.id,
+        event=t.event,
+        method=t.method or "",
+        amount=t.amount,
+        currency=t.currency or "",
+        gateway=t.gateway or "",
+        gateway_transaction_id=t.gateway_transaction_id,
+        status=t.status or "",
+        date_created=t.date_created,
+    )
+
+
+def order_snapshot(
+    store_hash: str,
+    order: Order,
+    products: Sequence[OrderProduct],
+    addresses: Sequence[OrderShippingAddress],
+    coupons: Sequence[OrderCoupon],
+    transactions: Sequence[Transaction],
+) -> BcOrderSnapshot:
+    """Everything the order-to-cash flow needs about one version of an order; money stays ``Decimal``."""
+    modified = order_modified(order)
+    provider = order.payment_provider_id
+    return BcOrderSnapshot(
+        store_hash=store_hash,
+        order_id=order.id,
+        status_id=order.status_id,
+        status=order.status or "",
+        date_created=_utc(order.date_created or modified),
+        date_modified=modified,
+        customer_id=order.customer_id,
+        email=order.billing_address.email or "",
+        billing_address=BcAddress(**_address(order.billing_address)),
+        currency_code=order.currency_code or order.default_currency_code,
+        is_tax_inclusive_pricing=order.is_tax_inclusive_pricing,
+        subtotal_ex_tax=order.subtotal_ex_tax,
+        subtotal_inc_tax=order.subtotal_inc_tax,
+        subtotal_tax=order.subtotal_tax,
+        shipping_cost_ex_tax=order.shipping_cost_ex_tax,
+        shipping_cost_inc_tax=order.shipping_cost_inc_tax,
+        shipping_cost_tax=order.shipping_cost_tax,
+        handling_cost_ex_tax=order.handling_cost_ex_tax,
+        handling_cost_inc_tax=order.handling_cost_inc_tax,
+        wrapping_cost_ex_tax=order.wrapping_cost_ex_tax,
+        wrapping_cost_inc_tax=order.wrapping_cost_inc_tax,
+        discount_amount=order.discount_amount,
+        coupon_discount=order.coupon_discount,
+        total_ex_tax=order.total_ex_tax,
+        total_inc_tax=order.total_inc_tax,
+        total_tax=order.total_tax,
+        refunded_amount=order.refunded_amount,
+        store_credit_amount=order.store_credit_amount,
+        gift_certificate_amount=order.gift_certificate_amount,
+        payment_method=order.payment_method or "",
+        payment_provider_id=str(provider) if provider not in (None, "") else None,
+        is_deleted=order.is_deleted,
+        customer_message=order.customer_message or "",
+        lines=tuple(_line(p) for p in products),
+        shipping_addresses=tuple(_shipping_address(a) for a in addresses),
+        coupons=tuple(_coupon(c) for c in coupons),
+        transactions=tuple(_transaction(t) for t in transactions),
+    )
+
+
+def order_event(snapshot: BcOrderSnapshot, version: str) -> BcOrderEvent:
+    """``bc.orders`` event, keyed by order id, id = hash(store, "order", order id, version)."""
+    return BcOrderEvent.build(
+        snapshot,
+        key=str(snapshot.order_id),
+        source=source_name(snapshot.store_hash),
+        event_id=order_event_id(snapshot.store_hash, snapshot.order_id, version),
+        occurred_at=snapshot.date_modified,
+    )
+
+
+def refund_payload(store_hash: str, refund: Refund) -> BcRefund:
+    return BcRefund(
+        store_hash=store_hash,
+        order_id=refund.order_id,
+        refund_id=refund.id,
+        created=_utc(refund.created),
+        reason=refund.reason,
+        total_amount=refund.total_amount,
+        total_tax=refund.total_tax,
+        items=tuple(
+            BcRefundItem(
+                item_type=i.item_type,
+                item_id=i.item_id,
+                quantity=i.quantity,
+                requested_amount=i.requested_amount,
+                reason=i.reason,
+            )
+            for i in refund.items
+        ),
+        payments=tuple(
+            BcRefundPayment(
+                id=p.id, provider_id=p.provider_id, amount=p.amount, offline=p.offline, is_declined=p.is_declined
+            )
+            for p in refund.payments
+        ),
+    )
+
+
+def refund_event(store_hash: str, refund: Refund) -> BcRefundEvent:
+    """``bc.refunds`` event, keyed by order id, id = hash(store, "refund", refund id)."""
+    payload = refund_payload(store_hash, refund)
+    return BcRefundEvent.build(
+        payload,
+        key=str(refund.order_id),
+        source=source_name(store_hash),
+        event_id=refund_event_id(store_hash, refund.id),
+        occurred_at=payload.created,
+    )

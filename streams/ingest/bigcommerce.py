@@ -1,0 +1,96 @@
+"""The BigCommerce change source wired into the worker (connectors/bigcommerce/source.py).
+
+With ``O2C_BC_SOURCE_ENABLED=true`` this registers, on the worker's Faust app:
+
+- ``POST /webhooks/bigcommerce`` on the worker's web server: the webhook receiver (answers at once);
+- a task that opens the client once PostgreSQL is up, makes sure the hooks exist, and runs the
+  hydrators on the webhook queue until the worker stops (then closes the HTTP client);
+- a leader-only timer for the catch-up poller (``O2C_BC_POLL_INTERVAL``) and one for the hook check
+  (``O2C_BC_HOOK_CHECK_INTERVAL``: re-activates hooks BigCommerce deactivated, forgets old receipts).
+
+Events go out through :func:`streams.publish.publish` (the broker has acknowledged when it returns).
+Disabled (the default), nothing is registered and nothing calls BigCommerce.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from faust.web import View
+
+from connectors.bigcommerce.client import BigCommerceClient
+from connectors.bigcommerce.config import BigCommerceSettings
+from connectors.bigcommerce.source import BigCommerceSource, make_receiver
+from streams.app import app
+from streams.logs import register_secrets
+from streams.publish import publish
+from streams.runtime import database
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/bigcommerce"
+
+bc_settings = BigCommerceSettings()
+#: Deliveries are queued here from the moment the web server is up; the hydrators drain it.
+receiver = make_receiver(bc_settings)
+
+
+class _Running:
+    """The source once the worker has started it (None before, and after the worker stopped)."""
+
+    source: BigCommerceSource | None = None
+
+
+running = _Running()
+
+
+async def run_source() -> None:
+    """Open the client, ensure the hooks, then hydrate webhook deliveries until cancelled."""
+    pool = await database.acquire_pool()
+    client = BigCommerceClient(bc_settings)
+    try:
+        source = BigCommerceSource(bc_settings, client, pool, publish, receiver=receiver)
+        running.source = source
+        log.info("BigCommerce source started", extra={
+            "store": bc_settings.store_hash, "api_base": bc_settings.api_base,
+            "webhook_destination": bc_settings.webhook_destination or None,
+            "poll_interval": bc_settings.poll_interval})
+        await source.check_hooks()
+        await source.run_hydrators()
+    finally:
+        running.source = None
+        await client.aclose()
+
+
+async def poll_orders() -> None:
+    if running.source is not None:
+        result = await running.source.poll()
+        if result.published or result.failed:
+            log.info("BigCommerce catch-up poll", extra={
+                "listed": result.listed, "published": result.published, "failed": result.failed,
+                "watermark": result.watermark.isoformat() if result.watermark else None})
+
+
+async def check_hooks() -> None:
+    if running.source is not None:
+        actions = await running.source.check_hooks()
+        if actions.get("reactivated"):
+            await running.source.poll()  # what the hooks missed while deactivated
+
+
+class BigCommerceWebhooks(View):
+    """``POST /webhooks/bigcommerce``: authenticate, queue, answer at once (even before the hydrators run)."""
+
+    async def post(self, request: Any, **kwargs: Any) -> Any:
+        body = await request.read()
+        answer = receiver.receive(request.headers, body)
+        return self.json(answer.body, status=answer.status)
+
+
+if bc_settings.source_enabled:
+    register_secrets([bc_settings.access_token.get_secret_value(), bc_settings.webhook_secret_value()])
+    app.page(WEBHOOK_PATH)(BigCommerceWebhooks)
+    app.task(run_source)
+    app.timer(bc_settings.poll_interval, on_leader=True, name="bigcommerce.poll_orders")(poll_orders)
+    app.timer(bc_settings.hook_check_interval, on_leader=True, name="bigcommerce.check_hooks")(check_hooks)

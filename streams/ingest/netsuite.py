@@ -1,0 +1,116 @@
+"""The NetSuite change source in the worker: poll timers and the push page (``O2C_NS_SOURCE_ENABLED``).
+
+When the source is disabled (the default) this module registers nothing and never touches the
+network. When enabled:
+
+- a service opens the NetSuite client and a small PostgreSQL pool of its own when the worker starts,
+  and closes them when it stops;
+- one timer per poller (items, stock, fulfilments, prices; leader only) publishes through
+  ``streams.publish.publish``;
+- ``POST /webhooks/netsuite`` takes a signed notice from the user-event script
+  (``docs/suitescript/o2c_push_ue.js``) and starts the matching polls at once, answering 202 without
+  waiting for them. The timers still run: NetSuite's outbound calls are lossy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import asyncpg
+from faust.web import View
+from mode import Service
+
+from connectors.netsuite.client import NetSuiteClient
+from connectors.netsuite.config import NetSuiteSettings
+from connectors.netsuite.push import SIGNATURE_HEADER, TIMESTAMP_HEADER, PushRejected, verify
+from connectors.netsuite.source import KINDS, NetSuiteSource
+from state.db import create_pool
+from streams.app import app, settings
+from streams.logs import register_secrets
+from streams.publish import publish
+
+log = logging.getLogger(__name__)
+
+ns_settings = NetSuiteSettings()
+
+
+class NetSuiteSourceService(Service):
+    """Owns the client, the pool and the source for the life of the worker."""
+
+    def __init__(self, ns: NetSuiteSettings, dsn: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._ns = ns
+        self._dsn = dsn
+        self._ready = asyncio.Event()
+        self._client: NetSuiteClient | None = None
+        self._pool: asyncpg.Pool | None = None
+        self._source: NetSuiteSource | None = None
+
+    async def on_start(self) -> None:
+        self._pool = await create_pool(self._dsn, min_size=1, max_size=len(KINDS) + 2)
+        self._client = NetSuiteClient(self._ns)
+        self._source = NetSuiteSource(self._client, self._pool, publish, self._ns)
+        self._ready.set()
+        log.info("netsuite source started", extra={"account": self._ns.account_id, "url": self._ns.service_url})
+
+    async def source(self) -> NetSuiteSource:
+        await self._ready.wait()
+        assert self._source is not None
+        return self._source
+
+    async def on_stop(self) -> None:
+        self._ready.clear()
+        if self._source is not None:
+            await self._source.close()
+        if self._client is not None:
+            await self._client.aclose()
+        if self._pool is not None:
+            await self._pool.close()
+        self._source = self._client = self._pool = None
+
+
+def _register(ns: NetSuiteSettings) -> NetSuiteSourceService:
+    register_secrets([s.get_secret_value() for s in (ns.consumer_secret, ns.token_secret, ns.push_secret,
+                                                      ns.private_key_pem) if s.get_secret_value()])
+    service = NetSuiteSourceService(ns, settings.dsn)
+    app.add_dependency(service)
+    intervals = {"items": ns.items_poll_seconds, "stock": ns.stock_poll_seconds,
+                 "fulfilments": ns.fulfilments_poll_seconds, "prices": ns.prices_poll_seconds}
+
+    def poller(kind: str) -> Any:
+        async def run() -> None:
+            source = await service.source()
+            await source.poll_safely(kind)
+
+        run.__name__ = run.__qualname__ = f"netsuite_poll_{kind}"
+        return run
+
+    for kind in KINDS:
+        if intervals[kind] > 0:
+            app.timer(intervals[kind], on_leader=True, name=f"netsuite_poll_{kind}")(poller(kind))
+
+    @app.page("/webhooks/netsuite")
+    class NetSuitePush(View):
+        """A user-event script's notice: verify it, then poll that record type now."""
+
+        async def post(self, request: Any) -> Any:
+            body = await request.read()
+            try:
+                notice = verify(secret=ns.push_secret.get_secret_value(), body=body,
+                                timestamp=request.headers.get(TIMESTAMP_HEADER),
+                                signature=request.headers.get(SIGNATURE_HEADER),
+                                now=time.time(), tolerance=ns.push_tolerance_seconds)
+            except PushRejected as rejected:
+                log.warning("netsuite push refused: %s", rejected.reason)
+                return self.json({"error": rejected.reason}, status=rejected.status)
+            source = await service.source()
+            kinds = source.request_for_record_type(notice.record_type)
+            return self.json({"accepted": True, "polls": list(kinds)}, status=202)
+
+    return service
+
+
+service: NetSuiteSourceService | None = _register(ns_settings) if ns_settings.source_enabled else None
