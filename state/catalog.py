@@ -49,3 +49,8 @@ async def remember(conn: Executor, sku: str, ns_id: str, item_type: str) -> None
            VALUES ($1, $2, $3, false, false, now()) ON CONFLICT (sku) DO NOTHING""",
         sku, ns_id, item_type,
     )
+
+
+async def forget(conn: Executor, skus: Iterable[str]) -> None:
+    """Drop remembered special items (found directly in NetSuite) so they are looked up again."""
+    await conn.execute("DELETE FROM sku_map WHERE sku = ANY($1::text[]) AND NOT sellable", list(skus))

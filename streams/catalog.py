@@ -13,11 +13,9 @@ from typing import Any
 from state import catalog
 from state import orders as orders_store
 from streams.app import app, topic
-from streams.codec import InvalidEvent, decode
 from streams.events import BcOrderSnapshot, NsItemEvent
-from streams.metrics import EVENTS_IN
 from streams.order_runtime import order_settings
-from streams.quarantine import quarantine
+from streams.quarantine import decode_or_quarantine
 from streams.runtime import database
 
 log = logging.getLogger(__name__)
@@ -56,11 +54,6 @@ if order_settings.enabled:
     @app.agent(items_topic)
     async def map_items(stream: Any) -> None:
         async for event in stream.events():
-            EVENTS_IN.labels(NsItemEvent.TOPIC).inc()
-            try:
-                item_event = decode(NsItemEvent, event.value)
-            except InvalidEvent as error:
-                await quarantine(topic_name=NsItemEvent.TOPIC, key=event.key, raw=event.value, error=error,
-                                 partition=event.message.partition, offset=event.message.offset)
-                continue
-            await apply_item(item_event)
+            item_event = await decode_or_quarantine(NsItemEvent, event)
+            if item_event is not None:
+                await apply_item(item_event)

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -115,10 +116,23 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    env = os.environ.copy()
+    if demo:
+        # The sandboxes start empty every time, so the demo's Kafka and PostgreSQL do too: state from an
+        # earlier demo (links to records the new sandboxes never had) would only confuse it.
+        settings = settings.model_copy(update={"data_dir": settings.data_dir.resolve() / "demo"})
+        local_kafka(settings).stop()
+        local_postgres(settings).stop()
+        shutil.rmtree(settings.data_dir / "kafka", ignore_errors=True)
+        shutil.rmtree(settings.data_dir / "postgres", ignore_errors=True)
+        shutil.rmtree(settings.data_dir / "faust", ignore_errors=True)
+        (settings.data_dir / "kafka-libs").parent.mkdir(parents=True, exist_ok=True)
+        if not (settings.data_dir / "kafka-libs").exists():
+            (settings.data_dir / "kafka-libs").symlink_to(settings.data_dir.parent / "kafka-libs")
+        env["O2C_DATA_DIR"] = str(settings.data_dir)
     try:
         started = cmd_up(settings)
         cmd_migrate(settings)
-        env = os.environ.copy()
         if demo:
             from streams import demo as demo_mode
 

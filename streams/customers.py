@@ -18,11 +18,11 @@ from typing import Any
 
 import asyncpg
 
+from connectors.locks import KeyedLock
 from connectors.netsuite.client import NetSuiteClient
 from state import exceptions as exceptions_store
 from state import orders as orders_store
 from streams.events import CustomerSpec
-from streams.keyed_lock import KeyedLock
 from streams.order_mapping import external_id_for_customer, normalise_email
 
 log = logging.getLogger(__name__)

@@ -33,6 +33,7 @@ def load_command(rate: float) -> list[str]:
 def worker_env(settings: Settings) -> dict[str, str]:
     return {
         "O2C_ORDERS_ENABLED": "true",
+        "O2C_INVENTORY_ENABLED": "true",
         "O2C_BC_SOURCE_ENABLED": "true",
         "O2C_BC_API_BASE": f"http://127.0.0.1:{BC_PORT}",
         "O2C_BC_WEBHOOK_DESTINATION": f"http://{settings.web_host}:{settings.web_port}/webhooks/bigcommerce",

@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from streams.app import app, settings, topic
-from streams.codec import InvalidEvent, decode, encode
+from streams.codec import encode
 from streams.events import Heartbeat, HeartbeatEvent, HeartbeatSeen, HeartbeatSeenEvent, event_id, utcnow
-from streams.metrics import EVENTS_IN, EVENTS_OUT, PIPELINE_LATENCY
-from streams.quarantine import quarantine
+from streams.metrics import EVENTS_OUT, PIPELINE_LATENCY
+from streams.quarantine import decode_or_quarantine
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,9 @@ _SOURCE = f"o2c:{socket.gethostname()}:{os.getpid()}"
 @app.agent(heartbeats)
 async def count_heartbeats(stream: Any) -> AsyncIterator[HeartbeatSeenEvent]:
     async for event in stream.events():
-        EVENTS_IN.labels(HeartbeatEvent.TOPIC).inc()
         message = event.message
-        try:
-            beat = decode(HeartbeatEvent, event.value)
-        except InvalidEvent as error:
-            await quarantine(topic_name=HeartbeatEvent.TOPIC, key=event.key, raw=event.value, error=error,
-                             partition=message.partition, offset=message.offset)
+        beat = await decode_or_quarantine(HeartbeatEvent, event)
+        if beat is None:
             continue
         key = beat.key.encode()
         counts[key] += 1

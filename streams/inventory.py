@@ -26,23 +26,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from mode import Service
 from prometheus_client import Counter
 
-from connectors.bigcommerce.client import BigCommerceClient
 from connectors.bigcommerce.config import BigCommerceSettings
 from connectors.http import ConnectorError
 from deploy.local.procs import run_coroutine_in_thread
 from state import inventory as inventory_store
 from streams.app import app, settings, topic
-from streams.codec import InvalidEvent, decode
+from streams.connections import bigcommerce_connection
 from streams.events import BcOrderEvent, NsItemEvent, NsStockEvent
 from streams.inventory_model import LocationFigure, SkuStock, Targets, decode_targets, encode_targets, is_low, targets
 from streams.inventory_resync import ResyncReport, aggregation_config, compare_and_push, compute_targets
 from streams.inventory_settings import get_inventory_settings
 from streams.inventory_writer import CatalogueMap, InventoryWriter
-from streams.metrics import EVENTS_IN
-from streams.quarantine import quarantine
+from streams.quarantine import decode_or_quarantine
 from streams.runtime import database
 from streams.topic_admin import ensure_topics
 from streams.topics import TopicSpec
@@ -57,33 +54,9 @@ AGGREGATED = Counter("o2c_inventory_events", "Stock events through the aggregati
 EMITTED = Counter("o2c_inventory_changes", "Published quantity changes handed to the BigCommerce writer")
 
 
-class BigCommerceConnection(Service):
-    """The worker's BigCommerce client (the governor is process-wide, shared with every other flow)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.settings = BigCommerceSettings()
-        self._client: BigCommerceClient | None = None
-        self._opened = asyncio.Event()
-
-    async def on_start(self) -> None:
-        self._client = BigCommerceClient(self.settings)
-        self._opened.set()
-
-    async def on_stop(self) -> None:
-        if self._client is not None:
-            self._opened.clear()
-            await self._client.aclose()
-            self._client = None
-
-    async def client(self) -> BigCommerceClient:
-        await self._opened.wait()
-        assert self._client is not None
-        return self._client
-
-
-bigcommerce = BigCommerceConnection()
-catalogue = CatalogueMap(bigcommerce.settings.store_hash)
+bc_settings = BigCommerceSettings()
+bigcommerce = bigcommerce_connection(bc_settings)
+catalogue = CatalogueMap(bc_settings.store_hash)
 writer = InventoryWriter(inventory_settings, bigcommerce.client, catalogue, database.acquire_pool)
 held_skus: set[str] = set()
 
@@ -146,15 +119,6 @@ def _behind(message: Any, occurred_at: datetime) -> bool:
         return False
 
 
-async def _quarantined(model: Any, event: Any) -> Any:
-    try:
-        return decode(model, event.value)
-    except InvalidEvent as error:
-        await quarantine(topic_name=model.TOPIC, key=event.key, raw=event.value, error=error,
-                         partition=event.message.partition, offset=event.message.offset)
-        return None
-
-
 async def resync(trigger: str) -> ResyncReport:
     """Compare every SKU this worker holds with BigCommerce and push the differences through the writer."""
     client = await bigcommerce.client()
@@ -205,8 +169,7 @@ if inventory_settings.enabled:
     @app.agent(stock_topic)
     async def aggregate_stock(stream: Any) -> None:
         async for event in stream.events():
-            EVENTS_IN.labels(NsStockEvent.TOPIC).inc()
-            parsed = await _quarantined(NsStockEvent, event)
+            parsed = await decode_or_quarantine(NsStockEvent, event)
             if parsed is None:
                 AGGREGATED.labels("invalid").inc()
                 continue
@@ -228,7 +191,7 @@ if inventory_settings.enabled:
     @app.agent(items_topic)
     async def track_buffers(stream: Any) -> None:
         async for event in stream.events():
-            parsed = await _quarantined(NsItemEvent, event)
+            parsed = await decode_or_quarantine(NsItemEvent, event)
             if parsed is None:
                 continue
             item = parsed.payload
@@ -251,7 +214,7 @@ if inventory_settings.enabled:
         @app.agent(orders_topic)
         async def hold_order_stock(stream: Any) -> None:
             async for event in stream.events():
-                parsed = await _quarantined(BcOrderEvent, event)
+                parsed = await decode_or_quarantine(BcOrderEvent, event)
                 if parsed is None:
                     continue
                 order = parsed.payload

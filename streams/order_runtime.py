@@ -6,15 +6,15 @@ from typing import Any
 
 from state import ledger
 from streams.app import app, settings
+from streams.connections import netsuite_connection
 from streams.events import SyncResult, SyncResultEvent, event_id
-from streams.netsuite_service import NetSuiteConnection
 from streams.order_mapping import MappingConfig
 from streams.order_settings import get_order_settings
 from streams.publish import publish
 from streams.runtime import database
 
 order_settings = get_order_settings()
-netsuite = NetSuiteConnection()
+netsuite = netsuite_connection()
 if order_settings.enabled:
     app.add_dependency(netsuite)
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from connectors.locks import KeyedLock
 from state import exceptions as exceptions_store
 from state import orders as orders_store
 from streams.app import app, topic
-from streams.codec import InvalidEvent, decode
 from streams.events import (
     BcOrderEvent,
     BcOrderSnapshot,
@@ -32,12 +32,10 @@ from streams.events import (
     SalesOrderCommandEvent,
     event_id,
 )
-from streams.keyed_lock import KeyedLock
-from streams.metrics import EVENTS_IN
 from streams.order_mapping import TotalMismatch, build_sales_order, content_hash, external_id_for_order, skus_needed
 from streams.order_runtime import SOURCE, mapping_config, order_settings, report
 from streams.publish import publish
-from streams.quarantine import quarantine
+from streams.quarantine import decode_or_quarantine
 from streams.runtime import database
 
 log = logging.getLogger(__name__)
@@ -147,13 +145,8 @@ if order_settings.enabled:
     @app.agent(orders_topic, concurrency=order_settings.planner_concurrency)
     async def plan_sales_orders(stream: Any) -> None:
         async for event in stream.events():
-            EVENTS_IN.labels(BcOrderEvent.TOPIC).inc()
-            message = event.message
-            try:
-                order_event = decode(BcOrderEvent, event.value)
-            except InvalidEvent as error:
-                await quarantine(topic_name=BcOrderEvent.TOPIC, key=event.key, raw=event.value, error=error,
-                                 partition=message.partition, offset=message.offset)
+            order_event = await decode_or_quarantine(BcOrderEvent, event)
+            if order_event is None:
                 continue
             outcome = await handle_order(order_event.payload)
             log.info(f"order {order_event.payload.order_id}: {outcome}",

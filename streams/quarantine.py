@@ -6,12 +6,13 @@ The stream goes on: an agent catches ``InvalidEvent``, calls ``quarantine`` and 
 from __future__ import annotations
 
 import logging
+from typing import Any, TypeVar
 
 from state import exceptions as exceptions_store
 from streams.app import settings, topic
-from streams.codec import InvalidEvent, encode
-from streams.events import SyncException, SyncExceptionEvent, event_id
-from streams.metrics import EVENTS_OUT, EVENTS_QUARANTINED
+from streams.codec import InvalidEvent, decode, encode
+from streams.events import Envelope, SyncException, SyncExceptionEvent, event_id
+from streams.metrics import EVENTS_IN, EVENTS_OUT, EVENTS_QUARANTINED
 from streams.runtime import database
 
 log = logging.getLogger(__name__)
@@ -55,3 +56,17 @@ async def quarantine(*, topic_name: str, key: bytes | None, raw: bytes | None, e
     log.warning("event quarantined", extra={"topic": topic_name, "key": key_text, "offset": offset,
                                             "exception_id": exception_id, "reason": error.reason})
     return exception_id
+
+
+M = TypeVar("M", bound=Envelope[Any])
+
+
+async def decode_or_quarantine(model: type[M], event: Any) -> M | None:
+    """The agent boundary: count the event, return it as ``model``, or quarantine it and return None."""
+    EVENTS_IN.labels(model.TOPIC).inc()
+    try:
+        return decode(model, event.value)
+    except InvalidEvent as error:
+        await quarantine(topic_name=model.TOPIC, key=event.key, raw=event.value, error=error,
+                         partition=event.message.partition, offset=event.message.offset)
+        return None

@@ -17,20 +17,18 @@ from typing import Any
 from prometheus_client import Histogram
 
 from connectors.http import ConnectorError, PermanentError
+from connectors.locks import KeyedLock
 from connectors.netsuite.client import NetSuiteClient
 from state import catalog
 from state import exceptions as exceptions_store
 from state import orders as orders_store
 from streams.app import app, topic
-from streams.codec import InvalidEvent, decode
 from streams.customers import EmailLookup, resolve_customer
 from streams.events import SalesOrderCommand, SalesOrderCommandEvent
-from streams.keyed_lock import KeyedLock
-from streams.metrics import EVENTS_IN
 from streams.order_mapping import SalesOrderDraft, SalesOrderLine, sales_order_body
 from streams.order_runtime import netsuite, order_settings, report
 from streams.publish import publish
-from streams.quarantine import quarantine
+from streams.quarantine import decode_or_quarantine
 from streams.runtime import database
 
 log = logging.getLogger(__name__)
@@ -116,7 +114,19 @@ async def _upsert(command: SalesOrderCommand) -> str:
         body = sales_order_body(draft, customer_id=customer_id, item_ids=item_ids,
                                 subsidiary_id=order_settings.subsidiary_id, location_id=order_settings.location_id,
                                 currency_id=order_settings.currency_id, store_hash=command.store_hash)
-        result = await client.upsert("salesOrder", command.external_id, body, replace=["item"])
+        try:
+            result = await client.upsert("salesOrder", command.external_id, body, replace=["item"])
+        except PermanentError as error:
+            special = sorted({x.item_ref for x in command.lines if x.kind != "product"})
+            if error.code != "INVALID_CONTENT" or not special:
+                raise
+            # A remembered discount/tax/rounding item may have been deleted in NetSuite: find it again.
+            await catalog.forget(pool, special)
+            body = sales_order_body(draft, customer_id=customer_id, item_ids=await resolve_items(client, command),
+                                    subsidiary_id=order_settings.subsidiary_id,
+                                    location_id=order_settings.location_id, currency_id=order_settings.currency_id,
+                                    store_hash=command.store_hash)
+            result = await client.upsert("salesOrder", command.external_id, body, replace=["item"])
     except PermanentError as error:
         await exceptions_store.record(pool, exceptions_store.NewException(
             kind="sales_order_rejected", object_type="order", owner="engineering", severity="error",
@@ -182,12 +192,8 @@ if order_settings.enabled:
     @app.agent(commands_topic, concurrency=order_settings.writer_concurrency)
     async def write_sales_orders(stream: Any) -> None:
         async for event in stream.events():
-            EVENTS_IN.labels(SalesOrderCommandEvent.TOPIC).inc()
-            try:
-                command_event = decode(SalesOrderCommandEvent, event.value)
-            except InvalidEvent as error:
-                await quarantine(topic_name=SalesOrderCommandEvent.TOPIC, key=event.key, raw=event.value,
-                                 error=error, partition=event.message.partition, offset=event.message.offset)
+            command_event = await decode_or_quarantine(SalesOrderCommandEvent, event)
+            if command_event is None:
                 continue
             outcome = await apply_command(command_event.payload)
             log.info(f"sales order {command_event.payload.external_id}: {outcome}",

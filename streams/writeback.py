@@ -29,7 +29,6 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 import asyncpg
-from mode import Service
 from prometheus_client import Counter, Gauge
 
 from connectors.bigcommerce.client import BigCommerceClient
@@ -48,6 +47,7 @@ from state import writeback as writeback_store
 from state.writeback import Retry, Writeback, Written
 from streams.app import app, topic
 from streams.codec import InvalidEvent, decode
+from streams.connections import bigcommerce_connection
 from streams.events import SyncResultEvent
 from streams.metrics import EVENTS_IN
 from streams.order_mapping import external_id_for_order
@@ -76,31 +76,6 @@ WRITTEN = Counter("o2c_writeback_written", "Order metafields written (created, u
 QUEUED = Counter("o2c_writeback_queued", "Synced orders queued for the write-back")
 RETRIES = Counter("o2c_writeback_retries", "Write-backs scheduled again after a failure")
 LAST_BATCH = Gauge("o2c_writeback_last_batch_size", "Orders in the last write-back batch")
-
-
-class BigCommerceConnection(Service):
-    """The worker's BigCommerce client for the write-back (the governor is process-wide, per store)."""
-
-    def __init__(self, settings: BigCommerceSettings | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.settings = settings or BigCommerceSettings()
-        self._client: BigCommerceClient | None = None
-        self._opened = asyncio.Event()
-
-    async def on_start(self) -> None:
-        self._client = BigCommerceClient(self.settings)
-        self._opened.set()
-
-    async def on_stop(self) -> None:
-        if self._client is not None:
-            self._opened.clear()
-            await self._client.aclose()
-            self._client = None
-
-    async def client(self) -> BigCommerceClient:
-        await self._opened.wait()
-        assert self._client is not None
-        return self._client
 
 
 def description(tran_id: str, ns_id: str) -> str:
@@ -336,8 +311,9 @@ class MetafieldWriter:
                 ))
 
 
-bigcommerce = BigCommerceConnection()
-writer = MetafieldWriter(order_settings, bigcommerce.settings.store_hash, bigcommerce.client, netsuite.client,
+bc_settings = BigCommerceSettings()
+bigcommerce = bigcommerce_connection(bc_settings)
+writer = MetafieldWriter(order_settings, bc_settings.store_hash, bigcommerce.client, netsuite.client,
                          database.acquire_pool)
 results_topic = topic(SyncResultEvent.TOPIC)
 

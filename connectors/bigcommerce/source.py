@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +33,7 @@ import asyncpg
 import orjson
 
 from connectors.http import NotFoundError
+from connectors.locks import KeyedLock
 from state import bigcommerce_source as receipts
 from state import cursors
 from streams.events import Envelope
@@ -170,27 +171,6 @@ class WebhookReceiver:
 # --------------------------------------------------------------------------- hydrator
 
 
-class _KeyedLocks:
-    """One asyncio lock per order id, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: int) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-
 class Hydrator:
     """Order id → full snapshot on ``bc.orders`` (and new refunds on ``bc.refunds``)."""
 
@@ -199,7 +179,7 @@ class Hydrator:
         self.pool = pool
         self.publish = publish
         self.store_hash = client.settings.store_hash
-        self._locks = _KeyedLocks()
+        self._locks = KeyedLock()
 
     async def hydrate_order(self, order_id: int, *, order: Order | None = None, path: str = "webhook") -> bool:
         """Publish the order's current version unless already published; True when published."""
