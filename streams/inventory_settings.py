@@ -31,7 +31,7 @@ class InventorySettings(BaseSettings):
                                "up: routine changes then wait for the backlog (latest wins across it).")
     burst_rate: float = Field(1000.0, description="Changes per second above which routine writes wait for the "
                               "burst to settle (latest wins across it).")
-    max_hold: float = Field(30.0, description="Longest a routine change is held while catching up or in a burst.")
+    max_hold: float = Field(180.0, description="Longest a routine change is held while catching up or in a burst.")
     max_pending: int = Field(100_000, description="SKUs waiting in the writer at most; beyond it the agent "
                              "stops reading (lag grows in Kafka, not in memory).")
     batch_size: int = Field(2000, description="Items per absolute adjustment (BigCommerce's limit is 2,000).")
