@@ -19,6 +19,7 @@ from prometheus_client import Histogram
 from connectors.http import ConnectorError, PermanentError
 from connectors.locks import KeyedLock
 from connectors.netsuite.client import NetSuiteClient
+from connectors.netsuite.models import WriteResult
 from state import catalog
 from state import exceptions as exceptions_store
 from state import orders as orders_store
@@ -103,7 +104,6 @@ async def _upsert(command: SalesOrderCommand) -> str:
             subsidiary_id=order_settings.subsidiary_id, currency_id=order_settings.currency_id,
             bc_order_id=command.bc_order_id,
         )
-        item_ids = await resolve_items(client, command)
         draft = SalesOrderDraft(
             external_id=command.external_id, bc_order_id=command.bc_order_id, tran_date=command.tran_date,
             lines=tuple(SalesOrderLine(kind=x.kind, item_ref=x.item_ref, amount=x.amount, quantity=x.quantity,
@@ -111,22 +111,23 @@ async def _upsert(command: SalesOrderCommand) -> str:
                                        bc_order_product_id=x.bc_order_product_id) for x in command.lines),
             shipping_cost=command.shipping_cost, bc_total=command.bc_total, memo=command.memo,
         )
-        body = sales_order_body(draft, customer_id=customer_id, item_ids=item_ids,
-                                subsidiary_id=order_settings.subsidiary_id, location_id=order_settings.location_id,
-                                currency_id=order_settings.currency_id, store_hash=command.store_hash)
+
+        async def write() -> WriteResult:
+            body = sales_order_body(draft, customer_id=customer_id, item_ids=await resolve_items(client, command),
+                                    subsidiary_id=order_settings.subsidiary_id,
+                                    location_id=order_settings.location_id, currency_id=order_settings.currency_id,
+                                    store_hash=command.store_hash)
+            return await client.upsert("salesOrder", command.external_id, body, replace=["item"])
+
         try:
-            result = await client.upsert("salesOrder", command.external_id, body, replace=["item"])
+            result = await write()
         except PermanentError as error:
             special = sorted({x.item_ref for x in command.lines if x.kind != "product"})
             if error.code != "INVALID_CONTENT" or not special:
                 raise
             # A remembered discount/tax/rounding item may have been deleted in NetSuite: find it again.
             await catalog.forget(pool, special)
-            body = sales_order_body(draft, customer_id=customer_id, item_ids=await resolve_items(client, command),
-                                    subsidiary_id=order_settings.subsidiary_id,
-                                    location_id=order_settings.location_id, currency_id=order_settings.currency_id,
-                                    store_hash=command.store_hash)
-            result = await client.upsert("salesOrder", command.external_id, body, replace=["item"])
+            result = await write()
     except PermanentError as error:
         await exceptions_store.record(pool, exceptions_store.NewException(
             kind="sales_order_rejected", object_type="order", owner="engineering", severity="error",
