@@ -93,7 +93,8 @@ async def test_sigkill_three_times_keeps_every_invariant(
     conn = await asyncpg.connect(worker_env["O2C_DATABASE_URL"])
     try:
         async def nothing_parked() -> bool:
-            return await conn.fetchval("SELECT count(*) FROM parked_orders") == 0
+            return await conn.fetchval("SELECT count(*) FROM parked_orders WHERE order_id = ANY($1::bigint[])",
+                                       [o.order_id for o in orders]) == 0
 
         await eventually(nothing_parked, what="no parked orders")
         mine = [str(o.order_id) for o in orders]  # the session's shared topics carry other tests' events too
