@@ -21,7 +21,7 @@ import asyncpg
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.stack import Stack, local_stack, peak_rss_mb
+from bench.stack import Stack, cpu_by_role, local_stack, peak_rss_mb, print_cpu
 
 
 async def _wait_items(dsn: str, timeout: float = 300) -> int:
@@ -121,6 +121,10 @@ async def _report(stack: Stack, args: argparse.Namespace, samples: list[tuple[fl
     print(f"  latency order→sales order    p50 {p['p50']:.1f}s  p95 {p['p95']:.1f}s  p99 {p['p99']:.1f}s")
     print(f"  NetSuite requests per order  {req_per_order:.2f} ({ns_stats['requests']} requests)")
     print(f"  NetSuite 429s                {ns_stats['throttled']}")
+    for kind, count in sorted(ns_stats.get("by_kind", {}).items(), key=lambda kv: -kv[1]):
+        cpu_ms = ns_stats["cpu_us_by_kind"].get(kind, 0) / 1000
+        print(f"    {kind:<34} {count:6d} requests, {count / max(total, 1):.2f}/order, "
+              f"sandbox CPU {cpu_ms / count:.1f} ms each")
     print(f"  peak worker memory           {peak:.0f} MB")
     print("invariants")
     print(f"  exactly one sales order      {'OK' if not missing and not dupes else 'FAILED'} "
@@ -209,7 +213,9 @@ def main() -> None:
                                  stack.bc_url, "--store-hash", args.store, "--count", str(args.orders),
                                  "--rate", str(args.rate)], stdout=subprocess.DEVNULL)
         assert worker.proc is not None
+        cpu_before, started = cpu_by_role(), time.monotonic()
         samples, peak = asyncio.run(_follow(stack.postgres.dsn, args.orders, worker.proc.pid, args.timeout))
+        print_cpu(cpu_before, cpu_by_role(), time.monotonic() - started)
         load.wait()
         asyncio.run(_report(stack, args, samples, peak, f"{worker_url}/metrics"))
         _print_stages(asyncio.run(_stage_latencies(stack.kafka.bootstrap)))

@@ -120,3 +120,34 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+ROLES = (("sandbox netsuite", "NetSuite sandbox"), ("sandbox bigcommerce", "BigCommerce sandbox"),
+         ("bigcommerce-load", "order generator"), ("streams.cli worker", "worker"), ("kafka", "Kafka broker"),
+         ("postgres", "PostgreSQL"))
+
+
+def cpu_by_role() -> dict[str, float]:
+    """CPU seconds (user + system) of the live processes on this machine, grouped by their part in the stack."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        role = next((name for needle, name in ROLES if needle in cmdline), None)
+        if role is not None:
+            totals[role] = totals.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
+def print_cpu(before: dict[str, float], after: dict[str, float], elapsed: float) -> None:
+    """CPU used per part of the stack between two ``cpu_by_role`` snapshots, as cores busy on average."""
+    print(f"CPU during the run ({elapsed:.0f}s wall, {os.cpu_count()} cores)")
+    for role in sorted(after, key=lambda r: before.get(r, 0.0) - after[r]):
+        used = after[role] - before.get(role, 0.0)
+        print(f"  {role:<22} {used:8.1f} s  ({used / elapsed:.2f} cores)")

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -125,6 +126,13 @@ class Stats:
     dropped: int = 0
     errors_injected: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    cpu_us_by_kind: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, cpu_seconds: float) -> None:
+        """Count one request of ``kind`` (e.g. ``POST salesOrder``) and the CPU it cost the sandbox."""
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        self.cpu_us_by_kind[kind] = self.cpu_us_by_kind.get(kind, 0) + int(cpu_seconds * 1_000_000)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -243,7 +251,9 @@ async def _guarded(
     is_write = request.method in WRITE_METHODS and request.path.startswith(RECORD)
     if "respond-async" in request.headers.get("Prefer", "") and request.path.startswith(RECORD):
         return await _run_async(request, handler, state)
+    started = time.thread_time()
     response = await handler(request)
+    state.stats.count(_kind(request), time.thread_time() - started)
     if (
         is_write
         and response.status < 300
@@ -252,6 +262,13 @@ async def _guarded(
         state.stats.dropped += 1
         return _drop(request)
     return response
+
+
+def _kind(request: web.Request) -> str:
+    """``METHOD recordType`` for the record API, ``POST suiteql`` for queries."""
+    parts = request.path[len(REST):].strip("/").split("/")
+    name = parts[2] if len(parts) > 2 and parts[0] == "record" else parts[-1]
+    return f"{request.method} {name}"
 
 
 def _authenticate(request: web.Request, state: SandboxState) -> web.Response | None:

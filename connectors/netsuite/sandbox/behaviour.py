@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -368,31 +369,45 @@ class Behaviour:
             self._order_items[order_id] = items
             for item_id in previous - items:
                 self._item_orders.get(item_id, set()).discard(order_id)
+            newest = all(_id_key(other) < _id_key(order_id) for item_id in items
+                         if (other := self._newest_order(item_id)) is not None)
             for item_id in items:
                 self._item_orders.setdefault(item_id, set()).add(order_id)
-            self.recompute_committed(items | previous)
+            if not previous and newest:
+                self._allocate_new_order(record, items)  # FIFO: nothing older is affected
+            else:
+                self.recompute_committed(items | previous)
+
+    def _newest_order(self, item_id: str) -> str | None:
+        """The highest internal id among the sales orders on ``item_id`` (before this write)."""
+        orders = self._item_orders.get(item_id)
+        return max(orders, key=_id_key) if orders else None
+
+    def _allocate_new_order(self, order: Record, item_ids: set[str]) -> None:
+        """Commit a new, newest sales order's lines from what is still available (as the full recompute would)."""
+        for item_id, location, line, open_quantity in _open_lines(order, item_ids):
+            item = self.store.records["inventoryItem"].get(item_id)
+            if item is None:
+                continue
+            row = next((r for r in (item.get("locations") or {}).get("items") or []
+                        if str(r.get("locationId")) == location), None)
+            if row is None:
+                continue
+            on_hand = to_decimal(row.get("quantityOnHand")) or ZERO
+            committed = to_decimal(row.get("quantityCommitted")) or ZERO
+            allocated = min(open_quantity, max(on_hand - committed, ZERO))
+            line["quantityCommitted"] = allocated
+            line["quantityBackOrdered"] = open_quantity - allocated
+            row["quantityCommitted"] = committed + allocated
+            back_ordered = to_decimal(row.get("quantityBackOrdered")) or ZERO
+            row["quantityBackOrdered"] = back_ordered + open_quantity - allocated
+            row["quantityAvailable"] = on_hand - row["quantityCommitted"]
 
     def recompute_committed(self, item_ids: set[str] | None = None) -> None:
         """Allocate open sales-order lines against on hand, per item and location."""
         demand: dict[tuple[str, str], list[tuple[Record, Decimal]]] = {}
         for order in self._orders_for(item_ids):
-            status = _enum_id(order.get("status")) or "B"
-            order_location = _enum_id(order.get("location"))
-            for line in (order.get("item") or {}).get("items") or []:
-                item_id = _enum_id(line.get("item"))
-                if item_id is None or (item_ids is not None and item_id not in item_ids):
-                    continue
-                line["quantityCommitted"] = ZERO
-                if _enum_id(line.get("itemType")) != "InvtPart" or status in ("A", "C", "H"):
-                    continue
-                if line.get("isClosed") is True or _enum_id(line.get("commitInventory")) == "3":
-                    continue
-                open_quantity = (to_decimal(line.get("quantity")) or ZERO) - (
-                    to_decimal(line.get("quantityFulfilled")) or ZERO
-                )
-                location = _enum_id(line.get("location")) or _enum_id(line.get("inventorylocation")) or order_location
-                if open_quantity <= 0 or location is None:
-                    continue
+            for item_id, location, line, open_quantity in _open_lines(order, item_ids):
                 demand.setdefault((item_id, location), []).append((line, open_quantity))
         items = self.store.all("inventoryItem") if item_ids is None else [
             item for item in (self.store.records["inventoryItem"].get(i) for i in item_ids) if item is not None
@@ -421,8 +436,33 @@ class Behaviour:
         for item_id in item_ids:
             order_ids |= self._item_orders.get(item_id, set())
         records = self.store.records["salesOrder"]
-        ordered = sorted(order_ids, key=lambda i: (len(i), i))  # internal ids are increasing integers
+        ordered = sorted(order_ids, key=_id_key)
         return [records[i] for i in ordered if i in records]
+
+
+def _id_key(internal_id: str) -> tuple[int, str]:
+    """Sort key for internal ids, which are increasing integers kept as strings."""
+    return len(internal_id), internal_id
+
+
+def _open_lines(order: Record, item_ids: set[str] | None) -> Iterator[tuple[str, str, Record, Decimal]]:
+    """(item, location, line, open quantity) for the order's lines that commit stock; resets their commitment."""
+    status = _enum_id(order.get("status")) or "B"
+    order_location = _enum_id(order.get("location"))
+    for line in (order.get("item") or {}).get("items") or []:
+        item_id = _enum_id(line.get("item"))
+        if item_id is None or (item_ids is not None and item_id not in item_ids):
+            continue
+        line["quantityCommitted"] = ZERO
+        if _enum_id(line.get("itemType")) != "InvtPart" or status in ("A", "C", "H"):
+            continue
+        if line.get("isClosed") is True or _enum_id(line.get("commitInventory")) == "3":
+            continue
+        open_quantity = (to_decimal(line.get("quantity")) or ZERO) - (to_decimal(line.get("quantityFulfilled")) or ZERO)
+        location = _enum_id(line.get("location")) or _enum_id(line.get("inventorylocation")) or order_location
+        if open_quantity <= 0 or location is None:
+            continue
+        yield item_id, location, line, open_quantity
 
 
 def _enum_id(value: Any) -> str | None:
