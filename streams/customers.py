@@ -5,8 +5,10 @@
 - Idempotent across workers: a created customer's externalId is derived from the email, so two workers
   (or a retry after a lost response) upsert the same record. No database connection is held while
   NetSuite answers.
-- Lookups are batched: emails asked for within a few milliseconds share one SuiteQL query
-  (``LOWER(email) IN (…)``), which keeps NetSuite requests per order close to one in a flash sale.
+- Lookups are batched: emails asked for within a short window share one SuiteQL query
+  (``LOWER(email) IN (…)``). The window is a few milliseconds while NetSuite has free slots, and
+  longer while every slot is taken (a query would queue for a slot anyway), so in a flash sale one
+  query answers many orders and NetSuite requests per order stay close to one.
 """
 
 from __future__ import annotations
@@ -39,15 +41,17 @@ class EmailLookup:
     """Batches "which active customers have this email?" into one SuiteQL query per short window."""
 
     def __init__(self, client: Callable[[], Awaitable[NetSuiteClient]], *, window: float = 0.02,
-                 max_batch: int = 200) -> None:
+                 busy_window: float = 0.5, max_batch: int = 200) -> None:
         self._client = client
         self._window = window
+        self._busy_window = busy_window
         self._max_batch = max_batch
         self._pending: dict[str, asyncio.Future[list[str]]] = {}
         self._timer: asyncio.TimerHandle | None = None
 
     async def find(self, email_norm: str) -> list[str]:
         """Internal ids of the active customers with this (normalised) email, oldest first."""
+        client = await self._client()
         future = self._pending.get(email_norm)
         if future is None:
             future = asyncio.get_running_loop().create_future()
@@ -55,7 +59,8 @@ class EmailLookup:
             if len(self._pending) >= self._max_batch:
                 self._flush_now()
             elif self._timer is None:
-                self._timer = asyncio.get_running_loop().call_later(self._window, self._flush_now)
+                window = self._busy_window if client.governor.saturated else self._window
+                self._timer = asyncio.get_running_loop().call_later(window, self._flush_now)
         return await asyncio.shield(future)
 
     def _flush_now(self) -> None:

@@ -80,6 +80,11 @@ class ConcurrencyGovernor:
     def in_use(self) -> int:
         return self._in_use
 
+    @property
+    def saturated(self) -> bool:
+        """Every slot is taken or callers are queued: a new request would wait for a slot."""
+        return bool(self._waiters) or self._in_use >= self._limit
+
     # -- AIMD -----------------------------------------------------------------------------------
 
     def on_throttled(self, slot: Slot | None = None) -> None:

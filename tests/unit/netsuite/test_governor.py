@@ -91,3 +91,22 @@ async def test_cancelled_waiter_does_not_leak_a_slot():
     again = await governor.acquire()
     assert governor.in_use == 1
     governor.release(again)
+
+
+async def test_saturated_while_every_slot_is_taken_or_callers_wait():
+    governor = ConcurrencyGovernor(2)
+    assert not governor.saturated
+    first = await governor.acquire()
+    assert not governor.saturated
+    second = await governor.acquire()
+    assert governor.saturated
+    governor.release(first)
+    assert not governor.saturated
+    third = await governor.acquire()
+    waiter = asyncio.ensure_future(governor.acquire())
+    await asyncio.sleep(0)
+    assert governor.saturated and not waiter.done()
+    governor.release(second)
+    governor.release(await waiter)
+    governor.release(third)
+    assert not governor.saturated
