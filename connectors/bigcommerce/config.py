@@ -61,6 +61,9 @@ class BigCommerceSettings(BaseSettings):
     #: How long a webhook ``hash`` is remembered for dedupe (BigCommerce retries for ~48 h).
     webhook_dedupe_ttl: float = Field(default=3 * 86400.0, gt=0)
     hydrator_concurrency: int = Field(default=4, gt=0)
+    #: Deliveries one hydrator takes from the queue at once when a backlog waits; their orders are read
+    #: with their lines in one ``GET /v2/orders?min_id=…&max_id=…&include=consignments.line_items``.
+    hydrator_batch_size: int = Field(default=100, gt=0)
     #: Seconds between catch-up polls of ``GET /v2/orders?min_date_modified=...``.
     poll_interval: float = Field(default=60.0, gt=0)
     #: Each poll re-reads this many seconds before the watermark (late or same-second changes).

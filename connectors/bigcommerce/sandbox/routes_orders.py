@@ -9,12 +9,15 @@ from typing import Any
 from aiohttp import web
 
 from ..formats import parse_rfc2822
+from . import render
 from .state import STATUSES, ApiError
-from .web import body, int_param, store, v2_json, v2_page, v3_json, v3_page
+from .web import MAX_LIMIT, V2_DEFAULT_LIMIT, body, int_param, store, v2_json, v2_page, v3_json, v3_page
 
 V2 = "/stores/{store_hash}/v2"
 V3 = "/stores/{store_hash}/v3"
 SORTABLE = {"id", "customer_id", "date_created", "date_modified", "status_id", "channel_id", "external_id"}
+#: ``include`` values of GET /v2/orders[/{id}] (``order_includes``); ``fees`` are always inline already.
+INCLUDES = {"consignments", "consignments.line_items", "fees"}
 
 
 def _date_filter(request: web.Request, name: str) -> datetime | None:
@@ -57,7 +60,86 @@ def _filtered_orders(request: web.Request) -> list[dict[str, Any]]:
 
 
 async def list_orders(request: web.Request) -> web.Response:
-    return v2_page(request, _filtered_orders(request))
+    rows = _filtered_orders(request)
+    includes = _includes(request)
+    if _wants_consignments(includes):
+        # only the page served gets its consignments
+        page = max(1, int_param(request, "page", 1) or 1)
+        limit = int_param(request, "limit", V2_DEFAULT_LIMIT) or V2_DEFAULT_LIMIT
+        start = (page - 1) * limit
+        end = start + min(limit, MAX_LIMIT)  # a larger limit is a 413 from v2_page
+        rows = [*rows[:start], *(_with_includes(request, o, includes) for o in rows[start:end]), *rows[end:]]
+    return v2_page(request, rows)
+
+
+def _includes(request: web.Request) -> set[str]:
+    """``include`` (comma-separated ``order_includes``); ``consignment_structure`` must then be ``object``
+    if given."""
+    values = {v.strip() for v in request.query.get("include", "").split(",") if v.strip()}
+    unknown = sorted(values - INCLUDES)
+    if unknown:
+        raise ApiError(400, f"The include '{unknown[0]}' is invalid.")
+    structure = request.query.get("consignment_structure")
+    if _wants_consignments(values) and structure is not None and structure != "object":
+        raise ApiError(400, f"The consignment_structure '{structure}' is invalid.")
+    return values
+
+
+def _wants_consignments(includes: set[str]) -> bool:
+    return bool(includes & {"consignments", "consignments.line_items"})
+
+
+def _order_url(request: web.Request, order_id: int) -> str:
+    return f"{request.scheme}://{request.host}/stores/{request.match_info['store_hash']}/v2/orders/{order_id}"
+
+
+def _with_includes(request: web.Request, order: dict[str, Any], includes: set[str]) -> dict[str, Any]:
+    """The order with ``consignments``: the object (``consignment_structure=object``) or else its link."""
+    if not _wants_consignments(includes):
+        return order
+    oid = order["id"]
+    if request.query.get("consignment_structure") != "object":
+        link = {"url": f"{_order_url(request, oid)}/consignments", "resource": f"/orders/{oid}/consignments"}
+        return {**order, "consignments": link}
+    return {**order, "consignments": _consignments(request, order, expand="consignments.line_items" in includes)}
+
+
+def _consignments(request: web.Request, order: dict[str, Any], *, expand: bool) -> dict[str, Any]:
+    """``orderConsignment_Get``: one shipping consignment per shipping address (its physical lines; money as
+    JSON numbers, no ``order_id``), digital lines in one download consignment; no pickups, no gift
+    certificates. ``expand``: lines are the ``/products`` rows, else ``{url, resource}`` links."""
+    s = store(request)
+    oid = order["id"]
+    base = _order_url(request, oid)
+    lines = s.order_products[oid]
+
+    def items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if expand:
+            return rows
+        return [{"url": f"{base}/products/{r['id']}", "resource": f"/orders/{oid}/products/{r['id']}"} for r in rows]
+
+    shipping = []
+    for address in s.order_addresses[oid]:
+        aid = address["id"]
+        physical = [r for r in lines if r["type"] != "digital" and r["order_address_id"] == aid]
+        shipping.append(
+            {
+                **render.v2_numbers({k: v for k, v in address.items() if k != "order_id"}),
+                "line_items": items(physical),
+                "shipping_quotes": {
+                    "url": f"{base}/consignments/shipping/{aid}/shipping_quotes",
+                    "resource": f"/orders/{oid}/consignments/shipping/{aid}/shipping_quotes",
+                },
+            }
+        )
+    digital = [r for r in lines if r["type"] == "digital"]
+    downloads = [{"recipient_email": order["billing_address"]["email"], "line_items": items(digital)}]
+    return {
+        "pickups": [],
+        "shipping": shipping,
+        "downloads": downloads if digital else [],
+        "email": {"gift_certificates": []},
+    }
 
 
 async def count_orders(request: web.Request) -> web.Response:
@@ -83,7 +165,7 @@ async def create_order(request: web.Request) -> web.Response:
 
 
 def _order_view(request: web.Request, order: dict[str, Any]) -> dict[str, Any]:
-    base = f"{request.scheme}://{request.host}/stores/{request.match_info['store_hash']}/v2/orders/{order['id']}"
+    base = _order_url(request, order["id"])
     return {
         **order,
         "products": {"url": f"{base}/products", "resource": f"/orders/{order['id']}/products"},
@@ -103,7 +185,16 @@ def _order_id(request: web.Request) -> int:
 
 
 async def get_order(request: web.Request) -> web.Response:
-    return v2_json(_order_view(request, store(request).get_order(_order_id(request))))
+    includes = _includes(request)
+    order = store(request).get_order(_order_id(request))
+    return v2_json(_with_includes(request, _order_view(request, order), includes))
+
+
+async def order_consignments(request: web.Request) -> web.Response:
+    """``GET /v2/orders/{id}/consignments`` (``include=consignments.line_items`` expands the lines)."""
+    includes = _includes(request)
+    order = store(request).get_order(_order_id(request))
+    return v2_json(_consignments(request, order, expand="consignments.line_items" in includes))
 
 
 async def update_order(request: web.Request) -> web.Response:
@@ -224,6 +315,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get(f"{V2}/orders/{{order_id}}/products", order_products)
     r.add_get(f"{V2}/orders/{{order_id}}/shipping_addresses", order_addresses)
     r.add_get(f"{V2}/orders/{{order_id}}/coupons", order_coupons)
+    r.add_get(f"{V2}/orders/{{order_id}}/consignments", order_consignments)
     r.add_get(f"{V2}/orders/{{order_id}}/shipments", list_shipments)
     r.add_post(f"{V2}/orders/{{order_id}}/shipments", create_shipment)
     r.add_get(f"{V2}/orders/{{order_id}}/shipments/{{shipment_id}}", get_shipment)

@@ -138,3 +138,28 @@ async def test_hooks_are_created_once_and_reactivated(sandbox, client, pool, pub
     again = await src.check_hooks()
     assert again["reactivated"] == [hooks[0].scope]
     assert (await client.get_webhook(hooks[0].id)).is_active
+
+
+async def test_a_backlog_of_deliveries_is_read_a_page_at_a_time(sandbox, client, pool, publisher, admin) -> None:
+    src = source(sandbox, client, pool, publisher)
+    orders = [await paid_order(client) for _ in range(6)]
+    jobs = [WebhookJob(hash=uuid.uuid4().hex, scope="store/order/created", order_id=o.id) for o in orders]
+    jobs.append(WebhookJob(hash=jobs[0].hash, scope="store/order/created", order_id=orders[0].id))  # duplicate
+    jobs.append(WebhookJob(hash=uuid.uuid4().hex, scope="store/order/updated", order_id=orders[1].id))
+    await admin.post("/__sandbox/state/stats/reset")
+    await src.handle_many(jobs)
+    by_endpoint = (await admin.get("/__sandbox/state/stats")).json()["by_endpoint"]
+    assert sorted(int(e.key) for e in publisher.sent) == sorted(o.id for o in orders)  # one event per version
+    reads = sum(n for endpoint, n in by_endpoint.items() if "products" in endpoint or "shipping_addresses" in endpoint
+                or endpoint.rstrip("}").endswith("orders/{order_id"))
+    assert reads == 0, by_endpoint  # no per-order reads of the order, its products or its addresses
+    assert sum(n for endpoint, n in by_endpoint.items() if endpoint.endswith("/orders")) == 1
+
+    # the same versions hydrated one by one give the same events
+    batched = {e.key: e for e in publisher.sent}
+    await pool.execute("DELETE FROM bc_published WHERE resource_id = ANY($1::bigint[])", [o.id for o in orders])
+    publisher.sent.clear()
+    for order in orders:
+        await src.hydrator.hydrate_order(order.id)
+    assert {e.key: (e.event_id, e.payload) for e in publisher.sent} == {
+        k: (e.event_id, e.payload) for k, e in batched.items()}
