@@ -200,7 +200,7 @@ def main() -> None:
                                      "--window-ms", "30000", "--styles", "6")
         worker = stack.worker(
             webhooks=True, O2C_ORDERS_ENABLED="true", O2C_ORDERS_STORE_HASH=args.store,
-            O2C_ORDERS_WRITER_CONCURRENCY="48",
+            O2C_ORDERS_WRITER_CONCURRENCY="96",
             O2C_NS_BASE_URL=stack.ns_url, O2C_NS_CONCURRENCY_LIMIT=str(args.ns_limit), O2C_NS_SOURCE_ENABLED="true",
             O2C_NS_ITEMS_POLL_SECONDS="5", O2C_BC_SOURCE_ENABLED="true", O2C_BC_API_BASE=stack.bc_url,
             O2C_BC_STORE_HASH=args.store, O2C_BC_POLL_INTERVAL="10", O2C_BC_HYDRATOR_CONCURRENCY="16",

@@ -90,6 +90,7 @@ def logging_config(level: str = "info", fmt: str = "json") -> dict[str, Any]:
             "mode": {"level": "WARNING" if level != "debug" else "DEBUG"},
             "aiohttp.access": {"level": "WARNING"},
             "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},  # its per-request debug tracing costs CPU when enabled
         },
     }
 

@@ -121,6 +121,9 @@ class BigCommerceClient:
             headers=s.auth_headers(),
         )
         self._owns_http = http is None
+        # Requests beyond the pool wait here, not in httpcore's pool queue, which is scanned in full
+        # (with a socket check per idle connection) every time a request starts or ends.
+        self._in_flight = asyncio.Semaphore(s.max_connections)
 
     def __repr__(self) -> str:  # never shows the token
         return f"BigCommerceClient(store={self.settings.store_hash!r}, api_base={self.settings.api_base!r})"
@@ -162,7 +165,9 @@ class BigCommerceClient:
                 await self.governor.acquire(lane)
                 started = time.monotonic()
                 try:
-                    response = await self._http.request(method, url, params=params, content=content, headers=headers)
+                    async with self._in_flight:
+                        response = await self._http.request(method, url, params=params, content=content,
+                                                            headers=headers)
                 except httpx.TransportError as exc:
                     await self.governor.release(None, None)
                     metrics.REQUESTS.labels(store, endpoint, "error").inc()
