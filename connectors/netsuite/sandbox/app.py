@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -181,6 +182,8 @@ class SandboxState:
 
 
 STATE_KEY = web.AppKey("netsuite_sandbox", SandboxState)
+QUERY_TABLE = "o2c_suiteql_table"  # request key: the table a SuiteQL query reads (for per-kind stats)
+_FROM = re.compile(r"\bFROM\s+(\w+)", re.IGNORECASE)
 
 
 def _state(request: web.Request) -> SandboxState:
@@ -265,10 +268,16 @@ async def _guarded(
 
 
 def _kind(request: web.Request) -> str:
-    """``METHOD recordType`` for the record API, ``POST suiteql`` for queries."""
+    """``METHOD recordType`` for the record API, ``POST suiteql table`` for queries."""
     parts = request.path[len(REST):].strip("/").split("/")
     name = parts[2] if len(parts) > 2 and parts[0] == "record" else parts[-1]
-    return f"{request.method} {name}"
+    table = request.get(QUERY_TABLE)
+    return f"{request.method} {name}" + (f" {table}" if table else "")
+
+
+def _from_table(query: str) -> str:
+    match = _FROM.search(query)
+    return match.group(1).lower() if match else "?"
 
 
 def _authenticate(request: web.Request, state: SandboxState) -> web.Response | None:
@@ -589,6 +598,7 @@ async def suiteql(request: web.Request) -> web.Response:
     query = body.get("q")
     if not isinstance(query, str):
         return ns_error(400, "INVALID_PARAMETER", "Missing query parameter q.")
+    request[QUERY_TABLE] = _from_table(query)
     try:
         rows = execute(query, list(body.get("params") or []), state.tables, state.now())
     except SuiteQLError as exc:

@@ -147,6 +147,8 @@ class Query:
     alias: str
     joins: list[Join] = field(default_factory=list)
     where: Fn | None = None
+    #: WHERE conjuncts that read only the FROM table: applied before the joins (same result, less work)
+    base_filters: list[Fn] = field(default_factory=list)
     group_by: list[Fn] = field(default_factory=list)
     order_by: list[tuple[Fn, bool]] = field(default_factory=list)
     aggregate: bool = False
@@ -233,7 +235,7 @@ class Parser:
             on = self.expr()
             query.joins.append(Join(jtable, jalias, kind, on, self._hash_key(start, self.pos, jalias)))
         if self.accept("WHERE"):
-            query.where = self.expr()
+            query.where, query.base_filters = self.where_clause(query)
         if self.accept("GROUP"):
             self.expect("BY")
             query.group_by.append(self.expr())
@@ -248,6 +250,40 @@ class Parser:
             raise SuiteQLError(f"Invalid search query. Unexpected {self.peek()[1]!r}")  # type: ignore[index]
         query.aggregate = self.has_aggregate or bool(query.group_by)
         return query
+
+    def where_clause(self, query: Query) -> tuple[Fn | None, list[Fn]]:
+        """The WHERE condition, split into conjuncts on the FROM table alone (pushed below the joins) and the rest."""
+        start, first_param = self.pos, self.param_index
+        conjuncts: list[tuple[Fn, int, int]] = []
+        while True:
+            begin = self.pos
+            conjuncts.append((self.not_expr(), begin, self.pos))
+            if not self.accept("AND"):
+                break
+        if not query.joins or self.word() == "OR":
+            self.pos, self.param_index = start, first_param  # parse again as one condition
+            return self.expr(), []
+        base: list[Fn] = []
+        rest: Fn | None = None
+        for fn, begin, end in conjuncts:
+            if self._reads_only(begin, end, query.alias):
+                base.append(fn)
+            else:
+                rest = fn if rest is None else _logic(rest, fn, any_of=False)
+        return rest, base
+
+    def _reads_only(self, begin: int, end: int, alias: str) -> bool:
+        """Whether every column in tokens ``begin:end`` is qualified with ``alias`` (bare names may be ambiguous)."""
+        tokens = self.tokens[begin:end]
+        for index, (kind, text) in enumerate(tokens):
+            if kind != "id" or text.upper() in KEYWORDS:
+                continue
+            if "." in text:
+                if not text.lower().startswith(alias + "."):
+                    return False
+            elif not (index + 1 < len(tokens) and tokens[index + 1][1] == "("):
+                return False  # a bare column: which table it belongs to is not known here
+        return True
 
     def _hash_key(self, start: int, end: int, alias: str) -> tuple[Fn, str] | None:
         """``a.x = b.y AND …`` where one side belongs to the joined alias: use a hash join."""
@@ -569,6 +605,25 @@ def _scalar(name: str, args: list[Fn]) -> Fn:
     raise SuiteQLError(f"Invalid search query. Unsupported function {name}")
 
 
+class _Qualified(dict[str, Any]):
+    """A row seen as an environment (``alias.column`` or ``column``) without copying it."""
+
+    def __init__(self, alias: str, now: datetime) -> None:
+        super().__init__()
+        self._prefix = alias + "."
+        self._now = now
+        self._row: dict[str, Any] = {}
+
+    def of(self, row: dict[str, Any]) -> _Qualified:
+        self._row = row
+        return self
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "$now":
+            return self._now
+        return self._row.get(key.removeprefix(self._prefix), default)
+
+
 def _env_for(alias: str, row: dict[str, Any]) -> Env:
     env: Env = {}
     for key, value in row.items():
@@ -586,9 +641,19 @@ def execute(
     """Run a query; returns rows as NetSuite renders them (string values, nulls omitted)."""
     query = Parser(text, params).parse()
     base = tables(query.table)
+    if query.base_filters:  # filter the raw rows first: most never become an environment
+        view = _Qualified(query.alias, now)
+        base = [row for row in base if all(condition(view.of(row), None) for condition in query.base_filters)]
     envs = [_env_for(query.alias, row) | {"$now": now} for row in base]
     for join in query.joins:
-        right_rows = [_env_for(join.alias, row) for row in tables(join.table)]
+        if not envs:
+            break  # nothing to join to: every join gives nothing (inner) or nothing more (left)
+        candidate_rows = tables(join.table)
+        if join.hash_key is not None:  # only the right rows some left row can match
+            wanted = {render(join.hash_key[0](env, None)) for env in envs}
+            column = join.hash_key[1].removeprefix(join.alias + ".")
+            candidate_rows = [row for row in candidate_rows if render(row.get(column)) in wanted]
+        right_rows = [_env_for(join.alias, row) for row in candidate_rows]
         index: dict[str, list[Env]] | None = None
         if join.hash_key is not None:
             index = {}
