@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 Env = dict[str, Any]
 Fn = Callable[[Env, list[Env] | None], Any]
@@ -149,6 +149,8 @@ class Query:
     where: Fn | None = None
     #: WHERE conjuncts that read only the FROM table: applied before the joins (same result, less work)
     base_filters: list[Fn] = field(default_factory=list)
+    #: ``id IN (…)`` among them: only these internal ids of the FROM table need reading
+    base_ids: list[Fn] | None = None
     group_by: list[Fn] = field(default_factory=list)
     order_by: list[tuple[Fn, bool]] = field(default_factory=list)
     aggregate: bool = False
@@ -189,6 +191,8 @@ class Parser:
         self.params = list(params)
         self.param_index = 0
         self.has_aggregate = False
+        #: ``column IN (…)`` predicates by ``id()`` of their function: (column, option functions)
+        self.in_lists: dict[int, tuple[str, list[Fn]]] = {}
 
     # token helpers
     def peek(self, offset: int = 0) -> tuple[str, str] | None:
@@ -260,9 +264,18 @@ class Parser:
             conjuncts.append((self.not_expr(), begin, self.pos))
             if not self.accept("AND"):
                 break
-        if not query.joins or self.word() == "OR":
+        if self.word() == "OR":
             self.pos, self.param_index = start, first_param  # parse again as one condition
             return self.expr(), []
+        for fn, _, _ in conjuncts:
+            column, options = self.in_lists.get(id(fn), ("", []))
+            if column in ("id", f"{query.alias}.id"):
+                query.base_ids = options
+        if not query.joins:
+            combined: Fn | None = None
+            for fn, _, _ in conjuncts:
+                combined = fn if combined is None else _logic(combined, fn, any_of=False)
+            return combined, []
         base: list[Fn] = []
         rest: Fn | None = None
         for fn, begin, end in conjuncts:
@@ -359,7 +372,11 @@ class Parser:
         return self.comparison()
 
     def comparison(self) -> Fn:
+        left_token = self.peek()
+        left_start = self.pos
         left = self.concat()
+        left_column = left_token[1].lower() if left_token and left_token[0] == "id" and self.pos == left_start + 1 \
+            else None
         op = self.word()
         if op in ("=", "<>", "!=", "<", "<=", ">", ">="):
             self.pos += 1
@@ -388,9 +405,12 @@ class Parser:
         if op == "IN":
             self.pos += 1
             self.expect("(")
+            list_start = self.pos
             options = [self.concat()]
             while self.accept(","):
                 options.append(self.concat())
+            constant = all(kind in ("num", "str") or text == "?"
+                           for kind, text in self.tokens[list_start : self.pos] if text != ",")
             self.expect(")")
             if len(options) > 1000:
                 raise SuiteQLError("Invalid search query. More than 1000 values in an IN list")
@@ -401,6 +421,8 @@ class Parser:
                     return False
                 return any(compare(value, o(env, grp)) == 0 for o in options) != negate
 
+            if left_column is not None and not negate and constant:
+                self.in_lists[id(within)] = (left_column, options)
             return within
         if op == "LIKE":
             self.pos += 1
@@ -632,15 +654,22 @@ def _env_for(alias: str, row: dict[str, Any]) -> Env:
     return env
 
 
+class TableSource(Protocol):
+    """Rows of a SuiteQL table; ``ids`` (internal ids) may narrow what is read, or be ignored."""
+
+    def __call__(self, name: str, ids: set[str] | None = None) -> list[dict[str, Any]]: ...
+
+
 def execute(
     text: str,
     params: Sequence[Any],
-    tables: Callable[[str], list[dict[str, Any]]],
+    tables: TableSource,
     now: datetime,
 ) -> list[dict[str, str]]:
     """Run a query; returns rows as NetSuite renders them (string values, nulls omitted)."""
     query = Parser(text, params).parse()
-    base = tables(query.table)
+    ids = None if query.base_ids is None else {str(render(o({}, None))) for o in query.base_ids}
+    base = tables(query.table, ids)
     if query.base_filters:  # filter the raw rows first: most never become an environment
         view = _Qualified(query.alias, now)
         base = [row for row in base if all(condition(view.of(row), None) for condition in query.base_filters)]

@@ -46,9 +46,14 @@ def _custom(record: Record, prefix: str) -> Row:
     return out
 
 
+#: Tables whose ``id`` column is the record's internal id (``id IN (…)`` reads only those records).
+ID_KEYED = frozenset({"customer", "transaction"})
+
+
 class Tables:
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._ids: set[str] | None = None
         self.builders: dict[str, Callable[[], list[Row]]] = {
             "item": self.item,
             "aggregateitemlocation": self.item_locations,
@@ -68,13 +73,26 @@ class Tables:
             "shipitem": lambda: self._items_of("shipItem"),
         }
 
-    def __call__(self, name: str) -> list[Row]:
+    def __call__(self, name: str, ids: set[str] | None = None) -> list[Row]:
+        """Rows of table ``name``; with ``ids``, tables keyed by record id build only those rows (the rest
+        would be filtered out by the query anyway), as NetSuite would read them through its index."""
         builder = self.builders.get(name)
         if builder is None:
             from connectors.netsuite.sandbox.suiteql import SuiteQLError
 
             raise SuiteQLError(f"Invalid search query. Record '{name}' was not found.")
-        return builder()
+        self._ids = ids if name in ID_KEYED else None
+        try:
+            return builder()
+        finally:
+            self._ids = None
+
+    def _records(self, record_type: str) -> list[Record]:
+        """The records behind a row-per-record table, narrowed to ``self._ids`` while a query asks for ids."""
+        if self._ids is None:
+            return self.store.all(record_type)
+        records = self.store.records.get(record_type, {})
+        return [records[i] for i in sorted(self._ids, key=lambda i: (len(i), i)) if i in records]
 
     def _simple(self, record_type: str) -> list[Row]:
         return [
@@ -185,11 +203,11 @@ class Tables:
                 "datecreated": r.get("dateCreated"),
                 "lastmodifieddate": r.get("lastModifiedDate"),
             }
-            for r in self.store.all("customer")
+            for r in self._records("customer")
         ]
 
     def _transactions(self) -> list[tuple[str, Record]]:
-        return [(t, r) for t in TRANSACTION_TYPES for r in self.store.all(t)]
+        return [(t, r) for t in TRANSACTION_TYPES for r in self._records(t)]
 
     def transaction(self) -> list[Row]:
         rows = []
