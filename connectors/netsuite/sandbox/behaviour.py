@@ -57,6 +57,7 @@ class Behaviour:
         self.store = store
         self._order_items: dict[str, set[str]] = {}
         self._item_orders: dict[str, set[str]] = {}  # reverse index: item → sales orders with a line for it
+        self._item_newest: dict[str, str] = {}  # item → its highest sales order id (checked against the index)
         store.listeners.append(self.on_write)
 
     # -- defaults and totals ------------------------------------------------------------------------
@@ -373,6 +374,9 @@ class Behaviour:
                          if (other := self._newest_order(item_id)) is not None)
             for item_id in items:
                 self._item_orders.setdefault(item_id, set()).add(order_id)
+                cached = self._item_newest.get(item_id)
+                if cached is not None and _id_key(order_id) > _id_key(cached):
+                    self._item_newest[item_id] = order_id
             if not previous and newest:
                 self._allocate_new_order(record, items)  # FIFO: nothing older is affected
             else:
@@ -381,7 +385,12 @@ class Behaviour:
     def _newest_order(self, item_id: str) -> str | None:
         """The highest internal id among the sales orders on ``item_id`` (before this write)."""
         orders = self._item_orders.get(item_id)
-        return max(orders, key=_id_key) if orders else None
+        if not orders:
+            return None
+        newest = self._item_newest.get(item_id)
+        if newest not in orders:  # first use, or the newest order left the item: look again
+            newest = self._item_newest[item_id] = max(orders, key=_id_key)
+        return newest
 
     def _allocate_new_order(self, order: Record, item_ids: set[str]) -> None:
         """Commit a new, newest sales order's lines from what is still available (as the full recompute would)."""

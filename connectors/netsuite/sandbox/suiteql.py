@@ -149,8 +149,9 @@ class Query:
     where: Fn | None = None
     #: WHERE conjuncts that read only the FROM table: applied before the joins (same result, less work)
     base_filters: list[Fn] = field(default_factory=list)
-    #: ``id IN (…)`` among them: only these internal ids of the FROM table need reading
-    base_ids: list[Fn] | None = None
+    #: ``id IN (…)`` / ``LOWER(email) IN (…)`` among them (column without alias → constant options):
+    #: the table may read only the records that can match
+    base_keys: dict[str, list[Fn]] = field(default_factory=dict)
     group_by: list[Fn] = field(default_factory=list)
     order_by: list[tuple[Fn, bool]] = field(default_factory=list)
     aggregate: bool = False
@@ -267,10 +268,10 @@ class Parser:
         if self.word() == "OR":
             self.pos, self.param_index = start, first_param  # parse again as one condition
             return self.expr(), []
-        for fn, _, _ in conjuncts:
+        for fn, begin, end in conjuncts:
             column, options = self.in_lists.get(id(fn), ("", []))
-            if column in ("id", f"{query.alias}.id"):
-                query.base_ids = options
+            if column and (not query.joins or self._reads_only(begin, end, query.alias)):
+                query.base_keys[column.replace(f"{query.alias}.", "")] = options
         if not query.joins:
             combined: Fn | None = None
             for fn, _, _ in conjuncts:
@@ -372,11 +373,9 @@ class Parser:
         return self.comparison()
 
     def comparison(self) -> Fn:
-        left_token = self.peek()
         left_start = self.pos
         left = self.concat()
-        left_column = left_token[1].lower() if left_token and left_token[0] == "id" and self.pos == left_start + 1 \
-            else None
+        left_column = _key_column(self.tokens[left_start : self.pos])
         op = self.word()
         if op in ("=", "<>", "!=", "<", "<=", ">", ">="):
             self.pos += 1
@@ -646,6 +645,16 @@ class _Qualified(dict[str, Any]):
         return self._row.get(key.removeprefix(self._prefix), default)
 
 
+def _key_column(tokens: list[tuple[str, str]]) -> str | None:
+    """``id`` / ``t.id`` / ``LOWER(t.email)`` as a lower-case key; None for any other expression."""
+    texts = [text.lower() for _, text in tokens]
+    if len(tokens) == 1 and tokens[0][0] == "id":
+        return texts[0]
+    if len(tokens) == 4 and texts[0] == "lower" and texts[1] == "(" and tokens[2][0] == "id" and texts[3] == ")":
+        return f"lower({texts[2]})"
+    return None
+
+
 def _env_for(alias: str, row: dict[str, Any]) -> Env:
     env: Env = {}
     for key, value in row.items():
@@ -655,9 +664,10 @@ def _env_for(alias: str, row: dict[str, Any]) -> Env:
 
 
 class TableSource(Protocol):
-    """Rows of a SuiteQL table; ``ids`` (internal ids) may narrow what is read, or be ignored."""
+    """Rows of a SuiteQL table. ``keys`` (``column`` → values it must be one of, e.g. ``id`` or
+    ``lower(email)``) may narrow what is read; a source that cannot narrow returns every row."""
 
-    def __call__(self, name: str, ids: set[str] | None = None) -> list[dict[str, Any]]: ...
+    def __call__(self, name: str, keys: dict[str, set[str]] | None = None) -> list[dict[str, Any]]: ...
 
 
 def execute(
@@ -668,8 +678,8 @@ def execute(
 ) -> list[dict[str, str]]:
     """Run a query; returns rows as NetSuite renders them (string values, nulls omitted)."""
     query = Parser(text, params).parse()
-    ids = None if query.base_ids is None else {str(render(o({}, None))) for o in query.base_ids}
-    base = tables(query.table, ids)
+    keys = {column: {str(render(o({}, None))) for o in options} for column, options in query.base_keys.items()}
+    base = tables(query.table, keys or None)
     if query.base_filters:  # filter the raw rows first: most never become an environment
         view = _Qualified(query.alias, now)
         base = [row for row in base if all(condition(view.of(row), None) for condition in query.base_filters)]

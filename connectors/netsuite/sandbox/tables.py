@@ -53,7 +53,7 @@ ID_KEYED = frozenset({"customer", "transaction"})
 class Tables:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._ids: set[str] | None = None
+        self._keys: dict[str, set[str]] | None = None
         self.builders: dict[str, Callable[[], list[Row]]] = {
             "item": self.item,
             "aggregateitemlocation": self.item_locations,
@@ -73,26 +73,35 @@ class Tables:
             "shipitem": lambda: self._items_of("shipItem"),
         }
 
-    def __call__(self, name: str, ids: set[str] | None = None) -> list[Row]:
-        """Rows of table ``name``; with ``ids``, tables keyed by record id build only those rows (the rest
-        would be filtered out by the query anyway), as NetSuite would read them through its index."""
+    def __call__(self, name: str, keys: dict[str, set[str]] | None = None) -> list[Row]:
+        """Rows of table ``name``. With ``keys`` (``id`` or ``lower(email)`` → the values a query's
+        ``IN`` list allows), a table with a row per record builds only the rows that can match, as
+        NetSuite would read them through an index; the query's own filter still applies."""
         builder = self.builders.get(name)
         if builder is None:
             from connectors.netsuite.sandbox.suiteql import SuiteQLError
 
             raise SuiteQLError(f"Invalid search query. Record '{name}' was not found.")
-        self._ids = ids if name in ID_KEYED else None
+        self._keys = keys if name in ID_KEYED and keys else None
         try:
             return builder()
         finally:
-            self._ids = None
+            self._keys = None
 
     def _records(self, record_type: str) -> list[Record]:
-        """The records behind a row-per-record table, narrowed to ``self._ids`` while a query asks for ids."""
-        if self._ids is None:
+        """The records behind a row-per-record table, narrowed while a query names ids or emails."""
+        if self._keys is None:
             return self.store.all(record_type)
-        records = self.store.records.get(record_type, {})
-        return [records[i] for i in sorted(self._ids, key=lambda i: (len(i), i)) if i in records]
+        ids = self._keys.get("id")
+        if ids is not None:
+            records = self.store.records.get(record_type, {})
+            chosen = [records[i] for i in sorted(ids, key=lambda i: (len(i), i)) if i in records]
+        else:
+            chosen = self.store.all(record_type)
+        emails = self._keys.get("lower(email)")
+        if emails is not None:
+            chosen = [r for r in chosen if isinstance(r.get("email"), str) and r["email"].lower() in emails]
+        return chosen
 
     def _simple(self, record_type: str) -> list[Row]:
         return [

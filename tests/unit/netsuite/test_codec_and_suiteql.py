@@ -36,7 +36,7 @@ TABLES = {
 
 
 def run(query, params=()):
-    return execute(query, list(params), lambda name, ids=None: TABLES[name], datetime(2026, 2, 1, tzinfo=UTC))
+    return execute(query, list(params), lambda name, keys=None: TABLES[name], datetime(2026, 2, 1, tzinfo=UTC))
 
 
 def test_watermark_filter_order_and_to_char():

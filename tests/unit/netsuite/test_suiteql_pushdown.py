@@ -33,7 +33,7 @@ QUERIES = [
 
 
 def _run(query: str, params: list[Any]) -> list[dict[str, str]]:
-    return suiteql.execute(query, params, lambda name, ids=None: [dict(r) for r in TABLES[name]], datetime.now(UTC))
+    return suiteql.execute(query, params, lambda name, keys=None: [dict(r) for r in TABLES[name]], datetime.now(UTC))
 
 
 @pytest.mark.parametrize(("query", "params", "pushes"), QUERIES)
@@ -53,18 +53,22 @@ def test_pushdown_gives_the_same_rows(query: str, params: list[Any], pushes: boo
 
 
 def test_id_in_list_reads_only_those_records() -> None:
-    asked: list[tuple[str, set[str] | None]] = []
+    asked: list[tuple[str, dict[str, set[str]] | None]] = []
 
-    def tables(name: str, ids: set[str] | None = None) -> list[dict[str, Any]]:
-        asked.append((name, ids))
+    def tables(name: str, keys: dict[str, set[str]] | None = None) -> list[dict[str, Any]]:
+        asked.append((name, keys))
         return [dict(r) for r in TABLES[name]]
 
     rows = suiteql.execute("SELECT id, type FROM transaction WHERE id IN (?, ?, '9') ORDER BY id", [3, "4"], tables,
                            datetime.now(UTC))
     assert [r["id"] for r in rows] == ["3", "4", "9"]
-    assert asked == [("transaction", {"3", "4", "9"})]
+    assert asked == [("transaction", {"id": {"3", "4", "9"}})]
     asked.clear()
     suiteql.execute("SELECT t.id FROM transaction t WHERE t.id IN (1, 2) OR t.type = 'ItemShip'", [], tables,
                     datetime.now(UTC))
     suiteql.execute("SELECT t.id FROM transaction t WHERE t.entity IN (t.id, '101')", [], tables, datetime.now(UTC))
     assert asked == [("transaction", None), ("transaction", None)]  # an OR, or an IN list that is not constant
+    asked.clear()
+    rows = suiteql.execute("SELECT id FROM customer c WHERE LOWER(c.email) IN (?) ORDER BY id", ["c1@example.com"],
+                           tables, datetime.now(UTC))
+    assert [r["id"] for r in rows] == ["101"] and asked == [("customer", {"lower(email)": {"c1@example.com"}})]
