@@ -36,6 +36,19 @@ async def is_published(conn: Conn, store_hash: str, kind: str, resource_id: int,
     return row is not None
 
 
+async def published_versions(conn: Conn, store_hash: str, kind: str, versions: list[tuple[int, str]]) -> set[int]:
+    """Which of ``(resource id, version)`` were published already; one query for a whole page."""
+    if not versions:
+        return set()
+    rows = await conn.fetch(
+        """SELECT resource_id, version FROM bc_published
+           WHERE store_hash = $1 AND kind = $2 AND resource_id = ANY($3::bigint[])""",
+        store_hash, kind, [resource_id for resource_id, _ in versions],
+    )
+    done = {(int(r["resource_id"]), r["version"]) for r in rows}
+    return {resource_id for resource_id, version in versions if (resource_id, version) in done}
+
+
 async def published_refunds(conn: Conn, store_hash: str, refund_ids: list[int]) -> set[int]:
     rows = await conn.fetch(
         """SELECT resource_id FROM bc_published
