@@ -16,8 +16,20 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 4, **kwargs: Any) -> asyncpg.Pool:
-    """One pool per process; ``json``/``jsonb`` columns read and write Python objects via orjson."""
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Release without asyncpg's reset query (asyncpg still rolls back an open transaction first)."""
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 4, stateless: bool = False,
+                      **kwargs: Any) -> asyncpg.Pool:
+    """One pool per process; ``json``/``jsonb`` columns read and write Python objects via orjson.
+
+    ``stateless``: the callers never leave session state on a connection (session advisory locks,
+    LISTEN, SET, open cursors), so releasing one skips the reset round trip
+    (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``) — one query less per use.
+    """
+    if stateless:
+        kwargs["reset"] = _keep_session
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,

@@ -21,7 +21,9 @@ class Database(Service):
         self._opened = asyncio.Event()
 
     async def on_start(self) -> None:
-        self._pool = await create_pool(self._dsn, max_size=16)
+        # stateless: no agent takes session locks or LISTENs on this pool (the NetSuite source's
+        # advisory locks use a pool of their own)
+        self._pool = await create_pool(self._dsn, max_size=16, stateless=True)
         self._opened.set()
 
     async def acquire_pool(self) -> asyncpg.Pool:
