@@ -90,6 +90,7 @@ async def _report(stack: Stack, args: argparse.Namespace, samples: list[tuple[fl
         ns_stats = (await http.get(f"{stack.ns_url}/__sandbox/stats")).json()
         so_records = (await http.get(f"{stack.ns_url}/__sandbox/records/salesOrder")).json()
         bc_orders = (await http.get(f"{stack.bc_url}/__sandbox/state/orders")).json()
+        bc_stats = (await http.get(f"{stack.bc_url}/__sandbox/state/stats")).json()
         metrics = (await http.get(metrics_url)).text
     busy_ok = 0.0
     for family in text_string_to_metric_families(metrics):
@@ -125,6 +126,11 @@ async def _report(stack: Stack, args: argparse.Namespace, samples: list[tuple[fl
         cpu_ms = ns_stats["cpu_us_by_kind"].get(kind, 0) / 1000
         print(f"    {kind:<34} {count:6d} requests, {count / max(total, 1):.2f}/order, "
               f"sandbox CPU {cpu_ms / count:.1f} ms each")
+    # every API request but the orders the load generator placed (its one catalogue read is counted)
+    bc_reads = {k: v for k, v in bc_stats["by_endpoint"].items() if k != "POST /v2/orders"}
+    print(f"  BigCommerce requests/order   {sum(bc_reads.values()) / max(total, 1):.2f}")
+    for endpoint, count in sorted(bc_reads.items(), key=lambda kv: -kv[1])[:6]:
+        print(f"    {endpoint:<48} {count:6d}")
     print(f"  peak worker memory           {peak:.0f} MB")
     print("invariants")
     print(f"  exactly one sales order      {'OK' if not missing and not dupes else 'FAILED'} "
