@@ -400,9 +400,9 @@ class NetSuiteClient:
         return ServerTime.model_validate(self._json(response)).server_time
 
     async def configure_concurrency(self) -> int:
-        """Size the governor from ``governanceLimits`` minus headroom; returns the new ceiling."""
+        """Size the governor from ``governanceLimits`` (minus headroom, this worker's share); returns it."""
         limits = await self.governance_limits()
-        ceiling = max(self.settings.min_concurrency, limits.usable - self.settings.headroom)
+        ceiling = self.settings.share(limits.usable)
         self.governor.resize(ceiling)
         return ceiling
 

@@ -52,6 +52,9 @@ class NetSuiteSettings(BaseSettings):
     headroom: int = 0
     use_governance_limits: bool = False
     min_concurrency: int = 1
+    #: Worker processes sharing the account's pool (the StatefulSet's replicas): each governor gets
+    #: its share, so three replicas do not send three times the limit and live on 429s.
+    workers: int = Field(default=1, ge=1)
 
     # Timeouts (seconds) and retries.
     connect_timeout: float = 10.0
@@ -112,5 +115,9 @@ class NetSuiteSettings(BaseSettings):
 
     @property
     def effective_concurrency(self) -> int:
-        """Slots o2c may use: the configured limit minus headroom, never below ``min_concurrency``."""
-        return max(self.min_concurrency, self.concurrency_limit - self.headroom)
+        """Slots this worker may use: its share of the limit minus headroom, never below ``min_concurrency``."""
+        return self.share(self.concurrency_limit)
+
+    def share(self, account_limit: int) -> int:
+        """This worker's slots of an account pool of ``account_limit``."""
+        return max(self.min_concurrency, (account_limit - self.headroom) // self.workers)

@@ -25,3 +25,12 @@ def test_env_prefix_headroom_and_secret_hiding(monkeypatch):
     assert "very-secret-value" not in repr(settings)
     assert "very-secret-value" not in str(settings.model_dump())
     assert settings.effective_concurrency == 15
+
+
+def test_replicas_share_the_account_pool(monkeypatch):
+    monkeypatch.setenv("O2C_NS_CONCURRENCY_LIMIT", "20")
+    monkeypatch.setenv("O2C_NS_HEADROOM", "2")
+    monkeypatch.setenv("O2C_NS_WORKERS", "3")
+    settings = NetSuiteSettings()
+    assert settings.effective_concurrency == 6  # (20 - 2) // 3: three workers never exceed 18 together
+    assert settings.share(5) == 1  # never below min_concurrency
