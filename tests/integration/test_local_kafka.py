@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.local.kafka import KafkaBroker
@@ -46,3 +47,19 @@ def test_stop_leaves_no_java_process(kafka: KafkaBroker, tmp_path: Path) -> None
     broker.stop()
     assert not pid_alive(pid)
     assert broker.running_pid() is None
+
+
+def test_a_cluster_id_starting_with_a_dash_still_formats(kafka: KafkaBroker, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A random base64url cluster id starts with '-' once in 64 starts; it must not read as an option."""
+    import uuid
+
+    from deploy.local.procs import free_port
+
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(bytes=bytes([0xF8]) + bytes(15)))  # "-AAAA…"
+    broker = KafkaBroker(tmp_path / "kafka", kafka.jars, port=free_port(), controller_port=free_port())
+    try:
+        assert broker.start() is True
+        assert "cluster.id=-AAAA" in (tmp_path / "kafka" / "logs" / "meta.properties").read_text()
+    finally:
+        broker.stop()

@@ -182,7 +182,7 @@ class SandboxState:
 
 
 STATE_KEY = web.AppKey("netsuite_sandbox", SandboxState)
-QUERY_TABLE = "o2c_suiteql_table"  # request key: the table a SuiteQL query reads (for per-kind stats)
+QUERY_TABLE = web.RequestKey("o2c_suiteql_table", str)  # the table a SuiteQL query reads (per-kind stats)
 _FROM = re.compile(r"\bFROM\s+(\w+)", re.IGNORECASE)
 
 

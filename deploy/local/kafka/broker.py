@@ -197,7 +197,7 @@ class KafkaBroker:
         result = subprocess.run(
             ["java", "-Xmx256m", f"-Dlog4j2.configurationFile={self.data_dir / 'log4j2.properties'}",
              "-cp", self.jars.classpath(), "kafka.tools.StorageTool", "format",
-             "-t", cluster_id, "-c", str(config), "--ignore-formatted"],
+             f"--cluster-id={cluster_id}", "-c", str(config), "--ignore-formatted"],
             capture_output=True, text=True, check=False,
         )
         if result.returncode != 0:
