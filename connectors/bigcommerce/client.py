@@ -315,15 +315,10 @@ class BigCommerceClient:
 
         One request for up to 250 orders instead of three per order; see :meth:`get_order_with_lines`.
         """
-        params: dict[str, Any] = {**WITH_LINES, "page": page, "limit": limit}
-        if min_id is not None:
-            params["min_id"] = min_id
-        if max_id is not None:
-            params["max_id"] = max_id
-        if min_date_modified is not None:
-            params["min_date_modified"] = format_rfc2822(min_date_modified)
-        if sort is not None:
-            params["sort"] = sort
+        params: dict[str, Any] = {**WITH_LINES, "page": page, "limit": limit, **_present({
+            "min_id": min_id, "max_id": max_id, "sort": sort,
+            "min_date_modified": format_rfc2822(min_date_modified) if min_date_modified is not None else None,
+        })}
         rows = await self._json("GET", "v2", "/orders", endpoint="orders_list_lines", params=params, lane=lane)
         return [OrderWithLines.from_order_row(row) for row in rows or []]
 
@@ -719,16 +714,14 @@ class BigCommerceClient:
 def _metafield_filters(
     namespace: str | None, key: str | None, namespaces: Iterable[str] | None, keys: Iterable[str] | None
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    if namespace is not None:
-        params["namespace"] = namespace
-    if key is not None:
-        params["key"] = key
-    if namespaces is not None:
-        params["namespace:in"] = _csv(namespaces)
-    if keys is not None:
-        params["key:in"] = _csv(keys)
-    return params
+    return _present({"namespace": namespace, "key": key,
+                     "namespace:in": _csv(namespaces) if namespaces is not None else None,
+                     "key:in": _csv(keys) if keys is not None else None})
+
+
+def _present(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The query parameters that have a value."""
+    return {name: value for name, value in params.items() if value is not None}
 
 
 def _body(response: httpx.Response) -> Any:
