@@ -11,7 +11,7 @@ from aiohttp import web
 from ..formats import parse_rfc2822
 from . import render
 from .state import STATUSES, ApiError
-from .web import MAX_LIMIT, V2_DEFAULT_LIMIT, body, int_param, store, v2_json, v2_page, v3_json, v3_page
+from .web import body, int_param, store, v2_json, v2_page, v3_json, v3_page
 
 V2 = "/stores/{store_hash}/v2"
 V3 = "/stores/{store_hash}/v3"
@@ -60,16 +60,9 @@ def _filtered_orders(request: web.Request) -> list[dict[str, Any]]:
 
 
 async def list_orders(request: web.Request) -> web.Response:
-    rows = _filtered_orders(request)
     includes = _includes(request)
-    if _wants_consignments(includes):
-        # only the page served gets its consignments
-        page = max(1, int_param(request, "page", 1) or 1)
-        limit = int_param(request, "limit", V2_DEFAULT_LIMIT) or V2_DEFAULT_LIMIT
-        start = (page - 1) * limit
-        end = start + min(limit, MAX_LIMIT)  # a larger limit is a 413 from v2_page
-        rows = [*rows[:start], *(_with_includes(request, o, includes) for o in rows[start:end]), *rows[end:]]
-    return v2_page(request, rows)
+    view = (lambda order: _with_includes(request, order, includes)) if _wants_consignments(includes) else None
+    return v2_page(request, _filtered_orders(request), view)
 
 
 def _includes(request: web.Request) -> set[str]:

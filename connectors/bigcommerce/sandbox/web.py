@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -67,8 +68,13 @@ def v2_json(payload: Any, status: int = 200) -> web.Response:
     return web.Response(text=render.dumps(render.v2(payload)), status=status, content_type="application/json")
 
 
-def v2_page(request: web.Request, rows: list[dict[str, Any]]) -> web.Response:
-    """A V2 collection page: bare array, or 204 with no body when empty."""
+def v2_page(
+    request: web.Request,
+    rows: list[dict[str, Any]],
+    view: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> web.Response:
+    """A V2 collection page: bare array, or 204 with no body when empty. ``view`` renders each row of
+    the page served (and only those)."""
     page = int_param(request, "page", 1) or 1
     limit = int_param(request, "limit", V2_DEFAULT_LIMIT) or V2_DEFAULT_LIMIT
     if limit > MAX_LIMIT:
@@ -76,7 +82,7 @@ def v2_page(request: web.Request, rows: list[dict[str, Any]]) -> web.Response:
     chunk = rows[(page - 1) * limit : page * limit]
     if not chunk:
         return web.Response(status=204)
-    return v2_json(chunk)
+    return v2_json([view(row) for row in chunk] if view is not None else chunk)
 
 
 def v3_json(data: Any, status: int = 200, meta: dict[str, Any] | None = None) -> web.Response:
