@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,7 +39,7 @@ from connectors.http import NotFoundError
 from connectors.locks import KeyedLock
 from state import bigcommerce_source as receipts
 from state import cursors
-from streams.events import Envelope
+from streams.events import Publisher
 
 from . import metrics
 from .client import V2_MAX_LIMIT, BigCommerceClient
@@ -58,7 +58,6 @@ from .snapshot import (
 
 log = logging.getLogger(__name__)
 
-Publisher = Callable[[Envelope[Any]], Awaitable[None]]
 
 REFUND_SCOPE = "store/order/refund/created"
 #: Orders of one batch of deliveries hydrated at once (each takes two requests: coupons and transactions).

@@ -40,7 +40,6 @@ from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.config import NetSuiteSettings
 from state import cursors
 from streams.events import (
-    Envelope,
     NsFulfilment,
     NsFulfilmentEvent,
     NsItem,
@@ -49,13 +48,13 @@ from streams.events import (
     NsPriceEvent,
     NsStock,
     NsStockEvent,
+    Publisher,
     event_id,
 )
 from streams.events.netsuite import NsFulfilmentLine
 
 log = logging.getLogger(__name__)
 
-Publisher = Callable[[Envelope[Any]], Awaitable[None]]
 Row = dict[str, Any]
 
 KINDS = ("items", "stock", "fulfilments", "prices")

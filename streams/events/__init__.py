@@ -9,7 +9,7 @@ from streams.events.commands import (
     SyncResult,
     SyncResultEvent,
 )
-from streams.events.envelope import Envelope, Model, event_id, utcnow
+from streams.events.envelope import Envelope, Model, Publisher, event_id, utcnow
 from streams.events.netsuite import (
     NsFulfilment,
     NsFulfilmentEvent,
@@ -50,6 +50,7 @@ __all__ = [
     "NsPriceEvent",
     "NsStock",
     "NsStockEvent",
+    "Publisher",
     "SalesOrderCommand",
     "SalesOrderCommandEvent",
     "SyncException",

@@ -8,6 +8,7 @@ each version is compared with the model by a test.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Self, TypeVar, get_args
 
@@ -66,3 +67,7 @@ class Envelope(Model, Generic[P]):
             key=key,
             payload=payload,
         )
+
+
+Publisher = Callable[[Envelope[Any]], Awaitable[None]]
+"""Puts one event on its topic and returns once the broker acknowledged it (sources take one)."""
