@@ -268,20 +268,15 @@ class Parser:
         if self.word() == "OR":
             self.pos, self.param_index = start, first_param  # parse again as one condition
             return self.expr(), []
-        for fn, begin, end in conjuncts:
-            column, options = self.in_lists.get(id(fn), ("", []))
-            if column and (not query.joins or self._reads_only(begin, end, query.alias)):
-                query.base_keys[column.replace(f"{query.alias}.", "")] = options
-        if not query.joins:
-            combined: Fn | None = None
-            for fn, _, _ in conjuncts:
-                combined = fn if combined is None else _logic(combined, fn, any_of=False)
-            return combined, []
         base: list[Fn] = []
         rest: Fn | None = None
         for fn, begin, end in conjuncts:
-            if self._reads_only(begin, end, query.alias):
-                base.append(fn)
+            on_base = not query.joins or self._reads_only(begin, end, query.alias)
+            column, options = self.in_lists.get(id(fn), ("", []))
+            if column and on_base:
+                query.base_keys[column.replace(f"{query.alias}.", "")] = options
+            if on_base and query.joins:
+                base.append(fn)  # without joins there is nothing to push below
             else:
                 rest = fn if rest is None else _logic(rest, fn, any_of=False)
         return rest, base
