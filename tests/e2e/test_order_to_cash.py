@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ import asyncpg
 import orjson
 import pytest
 
-from connectors.netsuite.sandbox import SandboxConfig, SandboxHandle, start_sandbox
+from connectors.netsuite.sandbox import SandboxHandle
 from deploy.local.kafka import KafkaBroker
 from streams.codec import decode, encode
 from streams.events import BcOrderEvent, BcOrderSnapshot, SyncResultEvent, event_id
@@ -28,15 +28,6 @@ STORE = "e2estore"
 def ids_base() -> int:
     """Order ids unique to one test: every worker in a session reads the whole shared bc.orders topic."""
     return random.randint(10**6, 10**8) * 10
-
-
-@pytest.fixture
-async def netsuite() -> AsyncIterator[SandboxHandle]:
-    handle = await start_sandbox("127.0.0.1", 0, SandboxConfig(seed_styles=3))
-    try:
-        yield handle
-    finally:
-        await handle.stop()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from connectors.bigcommerce.sandbox import SandboxConfig as BcSandboxConfig
 from connectors.bigcommerce.sandbox import SandboxServer
 from connectors.bigcommerce.sandbox import start_sandbox as start_bc_sandbox
 from connectors.bigcommerce.sandbox.routes_metafields import METAFIELDS
-from connectors.netsuite.sandbox import SandboxConfig, SandboxHandle, start_sandbox
+from connectors.netsuite.sandbox import SandboxHandle
 from deploy.local.kafka import KafkaBroker
 from streams.codec import decode, encode
 from streams.events import BcOrderEvent, BcOrderSnapshot, SyncResultEvent, event_id
@@ -39,15 +39,6 @@ ORDERS = 30
 BATCH = 10
 METAFIELD_ENDPOINTS = ("POST /v3/orders/metafields", "PUT /v3/orders/metafields", "GET /v3/orders/metafields",
                        "GET /v3/orders/{order_id}/metafields")
-
-
-@pytest.fixture
-async def netsuite() -> AsyncIterator[SandboxHandle]:
-    handle = await start_sandbox("127.0.0.1", 0, SandboxConfig(seed_styles=3))
-    try:
-        yield handle
-    finally:
-        await handle.stop()
 
 
 @pytest.fixture
