@@ -107,7 +107,19 @@ def error_from_response(
         body = codec.loads(content)
     except ValueError:
         body = None
-    details = parse_details(body)
+    wait: float | None = None
+    if retry_after:
+        try:
+            wait = float(retry_after)
+        except ValueError:
+            wait = None
+    return error_from_details(status, parse_details(body), retry_after=wait, location=location)
+
+
+def error_from_details(
+    status: int, details: list[ErrorDetail], *, retry_after: float | None = None, location: str | None = None
+) -> ConnectorError:
+    """The taxonomy error for an HTTP ``status`` and its parsed ``o:errorDetails`` (e.g. an async task's)."""
     cls = _classify(status, details)
     first = next((d for d in details if d.code), details[0] if details else None)
     message = first.detail if first and first.detail else f"NetSuite returned HTTP {status}"
@@ -115,11 +127,5 @@ def error_from_response(
     if code == "IDEMPOTENCY_ERROR":
         return IdempotencyConflictError(message, status=status, code=code, details=details, location=location)
     if issubclass(cls, RetryableError):
-        wait: float | None = None
-        if retry_after:
-            try:
-                wait = float(retry_after)
-            except ValueError:
-                wait = None
-        return cls(message, status=status, code=code, details=details, retry_after=wait)
+        return cls(message, status=status, code=code, details=details, retry_after=retry_after)
     return cls(message, status=status, code=code, details=details)

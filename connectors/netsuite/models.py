@@ -7,6 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.http import ConnectorError
+from connectors.netsuite.errors import ErrorDetail, error_from_details
+
 
 class Ref(BaseModel):
     """A reference field: ``{"id": "1", "refName": "USD"}``; write it as ``{"id": ...}``."""
@@ -58,6 +61,39 @@ class AsyncJob(BaseModel):
     id: str
     completed: bool
     progress: str
+
+
+class TaskResult(BaseModel):
+    """One task of an async job (one record of a batch) and, once it completed, its result.
+
+    ``progress`` is NetSuite's (``pending``, ``succeeded``, ``failed``; other values are possible).
+    A completed task has the HTTP ``status`` its request would have had: a successful write carries
+    the record's ``Location`` (and ``record_id`` from it), a failure NetSuite's error code and message.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    progress: str
+    completed: bool
+    status: int | None = None
+    record_id: str | None = None
+    location: str | None = None
+    #: The result's body when it has one (an async GET's record); ``None`` for a 204 write.
+    body: Any = None
+    error_code: str | None = None
+    error_message: str | None = None
+    error_details: tuple[ErrorDetail, ...] = ()
+
+    @property
+    def succeeded(self) -> bool:
+        return self.completed and self.status is not None and self.status < 400
+
+    def error(self) -> ConnectorError | None:
+        """The failure as the client would have raised it for a synchronous request, else ``None``."""
+        if self.status is None or self.status < 400:
+            return None
+        return error_from_details(self.status, list(self.error_details))
 
 
 class WriteResult(BaseModel):

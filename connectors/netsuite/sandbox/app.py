@@ -1,8 +1,9 @@
 """The NetSuite sandbox: an aiohttp server speaking SuiteTalk REST closely enough for the connector.
 
 Routes (``/services/rest/…``): record v1 CRUD, ``eid:`` upsert, sub-resources, ``!transform``, SuiteQL,
-``system/v1/serverTime`` and ``governanceLimits``, async jobs (``Prefer: respond-async``) and the
-OAuth 2.0 token endpoint. One middleware applies, in order: the concurrency pool (429
+``system/v1/serverTime`` and ``governanceLimits``, async jobs (``Prefer: respond-async``), batch
+operations (POST/PATCH/PUT of up to 100 records on ``record/v1/{type}`` with ``type=collection``) and
+the OAuth 2.0 token endpoint. One middleware applies, in order: the concurrency pool (429
 ``CONCURRENCY_LIMIT_EXCEEDED``), latency, authentication (TBA signature or bearer), injected faults,
 async handling, and "commit then drop the connection". Admin routes live under ``/__sandbox/``.
 """
@@ -19,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -28,6 +30,7 @@ from connectors.netsuite.sandbox import warehouse
 from connectors.netsuite.sandbox.auth import Authenticator, AuthFailure
 from connectors.netsuite.sandbox.behaviour import Behaviour
 from connectors.netsuite.sandbox.config import TIER_LIMITS, SandboxConfig
+from connectors.netsuite.sandbox.jobs import AsyncProcessors, Job, Task
 from connectors.netsuite.sandbox.push import Pusher
 from connectors.netsuite.sandbox.seed import seed
 from connectors.netsuite.sandbox.store import TRANSACTION_TYPES, Record, Store, StoreError
@@ -55,21 +58,18 @@ TYPES = {
     500: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.6.1",
 }
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
+BATCH_METHODS = {"POST", "PATCH", "PUT"}
+MAX_BATCH = 100  # records per batch operation
 REST = "/services/rest"
 RECORD = f"{REST}/record/v1"
+ASYNC = f"{REST}/async/v1"
 TOKEN_PATH = f"{REST}/auth/oauth2/v1/token"
 
 
-def ns_error(
-    status: int,
-    code: str,
-    detail: str,
-    *,
-    path: str | None = None,
-    headers: dict[str, str] | None = None,
-    top_code: str | None = None,
-) -> web.Response:
-    """A NetSuite error response (``type``, ``title``, ``status``, ``o:errorDetails``)."""
+def error_body(
+    status: int, code: str, detail: str, *, path: str | None = None, top_code: str | None = None
+) -> dict[str, Any]:
+    """A NetSuite error body (``type``, ``title``, ``status``, ``o:errorDetails``)."""
     item: dict[str, Any] = {"detail": detail, "o:errorCode": code}
     if path:
         item["o:errorPath"] = path
@@ -81,9 +81,22 @@ def ns_error(
     }
     if top_code:
         body["o:errorCode"] = top_code
+    return body
+
+
+def ns_error(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    path: str | None = None,
+    headers: dict[str, str] | None = None,
+    top_code: str | None = None,
+) -> web.Response:
+    """A NetSuite error response (:func:`error_body`, content type ``type=error``)."""
     return web.Response(
         status=status,
-        body=codec.dumps(body),
+        body=codec.dumps(error_body(status, code, detail, path=path, top_code=top_code)),
         content_type=None,
         headers={"Content-Type": ERROR_TYPE, **(headers or {})},
     )
@@ -126,6 +139,7 @@ class Stats:
     unauthorized: int = 0
     dropped: int = 0
     errors_injected: int = 0
+    batch_records: int = 0  # records of batch operations processed (in the background, not requests)
     by_status: dict[str, int] = field(default_factory=dict)
     by_kind: dict[str, int] = field(default_factory=dict)
     cpu_us_by_kind: dict[str, int] = field(default_factory=dict)
@@ -137,16 +151,6 @@ class Stats:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
-
-
-@dataclass
-class Job:
-    id: str
-    status: int
-    body: Any
-    location: str | None
-    started: datetime
-    finished: datetime
 
 
 class SandboxState:
@@ -162,6 +166,8 @@ class SandboxState:
         self.stats = Stats()
         self.jobs: dict[str, Job] = {}
         self.idempotency: dict[str, str] = {}
+        self.processors = AsyncProcessors(lambda: self.config.async_processors)
+        self._background: set[asyncio.Task[None]] = set()
         if config.seed_data:
             seed(self.store, self.behaviour, seed_value=config.seed, styles=config.seed_styles)
         self.pusher = Pusher(config, self.rng)
@@ -179,6 +185,59 @@ class SandboxState:
             setattr(self.config, counter, remaining - 1)
             return True
         return False
+
+    def latency(self) -> float:
+        """Seconds one request (or one async record) takes: ``latency_ms`` plus jitter."""
+        cfg = self.config
+        delay = cfg.latency_ms + (self.rng.uniform(0, cfg.latency_jitter_ms) if cfg.latency_jitter_ms else 0.0)
+        return max(delay, 0.0) / 1000
+
+    def add_job(self, tasks: list[Task], idempotency_key: str | None) -> Job:
+        job = Job(str(len(self.jobs) + 1), self.now(), tasks)
+        self.jobs[job.id] = job
+        if idempotency_key:
+            self.idempotency[idempotency_key] = job.id
+        return job
+
+    def process(self, task: Task, write: Callable[[], str], location: Callable[[str], str]) -> None:
+        """Run ``write`` (returns the record id) for ``task`` in the background, on an async processor."""
+        background = asyncio.get_running_loop().create_task(self._process(task, write, location))
+        self._background.add(background)
+        background.add_done_callback(self._background.discard)
+
+    async def _process(self, task: Task, write: Callable[[], str], location: Callable[[str], str]) -> None:
+        async with self.processors.slot():
+            task.started = self.now()
+            delay = self.latency()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                record_id = write()
+            except StoreError as exc:
+                task.finish(exc.status, self.now(), body=error_body(exc.status, exc.code, exc.detail, path=exc.path))
+            except Exception as exc:  # a task must never stay pending: report it as NetSuite would
+                log.exception("sandbox async task failed")
+                detail = f"An unexpected error occurred. Error ID: {type(exc).__name__}"
+                task.finish(500, self.now(), body=error_body(500, "UNEXPECTED_ERROR", detail))
+            else:
+                task.finish(204, self.now(), location=location(record_id))
+            self.stats.batch_records += 1
+
+    @property
+    def processing(self) -> int:
+        """Records of async jobs being processed or waiting for a processor."""
+        return len(self._background)
+
+    async def stop_jobs(self) -> None:
+        """Cancel the background processing of async jobs and wait for it to end."""
+        pending = list(self._background)
+        for background in pending:
+            background.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        await self.stop_jobs()
+        await self.pusher.aclose()
 
 
 STATE_KEY = web.AppKey("netsuite_sandbox", SandboxState)
@@ -236,9 +295,9 @@ async def _guarded(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]], state: SandboxState
 ) -> web.StreamResponse:
     cfg = state.config
-    delay = cfg.latency_ms + (state.rng.uniform(0, cfg.latency_jitter_ms) if cfg.latency_jitter_ms else 0.0)
+    delay = state.latency()
     if delay > 0:
-        await asyncio.sleep(delay / 1000)
+        await asyncio.sleep(delay)
     failure = _authenticate(request, state)
     if failure is not None:
         state.stats.unauthorized += 1
@@ -252,7 +311,7 @@ async def _guarded(
         await asyncio.sleep(cfg.timeout_seconds)
         return _drop(request)
     is_write = request.method in WRITE_METHODS and request.path.startswith(RECORD)
-    if "respond-async" in request.headers.get("Prefer", "") and request.path.startswith(RECORD):
+    if _wants_async(request) and request.path.startswith(RECORD) and not _is_batch(request):
         return await _run_async(request, handler, state)
     started = time.thread_time()
     response = await handler(request)
@@ -268,11 +327,32 @@ async def _guarded(
 
 
 def _kind(request: web.Request) -> str:
-    """``METHOD recordType`` for the record API, ``POST suiteql table`` for queries."""
+    """``METHOD recordType`` for the record API (``PUT customer batch`` for a batch), ``POST suiteql table``."""
     parts = request.path[len(REST):].strip("/").split("/")
     name = parts[2] if len(parts) > 2 and parts[0] == "record" else parts[-1]
     table = request.get(QUERY_TABLE)
-    return f"{request.method} {name}" + (f" {table}" if table else "")
+    if table:
+        return f"{request.method} {name} {table}"
+    return f"{request.method} {name}" + (" batch" if _is_batch(request) else "")
+
+
+def _wants_async(request: web.Request) -> bool:
+    return "respond-async" in request.headers.get("Prefer", "")
+
+
+def _is_collection_body(request: web.Request) -> bool:
+    """``Content-Type: …; type=collection``: the body is ``{"items": [...]}`` (a batch operation)."""
+    params = request.headers.get("Content-Type", "").split(";")[1:]
+    return any(p.replace(" ", "").lower() in ("type=collection", 'type="collection"') for p in params)
+
+
+def _is_batch(request: web.Request) -> bool:
+    """A batch operation: PATCH/PUT on ``record/v1/{type}`` (only batches go there), or POST with a collection."""
+    if request.method not in BATCH_METHODS or not request.path.startswith(RECORD + "/"):
+        return False
+    if "/" in request.path[len(RECORD) + 1 :].strip("/"):
+        return False
+    return request.method != "POST" or _is_collection_body(request)
 
 
 def _from_table(query: str) -> str:
@@ -310,31 +390,46 @@ def _authenticate(request: web.Request, state: SandboxState) -> web.Response | N
         )
 
 
+def _job_url(request: web.Request, job_id: str) -> str:
+    return f"{_base(request)}{ASYNC}/job/{job_id}"
+
+
+def _idempotency_key(request: web.Request) -> str | None:
+    return request.headers.get("X-NetSuite-Idempotency-Key") or None
+
+
+def _idempotency_conflict(request: web.Request, state: SandboxState) -> web.Response | None:
+    """400 ``IDEMPOTENCY_ERROR`` with the original job's ``Location`` if the request's key was used."""
+    key = _idempotency_key(request)
+    if key is None or key not in state.idempotency:
+        return None
+    return ns_error(
+        400,
+        "IDEMPOTENCY_ERROR",
+        "A request with the same idempotency key is already submitted.",
+        headers={"Location": _job_url(request, state.idempotency[key])},
+    )
+
+
+def _accepted(request: web.Request, job: Job) -> web.Response:
+    return web.Response(
+        status=202, headers={"Location": _job_url(request, job.id), "Preference-Applied": "respond-async"}
+    )
+
+
 async def _run_async(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]], state: SandboxState
 ) -> web.StreamResponse:
-    key = request.headers.get("X-NetSuite-Idempotency-Key")
-    base = _base(request)
-    if key and key in state.idempotency:
-        location = f"{base}{REST}/async/v1/job/{state.idempotency[key]}"
-        return ns_error(
-            400,
-            "IDEMPOTENCY_ERROR",
-            "A request with the same idempotency key is already submitted.",
-            headers={"Location": location},
-        )
-    started = state.now()
+    """A single record request with ``Prefer: respond-async``: run at once, as a job of one task."""
+    conflict = _idempotency_conflict(request, state)
+    if conflict is not None:
+        return conflict
+    task = Task("1", started=state.now())
     response = await handler(request)
     assert isinstance(response, web.Response)
-    job_id = str(len(state.jobs) + 1)
     body = codec.loads(response.body) if isinstance(response.body, bytes) and response.body else None
-    state.jobs[job_id] = Job(job_id, response.status, body, response.headers.get("Location"), started, state.now())
-    if key:
-        state.idempotency[key] = job_id
-    return web.Response(
-        status=202,
-        headers={"Location": f"{base}{REST}/async/v1/job/{job_id}", "Preference-Applied": "respond-async"},
-    )
+    task.finish(response.status, state.now(), body=body, location=response.headers.get("Location"))
+    return _accepted(request, state.add_job([task], _idempotency_key(request)))
 
 
 # -- record API ---------------------------------------------------------------------------------
@@ -385,10 +480,25 @@ async def _body(request: web.Request) -> Record:
     return body
 
 
-async def _validated_body(request: web.Request, record_type: str) -> Record:
-    state = _state(request)
-    body = await _body(request)
-    mode = request.headers.get("X-NetSuite-PropertyNameValidation", "warning").lower()
+def _replace(request: web.Request) -> list[str]:
+    return [x for x in request.query.get("replace", "").split(",") if x]
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """What a record write takes from its request: ``X-NetSuite-PropertyNameValidation`` and ``?replace=``."""
+
+    name_validation: str = "warning"
+    replace: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, request: web.Request) -> WriteOptions:
+        mode = request.headers.get("X-NetSuite-PropertyNameValidation", "warning").lower()
+        return cls(name_validation=mode, replace=tuple(_replace(request)))
+
+
+def _checked_fields(state: SandboxState, record_type: str, body: Record, mode: str) -> Record:
+    """Unknown field names fail (``error``) or are dropped (``warning``, ``ignore``; the default)."""
     if mode == "error":
         state.store.check_field_names(record_type, body)
     elif mode in ("warning", "ignore"):
@@ -396,8 +506,9 @@ async def _validated_body(request: web.Request, record_type: str) -> Record:
     return body
 
 
-def _replace(request: web.Request) -> list[str]:
-    return [x for x in request.query.get("replace", "").split(",") if x]
+async def _validated_body(request: web.Request, record_type: str) -> Record:
+    mode = WriteOptions.of(request).name_validation
+    return _checked_fields(_state(request), record_type, await _body(request), mode)
 
 
 def _location(request: web.Request, record_type: str, record_id: str) -> dict[str, str]:
@@ -413,6 +524,43 @@ def _maybe_record_changed(state: SandboxState) -> None:
             "USER_ERROR",
             "Error while accessing a resource. This record has been locked by a user defined workflow.",
         )
+
+
+# -- record writes: one record, the same for a single request and for each record of a batch -----------
+#
+# Each returns the record's internal id or raises StoreError (the task's / response's error).
+
+
+def create_one(state: SandboxState, record_type: str, body: Record, options: WriteOptions) -> str:
+    """Create (``POST``)."""
+    body = _checked_fields(state, record_type, body, options.name_validation)
+    record = state.store.create(record_type, body, replace=options.replace, defaults=state.behaviour.prepare)
+    return str(record["id"])
+
+
+def patch_one(state: SandboxState, record_type: str, ref: str, body: Record, options: WriteOptions) -> str:
+    """Update (``PATCH``) the record ``ref``: an internal id or ``eid:<externalId>``."""
+    record_id = state.store.resolve_id(record_type, ref)
+    body = _checked_fields(state, record_type, body, options.name_validation)
+    _maybe_record_changed(state)
+    state.store.update(record_type, record_id, body, replace=options.replace, after=state.behaviour.prepare)
+    return record_id
+
+
+def upsert_one(state: SandboxState, record_type: str, external_id: str, body: Record, options: WriteOptions) -> str:
+    """Upsert (``PUT … eid:``): update the record with this ``externalId``, or create it."""
+    body = _checked_fields(state, record_type, body, options.name_validation)
+    existing = state.store.find_eid(record_type, external_id)
+    if existing is not None:
+        _maybe_record_changed(state)
+        body.pop("externalId", None)
+        record = state.store.update(
+            record_type, existing["id"], body, replace=options.replace, after=state.behaviour.prepare
+        )
+    else:
+        body["externalId"] = external_id
+        record = state.store.create(record_type, body, replace=options.replace, defaults=state.behaviour.prepare)
+    return str(record["id"])
 
 
 async def get_record(request: web.Request) -> web.Response:
@@ -509,24 +657,23 @@ def _paging(request: web.Request) -> tuple[int, int]:
 
 
 async def create_record(request: web.Request) -> web.Response:
+    if _is_collection_body(request):
+        return await submit_batch(request)
     state = _state(request)
     try:
         record_type = _record_type(request)
-        body = await _validated_body(request, record_type)
-        record = state.store.create(record_type, body, replace=_replace(request), defaults=state.behaviour.prepare)
+        record_id = create_one(state, record_type, await _body(request), WriteOptions.of(request))
     except StoreError as exc:
         return _error(exc)
-    return web.Response(status=204, headers=_location(request, record_type, record["id"]))
+    return web.Response(status=204, headers=_location(request, record_type, record_id))
 
 
 async def patch_record(request: web.Request) -> web.Response:
     state = _state(request)
     try:
         record_type = _record_type(request)
-        record_id = state.store.resolve_id(record_type, request.match_info["id"])
-        body = await _validated_body(request, record_type)
-        _maybe_record_changed(state)
-        state.store.update(record_type, record_id, body, replace=_replace(request), after=state.behaviour.prepare)
+        ref = request.match_info["id"]
+        record_id = patch_one(state, record_type, ref, await _body(request), WriteOptions.of(request))
     except StoreError as exc:
         return _error(exc)
     return web.Response(status=204, headers=_location(request, record_type, record_id))
@@ -540,21 +687,99 @@ async def put_record(request: web.Request) -> web.Response:
         record_type = _record_type(request)
         if not ref.lower().startswith("eid:"):
             raise StoreError(400, "INVALID_REQUEST", "PUT is only supported with an external ID (eid:).")
-        external_id = ref[4:]
-        body = await _validated_body(request, record_type)
-        existing = state.store.find_eid(record_type, external_id)
-        if existing is not None:
-            _maybe_record_changed(state)
-            body.pop("externalId", None)
-            record = state.store.update(
-                record_type, existing["id"], body, replace=_replace(request), after=state.behaviour.prepare
-            )
-        else:
-            body["externalId"] = external_id
-            record = state.store.create(record_type, body, defaults=state.behaviour.prepare)
+        record_id = upsert_one(state, record_type, ref[4:], await _body(request), WriteOptions.of(request))
     except StoreError as exc:
         return _error(exc)
-    return web.Response(status=204, headers=_location(request, record_type, record["id"]))
+    return web.Response(status=204, headers=_location(request, record_type, record_id))
+
+
+# -- batch operations ---------------------------------------------------------------------------------
+
+
+async def submit_batch(request: web.Request) -> web.Response:
+    """POST (create), PATCH (update) or PUT (upsert) ``{"items": [...]}``: up to 100 records of one type.
+
+    Always asynchronous: 202 with the job's ``Location`` at once, then each record is written in the
+    background as its own task (:meth:`SandboxState.process`), with the single-record write's logic.
+    """
+    state = _state(request)
+    if not _is_collection_body(request):
+        return ns_error(
+            400,
+            "INVALID_REQUEST",
+            f"{request.method} on a record type is a batch operation: send Content-Type: {COLLECTION_TYPE} "
+            "and Prefer: respond-async.",
+        )
+    if not _wants_async(request):
+        return ns_error(
+            400, "INVALID_REQUEST", "Batch operations are asynchronous only: send the header Prefer: respond-async."
+        )
+    conflict = _idempotency_conflict(request, state)
+    if conflict is not None:
+        return conflict
+    try:
+        record_type = _record_type(request)
+        writes = _batch_writes(state, request.method, record_type, await _body(request), WriteOptions.of(request))
+    except StoreError as exc:
+        return _error(exc)
+    job = state.add_job([Task(str(n)) for n in range(1, len(writes) + 1)], _idempotency_key(request))
+    records_url = f"{_base(request)}{RECORD}/{record_type}"
+
+    def location(record_id: str) -> str:
+        return f"{records_url}/{record_id}"
+
+    for task, write in zip(job.tasks, writes, strict=True):
+        state.process(task, write, location)
+    return _accepted(request, job)
+
+
+def _batch_writes(
+    state: SandboxState, method: str, record_type: str, body: Record, options: WriteOptions
+) -> list[Callable[[], str]]:
+    """One write per item; a malformed batch raises (400, and nothing is written).
+
+    PUT items need an ``externalId``; PATCH items an ``id`` or an ``externalId`` (the ``id`` wins, and
+    an ``externalId`` next to it is then a field to set, as in a single PATCH).
+    """
+    items = body.get("items")
+    if not isinstance(items, list):
+        raise StoreError(400, "INVALID_REQUEST", 'A batch request body must be {"items": [...]}.')
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise StoreError(
+            400, "INVALID_REQUEST", f"A batch request takes 1 to {MAX_BATCH} records, not {len(items)}.", "items"
+        )
+    writes: list[Callable[[], str]] = []
+    for index, raw in enumerate(items):
+        path = f"items[{index}]"
+        if not isinstance(raw, dict):
+            raise StoreError(400, "INVALID_REQUEST", "Each item of a batch request must be a JSON object.", path)
+        item = dict(raw)
+        if method == "POST":
+            writes.append(partial(create_one, state, record_type, item, options))
+        elif method == "PUT":
+            external_id = _item_key(item.get("externalId"))
+            if external_id is None:
+                raise StoreError(400, "INVALID_REQUEST", "Each item of a batch upsert (PUT) needs an externalId.", path)
+            writes.append(partial(upsert_one, state, record_type, external_id, item, options))
+        else:
+            record_id = _item_key(item.pop("id", None))
+            external_id = _item_key(item.get("externalId"))
+            if record_id is None and external_id is None:
+                raise StoreError(
+                    400, "INVALID_REQUEST", "Each item of a batch update (PATCH) needs an id or an externalId.", path
+                )
+            if record_id is None:
+                item.pop("externalId")
+            ref = record_id if record_id is not None else f"eid:{external_id}"
+            writes.append(partial(patch_one, state, record_type, ref, item, options))
+    return writes
+
+
+def _item_key(value: Any) -> str | None:
+    """An item's ``id`` / ``externalId`` as text; ``None`` when missing or empty."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value) or None
 
 
 async def delete_record(request: web.Request) -> web.Response:
@@ -656,16 +881,24 @@ def _job(request: web.Request) -> Job | None:
     return _state(request).jobs.get(request.match_info["job"])
 
 
+def _job_and_task(request: web.Request) -> tuple[Job, Task] | web.Response:
+    job = _job(request)
+    task = job.task(request.match_info["task"]) if job is not None else None
+    if job is None or task is None:
+        return ns_error(404, "NONEXISTENT_ID", "The async task does not exist.")
+    return job, task
+
+
 async def get_job(request: web.Request) -> web.Response:
     job = _job(request)
     if job is None:
         return ns_error(404, "NONEXISTENT_ID", "The async job does not exist.")
-    href = f"{_base(request)}{REST}/async/v1/job/{job.id}"
+    href = _job_url(request, job.id)
     return json_response(
         {
             "id": job.id,
-            "completed": True,
-            "progress": "succeeded" if job.status < 400 else "failed",
+            "completed": job.completed,
+            "progress": job.progress,
             "task": {"links": [{"rel": "related", "href": f"{href}/task"}]},
             "links": [{"rel": "self", "href": href}],
         }
@@ -673,45 +906,60 @@ async def get_job(request: web.Request) -> web.Response:
 
 
 async def get_tasks(request: web.Request) -> web.Response:
+    """One task per record, ids ``1``…``N`` in item order; ``limit``/``offset`` paging as for collections."""
     job = _job(request)
     if job is None:
         return ns_error(404, "NONEXISTENT_ID", "The async job does not exist.")
-    href = f"{_base(request)}{REST}/async/v1/job/{job.id}/task/1"
+    try:
+        limit, offset = _paging(request)
+    except StoreError as exc:
+        return _error(exc)
+    href = f"{_job_url(request, job.id)}/task"
+    page = job.tasks[offset : offset + limit]
+    has_more = offset + limit < len(job.tasks)
+    links = [{"rel": "self", "href": f"{href}?limit={limit}&offset={offset}"}]
+    if has_more:
+        links.append({"rel": "next", "href": f"{href}?limit={limit}&offset={offset + limit}"})
     return json_response(
         {
-            "items": [{"links": [{"rel": "self", "href": href}], "id": "1"}],
-            "count": 1,
-            "hasMore": False,
-            "offset": 0,
-            "totalResults": 1,
-        }
+            "links": links,
+            "count": len(page),
+            "hasMore": has_more,
+            "offset": offset,
+            "totalResults": len(job.tasks),
+            "items": [{"links": [{"rel": "self", "href": f"{href}/{task.id}"}], "id": task.id} for task in page],
+        },
+        content_type=COLLECTION_TYPE,
     )
 
 
 async def get_task(request: web.Request) -> web.Response:
-    job = _job(request)
-    if job is None or request.match_info["task"] != "1":
-        return ns_error(404, "NONEXISTENT_ID", "The async task does not exist.")
-    href = f"{_base(request)}{REST}/async/v1/job/{job.id}/task/1"
-    return json_response(
-        {
-            "id": "1",
-            "completed": True,
-            "progress": "succeeded" if job.status < 400 else "failed",
-            "startTime": job.started,
-            "endTime": job.finished,
-            "links": [{"rel": "self", "href": href}, {"rel": "related", "href": f"{href}/result"}],
-        }
-    )
+    found = _job_and_task(request)
+    if isinstance(found, web.Response):
+        return found
+    job, task = found
+    href = f"{_job_url(request, job.id)}/task/{task.id}"
+    body: dict[str, Any] = {"id": task.id, "completed": task.completed, "progress": task.progress}
+    if task.started is not None:
+        body["startTime"] = task.started
+    if task.finished is not None:
+        body["endTime"] = task.finished
+    body["links"] = [{"rel": "self", "href": href}, {"rel": "related", "href": f"{href}/result"}]
+    return json_response(body)
 
 
 async def get_task_result(request: web.Request) -> web.Response:
-    job = _job(request)
-    if job is None:
-        return ns_error(404, "NONEXISTENT_ID", "The async task does not exist.")
-    if job.body is not None:
-        return json_response(job.body, status=200 if job.status < 400 else job.status)
-    headers = {"Location": job.location} if job.location else {}
+    """What the request would have answered: 204 + ``Location`` for a write, a body, or the error."""
+    found = _job_and_task(request)
+    if isinstance(found, web.Response):
+        return found
+    _, task = found
+    if task.status is None:
+        return ns_error(400, "INVALID_REQUEST", "The async task has not completed yet; its result is not available.")
+    if task.body is not None:
+        content_type = ERROR_TYPE if task.status >= 400 else "application/json; charset=utf-8"
+        return json_response(task.body, status=200 if task.status < 400 else task.status, content_type=content_type)
+    headers = {"Location": task.location} if task.location else {}
     return web.Response(status=204, headers=headers)
 
 
@@ -783,7 +1031,9 @@ async def admin_set_config(request: web.Request) -> web.Response:
 
 
 async def admin_reset(request: web.Request) -> web.Response:
-    request.app[STATE_KEY] = SandboxState(request.app[STATE_KEY].config)
+    old = request.app[STATE_KEY]
+    request.app[STATE_KEY] = SandboxState(old.config)
+    await old.stop_jobs()
     return json_response({"reset": True})
 
 
@@ -805,6 +1055,8 @@ def create_app(config: SandboxConfig | None = None) -> web.Application:
     r.add_get(f"{REST}/async/v1/job/{{job}}/task/{{task}}/result", get_task_result)
     r.add_get(f"{RECORD}/{{type}}", list_records)
     r.add_post(f"{RECORD}/{{type}}", create_record)
+    r.add_put(f"{RECORD}/{{type}}", submit_batch)
+    r.add_patch(f"{RECORD}/{{type}}", submit_batch)
     r.add_get(f"{RECORD}/{{type}}/{{id}}", get_record)
     r.add_patch(f"{RECORD}/{{type}}/{{id}}", patch_record)
     r.add_put(f"{RECORD}/{{type}}/{{id}}", put_record)
@@ -820,12 +1072,12 @@ def create_app(config: SandboxConfig | None = None) -> web.Application:
     r.add_post("/__sandbox/config", admin_set_config)
     r.add_post("/__sandbox/reset", admin_reset)
     warehouse.add_routes(app, lambda request: _state(request))
-    app.on_cleanup.append(_close_pusher)
+    app.on_cleanup.append(_close_state)
     return app
 
 
-async def _close_pusher(app: web.Application) -> None:
-    await app[STATE_KEY].pusher.aclose()
+async def _close_state(app: web.Application) -> None:
+    await app[STATE_KEY].aclose()
 
 
 def sandbox_state(app: web.Application) -> SandboxState:
@@ -889,6 +1141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--push-url", default="", help="POST signed change notices here (user-event script)")
     parser.add_argument("--push-secret", default="", help="shared secret of the push notices")
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--async-processors", type=int, default=10,
+                        help="records of batch operations processed at once (REST Async Processors)")
     parser.add_argument("--styles", type=int, default=4, help="matrix styles to seed")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-auth", action="store_true", help="accept unauthenticated requests")
@@ -900,6 +1154,7 @@ def main(argv: list[str] | None = None) -> int:
         push_url=args.push_url,
         push_secret=args.push_secret,
         latency_ms=args.latency_ms,
+        async_processors=args.async_processors,
         seed_styles=args.styles,
         seed=args.seed,
         require_auth=not args.no_auth,

@@ -45,6 +45,11 @@ class SandboxConfig:
     latency_ms: float = 0.0
     latency_jitter_ms: float = 0.0
 
+    # "REST Async Processors": the records of batch operations are processed in the background, at
+    # most this many at once across all jobs, each taking the request latency above. They hold no
+    # slot of the request pool.
+    async_processors: int = 10
+
     # Faults.
     error_rate: float = 0.0  # 500 UNEXPECTED_ERROR before anything is applied
     fail_next: int = 0
