@@ -9,17 +9,23 @@
   (``LOWER(email) IN (…)``). The window is a few milliseconds while NetSuite has free slots, and
   longer while every slot is taken (a query would queue for a slot anyway), so in a flash sale one
   query answers many orders and NetSuite requests per order stay close to one.
+- Creation is batched the same way while every slot is taken: new customers go to NetSuite as one
+  asynchronous batch upsert per window (``CustomerCreator``), so a first-time guest's order costs about
+  one request, not two.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
 
+from connectors.batching import WindowBatcher
+from connectors.http import ConnectorError, PermanentError
 from connectors.locks import KeyedLock
 from connectors.netsuite.client import NetSuiteClient
 from state import exceptions as exceptions_store
@@ -31,6 +37,7 @@ log = logging.getLogger(__name__)
 
 _locks = KeyedLock()
 
+CONFIRM_QUERY = "SELECT id, externalid FROM customer WHERE externalid IN ({marks})"
 LOOKUP_QUERY = (
     "SELECT id, LOWER(email) AS email_norm FROM customer WHERE LOWER(email) IN ({marks}) AND isinactive = 'F' "
     "ORDER BY datecreated, id"
@@ -45,48 +52,101 @@ class EmailLookup:
         self._client = client
         self._window = window
         self._busy_window = busy_window
-        self._max_batch = max_batch
-        self._pending: dict[str, asyncio.Future[list[str]]] = {}
-        self._timer: asyncio.TimerHandle | None = None
+        self._batcher: WindowBatcher[str, None, list[str]] = WindowBatcher(self._query, max_batch=max_batch)
 
     async def find(self, email_norm: str) -> list[str]:
         """Internal ids of the active customers with this (normalised) email, oldest first."""
         client = await self._client()
-        future = self._pending.get(email_norm)
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._pending[email_norm] = future
-            if len(self._pending) >= self._max_batch:
-                self._flush_now()
-            elif self._timer is None:
-                window = self._busy_window if client.governor.saturated else self._window
-                self._timer = asyncio.get_running_loop().call_later(window, self._flush_now)
-        return await asyncio.shield(future)
+        window = self._busy_window if client.governor.saturated else self._window
+        return await self._batcher.submit(email_norm, None, window=window)
 
-    def _flush_now(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        batch, self._pending = self._pending, {}
-        if batch:
-            asyncio.get_running_loop().create_task(self._query(batch))
+    async def _query(self, batch: dict[str, None]) -> Mapping[str, list[str] | BaseException]:
+        client = await self._client()
+        found: dict[str, list[str]] = {email: [] for email in batch}
+        query = LOOKUP_QUERY.format(marks=", ".join("?" for _ in batch))
+        async for row in client.suiteql(query, list(batch)):
+            found.setdefault(str(row["email_norm"]), []).append(str(row["id"]))
+        return found
 
-    async def _query(self, batch: dict[str, asyncio.Future[list[str]]]) -> None:
-        emails = list(batch)
+
+class CustomerCreator:
+    """Creates customers by externalId: one upsert each while NetSuite has a free slot, else in batches.
+
+    While every NetSuite slot is taken, a new customer would queue for a slot anyway; instead the
+    customers asked for within ``window`` seconds go to NetSuite as one asynchronous batch upsert (up
+    to 100 records per request). The batch is confirmed with one SuiteQL query on the externalIds
+    once NetSuite has had time to process it (the job's status is read only when some are still
+    missing). A customer the batch did not create (a rejected record, a job that never finishes, an
+    account without batch operations) is upserted on its own, so its caller gets NetSuite's own
+    answer; a batch request NetSuite refuses outright turns batching off for this process.
+    """
+
+    def __init__(self, client: Callable[[], Awaitable[NetSuiteClient]], *, batch: bool = True,
+                 window: float = 1.0, max_batch: int = 100, poll: float = 0.5, max_wait: float = 120.0) -> None:
+        self._client = client
+        self._batch = batch
+        self._window = window
+        self._poll = poll
+        self._max_wait = max_wait
+        self._batcher: WindowBatcher[str, dict[str, Any], str] = WindowBatcher(self._run, max_batch=max_batch)
+        self.batches = 0
+
+    async def create(self, external_id: str, body: dict[str, Any]) -> str:
+        """Upsert the customer ``body`` under ``external_id``; returns its internal id."""
+        client = await self._client()
+        if self._batch and (client.governor.saturated or self._batcher.pending):
+            return await self._batcher.submit(external_id, body, window=self._window)
+        return (await client.upsert("customer", external_id, body)).id
+
+    async def _run(self, batch: dict[str, dict[str, Any]]) -> dict[str, str | BaseException]:
+        client = await self._client()
+        found: dict[str, str] = {}
         try:
-            client = await self._client()
-            found: dict[str, list[str]] = {email: [] for email in emails}
-            query = LOOKUP_QUERY.format(marks=", ".join("?" for _ in emails))
-            async for row in client.suiteql(query, emails):
-                found.setdefault(str(row["email_norm"]), []).append(str(row["id"]))
-        except BaseException as error:
-            for future in batch.values():
-                if not future.done():
-                    future.set_exception(error)
-            return
-        for email, future in batch.items():
-            if not future.done():
-                future.set_result(found[email])
+            job = await client.submit_batch("PUT", "customer", [{**body, "externalId": eid}
+                                                                for eid, body in batch.items()],
+                                            idempotency_key=str(uuid.uuid4()), label="customer")
+            self.batches += 1
+            found = await self._confirm(client, job, list(batch))
+        except PermanentError as error:
+            self._batch = False
+            log.warning("NetSuite refused a batch upsert; creating customers one at a time from now on",
+                        extra={"error": str(error)})
+        except ConnectorError as error:
+            log.warning("batch customer upsert failed; creating these customers one at a time",
+                        extra={"error": str(error), "count": len(batch)})
+        rest = [eid for eid in batch if eid not in found]
+        if rest:
+            log.info("customers not created by their batch are upserted one at a time", extra={"count": len(rest)})
+        singles = await asyncio.gather(*(client.upsert("customer", eid, batch[eid]) for eid in rest),
+                                       return_exceptions=True)
+        results: dict[str, str | BaseException] = dict(found)
+        for eid, single in zip(rest, singles, strict=True):
+            results[eid] = single if isinstance(single, BaseException) else single.id
+        return results
+
+    async def _confirm(self, client: NetSuiteClient, job: str, external_ids: list[str]) -> dict[str, str]:
+        """Internal ids of the batch's customers that exist once the job is done (or ``max_wait`` passed)."""
+        found: dict[str, str] = {}
+        waited, poll = 0.0, self._poll
+        while True:
+            await asyncio.sleep(poll)
+            waited += poll
+            found.update(await self._existing(client, [e for e in external_ids if e not in found]))
+            if len(found) == len(external_ids):
+                return found
+            if (await client.job(job)).completed:
+                found.update(await self._existing(client, [e for e in external_ids if e not in found]))
+                return found
+            if waited >= self._max_wait:
+                log.warning("NetSuite batch job still running; its missing customers are upserted one at a time",
+                            extra={"job": job, "count": len(external_ids) - len(found)})
+                return found
+            poll = min(poll * 1.5, 5.0)
+
+    @staticmethod
+    async def _existing(client: NetSuiteClient, external_ids: list[str]) -> dict[str, str]:
+        query = CONFIRM_QUERY.format(marks=", ".join("?" for _ in external_ids))
+        return {str(row["externalid"]): str(row["id"]) async for row in client.suiteql(query, external_ids)}
 
 
 def customer_body(spec: CustomerSpec, *, external_id: str, subsidiary_id: str, currency_id: str) -> dict[str, Any]:
@@ -106,7 +166,7 @@ def customer_body(spec: CustomerSpec, *, external_id: str, subsidiary_id: str, c
 
 
 async def resolve_customer(
-    client: NetSuiteClient, lookup: EmailLookup, pool: asyncpg.Pool, *, store_hash: str, spec: CustomerSpec,
+    creator: CustomerCreator, lookup: EmailLookup, pool: asyncpg.Pool, *, store_hash: str, spec: CustomerSpec,
     subsidiary_id: str, currency_id: str, bc_order_id: int,
 ) -> str:
     """The NetSuite internal id of the customer for ``spec``: stored link, else oldest active match, else new."""
@@ -124,12 +184,12 @@ async def resolve_customer(
             return ns_id
         external_id = external_id_for_customer(store_hash, email)
         body = customer_body(spec, external_id=external_id, subsidiary_id=subsidiary_id, currency_id=currency_id)
-        result = await client.upsert("customer", external_id, body)
-        await orders_store.save_customer(pool, store_hash, email, result.id, external_id=external_id,
+        ns_id = await creator.create(external_id, body)
+        await orders_store.save_customer(pool, store_hash, email, ns_id, external_id=external_id,
                                          matched_by="created")
-        log.info("NetSuite customer created", extra={"ns_id": result.id, "external_id": external_id,
+        log.info("NetSuite customer created", extra={"ns_id": ns_id, "external_id": external_id,
                                                       "bc_order_id": bc_order_id})
-        return result.id
+        return ns_id
 
 
 async def _report_conflict(pool: asyncpg.Pool, store_hash: str, email: str, matches: list[str],

@@ -36,6 +36,11 @@ class OrderSettings(BaseSettings):
     planner_concurrency: int = Field(8, description="Orders planned at once per worker (versions of one order "
                                      "are still handled one at a time).")
     writer_concurrency: int = Field(16, description="NetSuite writes in flight per worker (backpressure bound).")
+    customer_batches: bool = Field(
+        True, description="While every NetSuite slot is taken, create new customers through NetSuite's "
+        "asynchronous batch upsert (up to 100 per request) instead of one request each. Turns itself off "
+        "if the account refuses batch requests."
+    )
     writeback_enabled: bool = Field(
         True, description="Write each sales order's NetSuite document number back to its BigCommerce order "
         "as an order metafield (batched, behind stock updates in priority)."

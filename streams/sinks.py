@@ -24,7 +24,7 @@ from state import catalog
 from state import exceptions as exceptions_store
 from state import orders as orders_store
 from streams.app import app, topic
-from streams.customers import EmailLookup, resolve_customer
+from streams.customers import CustomerCreator, EmailLookup, resolve_customer
 from streams.events import SalesOrderCommand, SalesOrderCommandEvent
 from streams.order_mapping import SalesOrderDraft, SalesOrderLine, sales_order_body
 from streams.order_runtime import netsuite, order_settings, report
@@ -45,6 +45,7 @@ commands_topic = topic(SalesOrderCommandEvent.TOPIC)
 _order_locks = KeyedLock()
 _special_lock = asyncio.Lock()
 email_lookup = EmailLookup(netsuite.client)
+customer_creator = CustomerCreator(netsuite.client, batch=order_settings.customer_batches)
 
 
 async def resolve_items(client: NetSuiteClient, command: SalesOrderCommand) -> dict[str, str]:
@@ -100,7 +101,7 @@ async def _upsert(command: SalesOrderCommand) -> str:
     version = command.source_version.isoformat()
     try:
         customer_id = await resolve_customer(
-            client, email_lookup, pool, store_hash=command.store_hash, spec=command.customer,
+            customer_creator, email_lookup, pool, store_hash=command.store_hash, spec=command.customer,
             subsidiary_id=order_settings.subsidiary_id, currency_id=order_settings.currency_id,
             bc_order_id=command.bc_order_id,
         )
