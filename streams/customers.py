@@ -64,8 +64,9 @@ class EmailLookup:
         client = await self._client()
         found: dict[str, list[str]] = {email: [] for email in batch}
         query = LOOKUP_QUERY.format(marks=", ".join("?" for _ in batch))
-        async for row in client.suiteql(query, list(batch)):
-            found.setdefault(str(row["email_norm"]), []).append(str(row["id"]))
+        with client.governor.ahead_of_queue():  # every order in the batch waits on this one query
+            async for row in client.suiteql(query, list(batch)):
+                found.setdefault(str(row["email_norm"]), []).append(str(row["id"]))
         return found
 
 
@@ -76,7 +77,8 @@ class CustomerCreator:
     customers asked for within ``window`` seconds go to NetSuite as one asynchronous batch upsert (up
     to 100 records per request). The batch is confirmed with one SuiteQL query on the externalIds
     once NetSuite has had time to process it (the job's status is read only when some are still
-    missing). A customer the batch did not create (a rejected record, a job that never finishes, an
+    missing). These requests, and the batched lookups, go ahead of queued sales-order writes, since
+    each one unblocks many orders. A customer the batch did not create (a rejected record, a job that never finishes, an
     account without batch operations) is upserted on its own, so its caller gets NetSuite's own
     answer; a batch request NetSuite refuses outright turns batching off for this process.
     """
@@ -100,6 +102,11 @@ class CustomerCreator:
 
     async def _run(self, batch: dict[str, dict[str, Any]]) -> dict[str, str | BaseException]:
         client = await self._client()
+        with client.governor.ahead_of_queue():  # every order in the batch waits on these requests
+            return await self._create_all(client, batch)
+
+    async def _create_all(self, client: NetSuiteClient, batch: dict[str, dict[str, Any]]
+                          ) -> dict[str, str | BaseException]:
         found: dict[str, str] = {}
         try:
             job = await client.submit_batch("PUT", "customer", [{**body, "externalId": eid}

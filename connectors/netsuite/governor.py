@@ -4,6 +4,10 @@ A resizable semaphore with AIMD control: every 429 halves the limit (once per co
 requests that started before the last cut do not cut again), and each ``increase_after`` successes
 without a 429 — but no sooner than ``increase_interval`` seconds after the last change — add one slot
 back, up to the ceiling. Slot-seconds are counted so utilisation can be computed from the metrics.
+
+Waiters are served first come, first served, except requests made inside :meth:`ahead_of_queue`
+(one request that many waiting orders depend on, such as a batched customer lookup): they go before
+every ordinary waiter.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -30,6 +35,8 @@ BUSY_SLOT_SECONDS = Counter(
     "Slot-seconds held, by outcome (ok = useful work; throttled/error = wasted)",
     ["outcome"],
 )
+
+_AHEAD: ContextVar[bool] = ContextVar("o2c_netsuite_ahead_of_queue", default=False)
 
 
 @dataclass
@@ -66,6 +73,7 @@ class ConcurrencyGovernor:
         self._clock = clock
         self._in_use = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._ahead: deque[asyncio.Future[None]] = deque()  # waiters inside ``ahead_of_queue``
         self._epoch = 0
         self._successes = 0
         self._last_change = clock()
@@ -83,7 +91,7 @@ class ConcurrencyGovernor:
     @property
     def saturated(self) -> bool:
         """Every slot is taken or callers are queued: a new request would wait for a slot."""
-        return bool(self._waiters) or self._in_use >= self._limit
+        return bool(self._waiters or self._ahead) or self._in_use >= self._limit
 
     # -- AIMD -----------------------------------------------------------------------------------
 
@@ -125,27 +133,38 @@ class ConcurrencyGovernor:
 
     # -- semaphore --------------------------------------------------------------------------------
 
+    @staticmethod
+    @contextmanager
+    def ahead_of_queue() -> Iterator[None]:
+        """Requests made in this block (and the tasks it awaits) wait before every ordinary waiter."""
+        token = _AHEAD.set(True)
+        try:
+            yield
+        finally:
+            _AHEAD.reset(token)
+
     def _wake(self) -> None:
-        while self._waiters and self._in_use < self._limit:
-            waiter = self._waiters.popleft()
+        while (self._ahead or self._waiters) and self._in_use < self._limit:
+            waiter = (self._ahead or self._waiters).popleft()
             if not waiter.done():
                 self._in_use += 1
                 SLOTS_IN_USE.set(self._in_use)
                 waiter.set_result(None)
 
     async def acquire(self) -> Slot:
-        if self._in_use < self._limit and not self._waiters:
+        if self._in_use < self._limit and not self._waiters and not self._ahead:
             self._in_use += 1
         else:
             waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
+            queue = self._ahead if _AHEAD.get() else self._waiters
+            queue.append(waiter)
             try:
                 await waiter
             except asyncio.CancelledError:
                 if waiter.done() and not waiter.cancelled():
                     self._release_count()  # granted and cancelled at once: give the slot back
                 else:
-                    self._waiters.remove(waiter)
+                    queue.remove(waiter)
                 raise
         SLOTS_IN_USE.set(self._in_use)
         return Slot(epoch=self._epoch, started=self._clock())

@@ -110,3 +110,45 @@ async def test_saturated_while_every_slot_is_taken_or_callers_wait():
     governor.release(await waiter)
     governor.release(third)
     assert not governor.saturated
+
+
+async def test_requests_ahead_of_the_queue_are_served_before_ordinary_waiters():
+    governor = ConcurrencyGovernor(1, clock=Clock())
+    served: list[str] = []
+
+    async def request(name: str) -> None:
+        slot = await governor.acquire()
+        served.append(name)
+        await asyncio.sleep(0)
+        governor.release(slot)
+
+    async def urgent(name: str) -> None:
+        with governor.ahead_of_queue():
+            await request(name)
+
+    held = await governor.acquire()
+    waiting = [asyncio.ensure_future(request("write-1")), asyncio.ensure_future(request("write-2")),
+               asyncio.ensure_future(urgent("lookup-1")), asyncio.ensure_future(urgent("lookup-2"))]
+    await asyncio.sleep(0)
+    assert governor.saturated
+    governor.release(held)
+    await asyncio.gather(*waiting)
+    assert served == ["lookup-1", "lookup-2", "write-1", "write-2"]
+    assert governor.in_use == 0 and not governor.saturated
+
+
+async def test_a_cancelled_waiter_ahead_of_the_queue_does_not_leak_a_slot():
+    governor = ConcurrencyGovernor(1, clock=Clock())
+    held = await governor.acquire()
+
+    async def urgent() -> Slot:
+        with governor.ahead_of_queue():
+            return await governor.acquire()
+
+    waiter = asyncio.create_task(urgent())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    governor.release(held)
+    assert governor.in_use == 0 and not governor.saturated
