@@ -74,7 +74,7 @@ class Tables:
         }
 
     def __call__(self, name: str, keys: dict[str, set[str]] | None = None) -> list[Row]:
-        """Rows of table ``name``. With ``keys`` (``id`` or ``lower(email)`` → the values a query's
+        """Rows of table ``name``. With ``keys`` (``id``, ``externalid`` or ``lower(email)`` → the values a query's
         ``IN`` list allows), a table with a row per record builds only the rows that can match, as
         NetSuite would read them through an index; the query's own filter still applies."""
         builder = self.builders.get(name)
@@ -89,13 +89,18 @@ class Tables:
             self._keys = None
 
     def _records(self, record_type: str) -> list[Record]:
-        """The records behind a row-per-record table, narrowed while a query names ids or emails."""
+        """The records behind a row-per-record table, narrowed while a query names ids, externalIds or emails."""
         if self._keys is None:
             return self.store.all(record_type)
         ids = self._keys.get("id")
+        external_ids = self._keys.get("externalid")
         if ids is not None:
             records = self.store.records.get(record_type, {})
             chosen = [records[i] for i in sorted(ids, key=lambda i: (len(i), i)) if i in records]
+        elif external_ids is not None:  # the externalId index (SuiteQL compares the exact value)
+            found = (self.store.find_eid(record_type, eid) for eid in external_ids)
+            chosen = sorted((r for r in found if r is not None and r.get("externalId") in external_ids),
+                            key=lambda r: (len(r["id"]), r["id"]))
         else:
             chosen = self.store.all(record_type)
         emails = self._keys.get("lower(email)")

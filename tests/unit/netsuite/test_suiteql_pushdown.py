@@ -72,3 +72,20 @@ def test_id_in_list_reads_only_those_records() -> None:
     rows = suiteql.execute("SELECT id FROM customer c WHERE LOWER(c.email) IN (?) ORDER BY id", ["c1@example.com"],
                            tables, datetime.now(UTC))
     assert [r["id"] for r in rows] == ["101"] and asked == [("customer", {"lower(email)": {"c1@example.com"}})]
+
+
+def test_externalid_in_list_reads_the_externalid_index_and_matches_a_full_scan() -> None:
+    from connectors.netsuite.sandbox.store import Store
+    from connectors.netsuite.sandbox.tables import Tables
+
+    store = Store(lambda: datetime.now(UTC))
+    for n in range(6):
+        store.create("customer", {"externalId": f"EXT-{n}", "email": f"c{n}@example.com"})
+    store.create("customer", {"email": "no.eid@example.com"})
+    tables = Tables(store)
+    query = "SELECT id, externalid FROM customer WHERE externalid IN (?, ?, ?) ORDER BY id"
+    params = ["EXT-4", "EXT-1", "ext-2"]  # SuiteQL compares the exact value: "ext-2" matches nothing
+    narrowed = suiteql.execute(query, params, tables, datetime.now(UTC))
+    full = suiteql.execute(query, params, lambda name, keys=None: tables(name), datetime.now(UTC))
+    assert narrowed == full
+    assert [r["externalid"] for r in narrowed] == ["EXT-1", "EXT-4"]
