@@ -48,7 +48,7 @@ class EmailLookup:
     """Batches "which active customers have this email?" into one SuiteQL query per short window."""
 
     def __init__(self, client: Callable[[], Awaitable[NetSuiteClient]], *, window: float = 0.02,
-                 busy_window: float = 0.5, max_batch: int = 200) -> None:
+                 busy_window: float = 1.5, max_batch: int = 200) -> None:
         self._client = client
         self._window = window
         self._busy_window = busy_window
@@ -84,7 +84,7 @@ class CustomerCreator:
     """
 
     def __init__(self, client: Callable[[], Awaitable[NetSuiteClient]], *, batch: bool = True,
-                 window: float = 1.0, max_batch: int = 100, poll: float = 0.5, max_wait: float = 120.0) -> None:
+                 window: float = 1.5, max_batch: int = 100, poll: float = 0.5, max_wait: float = 120.0) -> None:
         self._client = client
         self._batch = batch
         self._window = window
