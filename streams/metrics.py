@@ -15,3 +15,8 @@ PIPELINE_LATENCY = Histogram(
     "Heartbeat sent → processed by the agent (the pipeline's own latency).",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+LOOP_LAG = Histogram(
+    "o2c_event_loop_lag_seconds",
+    "How late the worker's event loop runs a callback that is due (a busy loop delays every response).",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import faust
@@ -11,6 +12,7 @@ from streams import catalog, heartbeat, inventory, orders, sinks, web, writeback
 from streams.app import app, settings
 from streams.ingest import bigcommerce as _bigcommerce_ingest  # noqa: F401
 from streams.ingest import netsuite as _netsuite_ingest  # noqa: F401
+from streams.metrics import LOOP_LAG
 from streams.topic_admin import ensure_topics
 from streams.topics import PUBLIC_TOPICS
 
@@ -21,6 +23,19 @@ log = logging.getLogger(__name__)
 async def announce() -> None:
     log.info("o2c worker started", extra={"topics": len(PUBLIC_TOPICS), "bootstrap": settings.bootstrap,
                                           "web": f"http://{settings.web_host}:{settings.web_port}"})
+
+
+LAG_PROBE_INTERVAL = 0.05
+
+
+@app.task
+async def probe_loop_lag() -> None:
+    """Observe how late a due timer fires: the time every NetSuite response also waits before it is read."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + LAG_PROBE_INTERVAL
+        await asyncio.sleep(LAG_PROBE_INTERVAL)
+        LOOP_LAG.observe(max(0.0, loop.time() - due))
 
 
 def run() -> None:

@@ -97,3 +97,5 @@ async def test_health_readiness_and_metrics_answer(
     assert metrics.status_code == 200
     assert 'o2c_events_in_total{topic="o2c.heartbeat"}' in metrics.text
     assert "o2c_heartbeat_latency_seconds_count" in metrics.text
+    lag_probes = [line for line in metrics.text.splitlines() if line.startswith("o2c_event_loop_lag_seconds_count")]
+    assert lag_probes and float(lag_probes[0].split()[-1]) > 0, "the event-loop lag probe has not run"
