@@ -93,10 +93,13 @@ async def _report(stack: Stack, args: argparse.Namespace, samples: list[tuple[fl
         bc_stats = (await http.get(f"{stack.bc_url}/__sandbox/state/stats")).json()
         metrics = (await http.get(metrics_url)).text
     busy_ok = 0.0
+    lag: dict[str, float] = {}
     for family in text_string_to_metric_families(metrics):
         for sample in family.samples:
             if sample.name == "o2c_netsuite_busy_slot_seconds_total" and sample.labels.get("outcome") == "ok":
                 busy_ok += sample.value
+            elif sample.name.startswith("o2c_event_loop_lag_seconds"):
+                lag[sample.name.rsplit("_", 1)[-1] + sample.labels.get("le", "")] = sample.value
     elapsed = samples[-1][0] - samples[0][0]
 
     by_eid: dict[str, int] = {}
@@ -119,6 +122,13 @@ async def _report(stack: Stack, args: argparse.Namespace, samples: list[tuple[fl
           f"requests/s {rate * req_per_order / ceiling:.2f} of ceiling")
     print(f"  governance utilisation       {busy_ok / (args.ns_limit * elapsed):.2f} "
           "(slot-seconds on successful requests ÷ slot-seconds available)")
+    requests = max(ns_stats["requests"], 1)
+    print(f"  time per request             {busy_ok / requests * 1000:.0f} ms holding a slot in the worker, "
+          f"{ns_stats['busy_us'] / requests / 1000:.0f} ms inside NetSuite (latency {args.ns_latency_ms:.0f} ms)")
+    if lag.get("count"):
+        late = 1 - lag.get("bucket0.025", 0.0) / lag["count"]
+        print(f"  worker event-loop lag        mean {lag['sum'] / lag['count'] * 1000:.1f} ms; "
+              f"{late:.0%} of probes more than 25 ms late")
     print(f"  latency order→sales order    p50 {p['p50']:.1f}s  p95 {p['p95']:.1f}s  p99 {p['p99']:.1f}s")
     print(f"  NetSuite requests per order  {req_per_order:.2f} ({ns_stats['requests']} requests)")
     print(f"  NetSuite 429s                {ns_stats['throttled']}")
@@ -197,6 +207,8 @@ def main() -> None:
     parser.add_argument("--ns-limit", type=int, default=15)
     parser.add_argument("--ns-latency-ms", type=float, default=300.0)
     parser.add_argument("--store", default="o2cdemo")
+    parser.add_argument("--writer-concurrency", type=int, default=384,
+                        help="sales orders in flight in the writer (new customers' orders wait on batches)")
     parser.add_argument("--timeout", type=float, default=3600.0)
     args = parser.parse_args()
     with local_stack() as stack:
@@ -206,7 +218,7 @@ def main() -> None:
                                      "--window-ms", "30000", "--styles", "6")
         worker = stack.worker(
             webhooks=True, O2C_ORDERS_ENABLED="true", O2C_ORDERS_STORE_HASH=args.store,
-            O2C_ORDERS_WRITER_CONCURRENCY="96",
+            O2C_ORDERS_WRITER_CONCURRENCY=str(args.writer_concurrency),
             O2C_NS_BASE_URL=stack.ns_url, O2C_NS_CONCURRENCY_LIMIT=str(args.ns_limit), O2C_NS_SOURCE_ENABLED="true",
             O2C_NS_ITEMS_POLL_SECONDS="5", O2C_BC_SOURCE_ENABLED="true", O2C_BC_API_BASE=stack.bc_url,
             O2C_BC_STORE_HASH=args.store, O2C_BC_POLL_INTERVAL="10", O2C_BC_HYDRATOR_CONCURRENCY="16",

@@ -136,6 +136,7 @@ class Stats:
     throttled: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
+    busy_us: int = 0  # wall time requests spent inside the sandbox (admitted ones), for slot-time comparisons
     unauthorized: int = 0
     dropped: int = 0
     errors_injected: int = 0
@@ -283,12 +284,14 @@ async def gate(
         )
     stats.in_flight += 1
     stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+    started = time.perf_counter()
     try:
         response = await _guarded(request, handler, state)
         stats.by_status[str(response.status)] = stats.by_status.get(str(response.status), 0) + 1
         return response
     finally:
         stats.in_flight -= 1
+        stats.busy_us += int((time.perf_counter() - started) * 1_000_000)
 
 
 async def _guarded(
