@@ -24,6 +24,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from connectors import fast_locks
 from connectors.http import (
     Backoff,
     RateLimitedError,
@@ -113,6 +114,7 @@ class BigCommerceClient:
         )
         self.backoff = backoff or Backoff(base=0.2, cap=10.0, max_attempts=self.settings.max_attempts)
         s = self.settings
+        fast_locks.install()
         self._http = http or httpx.AsyncClient(
             timeout=httpx.Timeout(
                 connect=s.connect_timeout, read=s.read_timeout, write=s.write_timeout, pool=s.pool_timeout

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import httpx
 
+from connectors import fast_locks
 from connectors.http import (
     AlreadyExistsError,
     Backoff,
@@ -127,6 +128,7 @@ class NetSuiteClient:
         self.backoff = backoff or Backoff(base=s.backoff_base, cap=s.backoff_cap, max_attempts=s.max_attempts)
         self.reread_attempts = reread_attempts
         self._sleep = sleep
+        fast_locks.install()
         self._http = httpx.AsyncClient(
             base_url=s.service_url,
             auth=auth or build_auth(s),
