@@ -330,9 +330,13 @@ async def _guarded(
 
 
 def _kind(request: web.Request) -> str:
-    """``METHOD recordType`` for the record API (``PUT customer batch`` for a batch), ``POST suiteql table``."""
+    """``METHOD recordType`` for the record API (``PUT customer batch`` for a batch), ``POST suiteql table``,
+    ``GET async job task`` for async jobs (ids left out, so all jobs count as one kind)."""
     parts = request.path[len(REST):].strip("/").split("/")
-    name = parts[2] if len(parts) > 2 and parts[0] == "record" else parts[-1]
+    if parts[0] == "async":
+        name = " ".join(["async", *(part for part in parts[2:] if not part.isdigit())])
+    else:
+        name = parts[2] if len(parts) > 2 and parts[0] == "record" else parts[-1]
     table = request.get(QUERY_TABLE)
     if table:
         return f"{request.method} {name} {table}"

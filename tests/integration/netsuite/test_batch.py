@@ -197,6 +197,7 @@ async def test_processing_holds_no_governance_slot_and_the_submission_is_one_req
     assert counted["throttled"] == 0 and counted["max_in_flight"] == 1
     assert counted["by_kind"]["PUT customer batch"] == 1
     assert "PUT customer" not in counted["by_kind"]
+    assert counted["by_kind"]["GET async job"] == 1  # job polls count as one kind, whatever the job id
     assert counted["batch_records"] == 6
     assert counted["requests"] == 1 + len(statuses) + 1  # the batch, the reads, the job
 
