@@ -78,9 +78,10 @@ class CustomerCreator:
     to 100 records per request). The batch is confirmed with one SuiteQL query on the externalIds
     once NetSuite has had time to process it (the job's status is read only when some are still
     missing). These requests, and the batched lookups, go ahead of queued sales-order writes, since
-    each one unblocks many orders. A customer the batch did not create (a rejected record, a job that never finishes, an
-    account without batch operations) is upserted on its own, so its caller gets NetSuite's own
-    answer; a batch request NetSuite refuses outright turns batching off for this process.
+    each one unblocks many orders. A customer the batch did not create (a rejected record, a job
+    that never finishes, an account without batch operations) is upserted on its own, so its caller
+    gets NetSuite's own answer; a batch request NetSuite refuses outright turns batching off for
+    this process.
     """
 
     def __init__(self, client: Callable[[], Awaitable[NetSuiteClient]], *, batch: bool = True,

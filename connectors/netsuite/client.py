@@ -38,7 +38,15 @@ from connectors.netsuite.auth import ClientCredentialsAuth, CryptographySigner, 
 from connectors.netsuite.config import NetSuiteSettings
 from connectors.netsuite.errors import IdempotencyConflictError, error_from_response
 from connectors.netsuite.governor import ConcurrencyGovernor, shared_governor
-from connectors.netsuite.models import AsyncJob, GovernanceLimits, ServerTime, SuiteQLPage, TaskResult, WriteResult
+from connectors.netsuite.models import (
+    AsyncJob,
+    GovernanceLimits,
+    ServerTime,
+    SuiteQLPage,
+    TaskResult,
+    WriteResult,
+    id_from_location,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +59,6 @@ JSON_TYPE = "application/json"
 COLLECTION_TYPE = "application/vnd.oracle.resource+json; type=collection"
 
 T = TypeVar("T")
-
-
-def id_from_location(location: str | None) -> str | None:
-    """``https://…/record/v1/salesOrder/123`` -> ``"123"``."""
-    if not location:
-        return None
-    return location.rstrip("/").rsplit("/", 1)[-1] or None
 
 
 def eid_path(record_type: str, external_id: str) -> str:
@@ -561,7 +562,6 @@ class NetSuiteClient:
             progress=progress,
             completed=True,
             status=response.status_code,
-            record_id=id_from_location(location),
             location=location,
             body=self._json(response) if response.content else None,
         )

@@ -11,6 +11,13 @@ from connectors.http import ConnectorError
 from connectors.netsuite.errors import ErrorDetail, error_from_details
 
 
+def id_from_location(location: str | None) -> str | None:
+    """``https://…/record/v1/salesOrder/123`` -> ``"123"``."""
+    if not location:
+        return None
+    return location.rstrip("/").rsplit("/", 1)[-1] or None
+
+
 class Ref(BaseModel):
     """A reference field: ``{"id": "1", "refName": "USD"}``; write it as ``{"id": ...}``."""
 
@@ -77,7 +84,6 @@ class TaskResult(BaseModel):
     progress: str
     completed: bool
     status: int | None = None
-    record_id: str | None = None
     location: str | None = None
     #: The result's body when it has one (an async GET's record); ``None`` for a 204 write.
     body: Any = None
@@ -88,6 +94,11 @@ class TaskResult(BaseModel):
     @property
     def succeeded(self) -> bool:
         return self.completed and self.status is not None and self.status < 400
+
+    @property
+    def record_id(self) -> str | None:
+        """The written record's internal id, from ``location``."""
+        return id_from_location(self.location)
 
     def error(self) -> ConnectorError | None:
         """The failure as the client would have raised it for a synchronous request, else ``None``."""
