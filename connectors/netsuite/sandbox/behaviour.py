@@ -12,6 +12,7 @@ from connectors.netsuite.sandbox.store import (
     Record,
     Store,
     StoreError,
+    id_key,
     to_decimal,
 )
 
@@ -370,12 +371,12 @@ class Behaviour:
             self._order_items[order_id] = items
             for item_id in previous - items:
                 self._item_orders.get(item_id, set()).discard(order_id)
-            newest = all(_id_key(other) < _id_key(order_id) for item_id in items
+            newest = all(id_key(other) < id_key(order_id) for item_id in items
                          if (other := self._newest_order(item_id)) is not None)
             for item_id in items:
                 self._item_orders.setdefault(item_id, set()).add(order_id)
                 cached = self._item_newest.get(item_id)
-                if cached is not None and _id_key(order_id) > _id_key(cached):
+                if cached is not None and id_key(order_id) > id_key(cached):
                     self._item_newest[item_id] = order_id
             if not previous and newest:
                 self._allocate_new_order(record, items)  # FIFO: nothing older is affected
@@ -389,7 +390,7 @@ class Behaviour:
             return None
         newest = self._item_newest.get(item_id)
         if newest not in orders:  # first use, or the newest order left the item: look again
-            newest = self._item_newest[item_id] = max(orders, key=_id_key)
+            newest = self._item_newest[item_id] = max(orders, key=id_key)
         return newest
 
     def _allocate_new_order(self, order: Record, item_ids: set[str]) -> None:
@@ -445,13 +446,9 @@ class Behaviour:
         for item_id in item_ids:
             order_ids |= self._item_orders.get(item_id, set())
         records = self.store.records["salesOrder"]
-        ordered = sorted(order_ids, key=_id_key)
+        ordered = sorted(order_ids, key=id_key)
         return [records[i] for i in ordered if i in records]
 
-
-def _id_key(internal_id: str) -> tuple[int, str]:
-    """Sort key for internal ids, which are increasing integers kept as strings."""
-    return len(internal_id), internal_id
 
 
 def _open_lines(order: Record, item_ids: set[str] | None) -> Iterator[tuple[str, str, Record, Decimal]]:

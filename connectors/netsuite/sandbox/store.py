@@ -66,6 +66,11 @@ REF_GROUPS = {
 MONEY_FIELDS = ("rate", "amount", "shippingCost", "handlingCost", "taxTotal", "discountTotal", "price")
 
 
+def id_key(internal_id: str) -> tuple[int, str]:
+    """Sort key for internal ids, which are increasing integers kept as strings."""
+    return len(internal_id), internal_id
+
+
 def group_of(record_type: str) -> str:
     if record_type in ENTITY_TYPES:
         return "entity"

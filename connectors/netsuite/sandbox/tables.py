@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from connectors.netsuite.sandbox.store import ITEM_TYPE_CODES, TRANSACTION_TYPES, Record, Store, to_decimal
+from connectors.netsuite.sandbox.store import ITEM_TYPE_CODES, TRANSACTION_TYPES, Record, Store, id_key, to_decimal
 
 Row = dict[str, Any]
 NEGATIVE_TYPES = {"salesOrder", "itemFulfillment", "invoice", "cashSale"}
@@ -96,11 +96,11 @@ class Tables:
         external_ids = self._keys.get("externalid")
         if ids is not None:
             records = self.store.records.get(record_type, {})
-            chosen = [records[i] for i in sorted(ids, key=lambda i: (len(i), i)) if i in records]
+            chosen = [records[i] for i in sorted(ids, key=id_key) if i in records]
         elif external_ids is not None:  # the externalId index (SuiteQL compares the exact value)
             found = (self.store.find_eid(record_type, eid) for eid in external_ids)
             chosen = sorted((r for r in found if r is not None and r.get("externalId") in external_ids),
-                            key=lambda r: (len(r["id"]), r["id"]))
+                            key=lambda r: id_key(r["id"]))
         else:
             chosen = self.store.all(record_type)
         emails = self._keys.get("lower(email)")
