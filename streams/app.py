@@ -11,6 +11,7 @@ from typing import Any
 
 import faust
 
+from streams import commit_guard
 from streams.logs import logging_config, register_secrets
 from streams.settings import Settings, get_settings
 from streams.topics import BY_NAME
@@ -18,6 +19,7 @@ from streams.topics import BY_NAME
 
 def create_app(settings: Settings) -> faust.App:
     register_secrets(settings.secrets())
+    commit_guard.install()
     return faust.App(
         settings.app_id,
         broker=f"kafka://{settings.bootstrap}",
