@@ -154,8 +154,8 @@ async def _stage_latencies(bootstrap: str) -> dict[str, list[float]]:
     """Per order, broker timestamps of its first snapshot, first command and first synced result."""
     from aiokafka import AIOKafkaConsumer
 
-    from streams.codec import decode
-    from streams.events import BcOrderEvent, SyncResultEvent
+    from streams.contract import BcOrderEvent, SyncResultEvent
+    from streams.contract.codec import decode
 
     firsts: dict[str, dict[str, float]] = {"bc.orders": {}, "ns.commands": {}, "sync.results": {}}
     created: dict[str, float] = {}

@@ -35,9 +35,9 @@ from aiokafka import AIOKafkaProducer
 from bench.stack import local_stack, peak_rss_mb
 from connectors.bigcommerce.sandbox import SandboxConfig, start_sandbox
 from connectors.bigcommerce.sandbox.seed import add_stock_products
-from streams.codec import encode
-from streams.events import NsStock, NsStockEvent
-from streams.inventory_model import AggregationConfig, LocationFigure, SkuStock, targets
+from streams.contract import NsStock, NsStockEvent
+from streams.contract.codec import encode
+from streams.inventory.model import AggregationConfig, LocationFigure, SkuStock, targets
 
 LOCATIONS = ("1", "2", "3")
 CONFIG = AggregationConfig(locations=frozenset({"1", "2"}))

@@ -24,8 +24,8 @@ from deploy.local.kafka import KafkaBroker, KafkaJars
 from deploy.local.postgres import EmbeddedPostgres
 from deploy.local.procs import free_port
 from state.migrate import migrate
-from streams.codec import decode, encode
-from streams.events import Heartbeat, HeartbeatEvent, HeartbeatSeenEvent
+from streams.contract import Heartbeat, HeartbeatEvent, HeartbeatSeenEvent
+from streams.contract.codec import decode, encode
 from tests.support.worker import WorkerProcess
 
 ROOT = Path(__file__).resolve().parent.parent

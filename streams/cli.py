@@ -31,8 +31,8 @@ import orjson
 
 from deploy.local.kafka import KafkaBroker, KafkaJars
 from deploy.local.postgres import EmbeddedPostgres
-from streams.logs import setup as setup_logging
-from streams.settings import Settings, get_settings
+from streams.platform.logs import setup as setup_logging
+from streams.platform.settings import Settings, get_settings
 
 log = logging.getLogger("o2c.cli")
 
@@ -134,7 +134,7 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
         started = cmd_up(settings)
         cmd_migrate(settings)
         if demo:
-            from streams import demo as demo_mode
+            from streams.platform import demo as demo_mode
 
             for command in demo_mode.sandbox_commands():
                 children.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
@@ -164,7 +164,7 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
 
 
 def _supervise_with_summary(settings: Settings, worker: subprocess.Popen[bytes], stopping: Callable[[], bool]) -> None:
-    from streams.demo import print_summaries
+    from streams.platform.demo import print_summaries
 
     async def watch() -> None:
         printer = asyncio.create_task(print_summaries(settings))
@@ -289,14 +289,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "run":
         return cmd_run(settings, demo=args.demo, demo_rate=args.demo_rate)
     elif args.command == "schemas":
-        from streams.schemas import SCHEMA_DIR, write
+        from streams.contract.schemas import SCHEMA_DIR, write
 
         for path in write(args.dir or SCHEMA_DIR):
             print(path)
     elif args.command == "exceptions":
         asyncio.run(_exceptions(settings, args))
     elif args.command == "inventory":
-        from streams.inventory_cli import resync_command
+        from streams.inventory.cli import resync_command
 
         return asyncio.run(resync_command(settings, dry_run=args.dry_run, limit=args.limit))
     elif args.command == "sandbox":

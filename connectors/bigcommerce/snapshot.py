@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 import orjson
 
-from streams.events import BcOrderEvent, BcOrderSnapshot, BcRefund, BcRefundEvent, event_id
-from streams.events.bigcommerce import (
+from streams.contract import BcOrderEvent, BcOrderSnapshot, BcRefund, BcRefundEvent, event_id
+from streams.contract.bigcommerce import (
     BcAddress,
     BcAppliedDiscount,
     BcCoupon,

@@ -5,7 +5,7 @@ Four parts, none of which knows about Faust (``streams/ingest/bigcommerce.py`` w
 - :class:`WebhookReceiver` checks the secret header o2c put on its hooks (constant-time compare),
   parses the thin payload and queues it; it answers at once (2xx), even when the queue is full —
   the poller is the backstop — and counts every outcome.
-- :class:`Hydrator` turns an order id into a :class:`~streams.events.BcOrderSnapshot` (order,
+- :class:`Hydrator` turns an order id into a :class:`~streams.contract.BcOrderSnapshot` (order,
   products, shipping addresses, coupons, transactions) and publishes it on ``bc.orders``, plus any
   refund not yet published on ``bc.refunds``. The order, its products and its shipping addresses come
   from one read (``include=consignments.line_items``); a backlog of deliveries is read a page of
@@ -39,7 +39,7 @@ from connectors.http import NotFoundError
 from connectors.locks import KeyedLock
 from state import bigcommerce_source as receipts
 from state import cursors
-from streams.events import Publisher
+from streams.contract import Publisher
 
 from . import metrics
 from .client import V2_MAX_LIMIT, BigCommerceClient

@@ -15,7 +15,7 @@ change), so the stock poller reads a snapshot of ``aggregateitemlocation`` and p
 rows whose figures differ from the last ones published (kept in ``ns_stock_published``). Prices are
 found through the item's ``lastmodifieddate`` and diffed the same way (``ns_price_published``).
 
-Event ids are deterministic (``streams.events.event_id``), so a re-publish after a crash between
+Event ids are deterministic (``streams.contract.event_id``), so a re-publish after a crash between
 publish and bookkeeping carries the same id and consumers drop it. Polls of one kind never overlap:
 an asyncio lock inside the process and a PostgreSQL advisory lock across workers.
 """
@@ -39,7 +39,7 @@ from prometheus_client import Counter
 from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.config import NetSuiteSettings
 from state import cursors
-from streams.events import (
+from streams.contract import (
     NsFulfilment,
     NsFulfilmentEvent,
     NsItem,
@@ -51,7 +51,7 @@ from streams.events import (
     Publisher,
     event_id,
 )
-from streams.events.netsuite import NsFulfilmentLine
+from streams.contract.netsuite import NsFulfilmentLine
 
 log = logging.getLogger(__name__)
 

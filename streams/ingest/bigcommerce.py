@@ -8,7 +8,7 @@ With ``O2C_BC_SOURCE_ENABLED=true`` this registers, on the worker's Faust app:
 - a leader-only timer for the catch-up poller (``O2C_BC_POLL_INTERVAL``) and one for the hook check
   (``O2C_BC_HOOK_CHECK_INTERVAL``: re-activates hooks BigCommerce deactivated, forgets old receipts).
 
-Events go out through :func:`streams.publish.publish` (the broker has acknowledged when it returns).
+Events go out through :func:`streams.platform.publish.publish` (the broker has acknowledged when it returns).
 Disabled (the default), nothing is registered and nothing calls BigCommerce.
 """
 
@@ -22,10 +22,10 @@ from faust.web import View
 from connectors.bigcommerce.client import BigCommerceClient
 from connectors.bigcommerce.config import BigCommerceSettings
 from connectors.bigcommerce.source import BigCommerceSource, make_receiver
-from streams.app import app
-from streams.logs import register_secrets
-from streams.publish import publish
-from streams.runtime import database
+from streams.platform.app import app
+from streams.platform.logs import register_secrets
+from streams.platform.publish import publish
+from streams.platform.runtime import database
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ network. When enabled:
 - a service opens the NetSuite client and a small PostgreSQL pool of its own when the worker starts,
   and closes them when it stops;
 - one timer per poller (items, stock, fulfilments, prices; leader only) publishes through
-  ``streams.publish.publish``;
+  ``streams.platform.publish.publish``;
 - ``POST /webhooks/netsuite`` takes a signed notice from the user-event script
   (``docs/suitescript/o2c_push_ue.js``) and starts the matching polls at once, answering 202 without
   waiting for them. The timers still run: NetSuite's outbound calls are lossy.
@@ -28,9 +28,9 @@ from connectors.netsuite.config import NetSuiteSettings
 from connectors.netsuite.push import SIGNATURE_HEADER, TIMESTAMP_HEADER, PushRejected, verify
 from connectors.netsuite.source import KINDS, NetSuiteSource
 from state.db import create_pool
-from streams.app import app, settings
-from streams.logs import register_secrets
-from streams.publish import publish
+from streams.platform.app import app, settings
+from streams.platform.logs import register_secrets
+from streams.platform.publish import publish
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import pytest
 
 from connectors.netsuite.sandbox import SandboxConfig, SandboxHandle, start_sandbox
 from deploy.local.kafka import KafkaBroker
-from streams.events import BcOrderEvent
-from tests.e2e.test_order_to_cash import order_message, sales_orders
+from streams.contract import BcOrderEvent
+from tests.e2e.orders.test_order_to_cash import order_message, sales_orders
 from tests.support.kafka import produce
 from tests.support.netsuite import publish_items, records
 from tests.support.orders import snapshot

@@ -9,8 +9,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.local.kafka import KafkaBroker
 from deploy.local.procs import pid_alive
-from streams.topic_admin import ensure_topics
-from streams.topics import PUBLIC_TOPICS
+from streams.contract.topics import PUBLIC_TOPICS
+from streams.platform.topic_admin import ensure_topics
 
 
 def test_running_broker_is_reused(kafka: KafkaBroker) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from streams.codec import encode
-from streams.events import NsItem, NsItemEvent, event_id
+from streams.contract import NsItem, NsItemEvent, event_id
+from streams.contract.codec import encode
 from tests.support.kafka import produce
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from connectors.bigcommerce.sandbox.pricing import CouponInput, LineInput, compute_totals
-from streams.events.bigcommerce import (
+from streams.contract.bigcommerce import (
     BcAddress,
     BcAppliedDiscount,
     BcCoupon,

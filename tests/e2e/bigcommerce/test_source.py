@@ -14,8 +14,8 @@ from connectors.bigcommerce import BigCommerceClient
 from connectors.bigcommerce.models import RefundItem, RefundPayment, WebhookUpdate
 from connectors.bigcommerce.sandbox import SandboxServer
 from deploy.local.kafka import KafkaBroker
-from streams.codec import decode
-from streams.events import BcOrderEvent, BcRefundEvent
+from streams.contract import BcOrderEvent, BcRefundEvent
+from streams.contract.codec import decode
 from tests.integration.bigcommerce.helpers import paid_order
 from tests.support.kafka import read
 from tests.support.worker import WorkerProcess

@@ -13,8 +13,8 @@ import httpx
 
 from connectors.netsuite.push import sign
 from deploy.local.kafka import KafkaBroker
-from streams.codec import decode
-from streams.events import NsFulfilmentEvent, NsItemEvent, NsPriceEvent, NsStockEvent
+from streams.contract import NsFulfilmentEvent, NsItemEvent, NsPriceEvent, NsStockEvent
+from streams.contract.codec import decode
 from tests.e2e.netsuite.conftest import ThreadedSandbox
 from tests.support.kafka import read
 from tests.support.worker import WorkerProcess

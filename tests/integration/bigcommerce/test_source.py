@@ -18,16 +18,16 @@ from connectors.bigcommerce.source import BigCommerceSource, WebhookJob
 from deploy.local.kafka import KafkaBroker
 from state import cursors
 from state.db import create_pool
-from streams.codec import encode
-from streams.events import BcOrderEvent, Envelope
-from streams.topic_admin import ensure_topics
-from streams.topics import PUBLIC_TOPICS
+from streams.contract import BcOrderEvent, Envelope
+from streams.contract.codec import encode
+from streams.contract.topics import PUBLIC_TOPICS
+from streams.platform.topic_admin import ensure_topics
 
 from .helpers import paid_order
 
 
 class KafkaPublisher:
-    """Publishes to the real broker (as ``streams.publish`` does) and remembers what it sent."""
+    """Publishes to the real broker (as ``streams.platform.publish`` does) and remembers what it sent."""
 
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self.producer = producer

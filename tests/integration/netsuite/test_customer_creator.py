@@ -11,7 +11,7 @@ import pytest
 from connectors.http import PermanentError
 from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.governor import Slot
-from streams.customers import CustomerCreator
+from streams.orders.customers import CustomerCreator
 
 
 def _body(name: str, **extra: Any) -> dict[str, Any]:

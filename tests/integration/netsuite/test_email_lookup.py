@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from connectors.netsuite.client import NetSuiteClient
-from streams.customers import EmailLookup
+from streams.orders.customers import EmailLookup
 
 
 async def _queries(admin) -> int:

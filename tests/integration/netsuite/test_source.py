@@ -19,7 +19,7 @@ from connectors.netsuite import NetSuiteClient
 from connectors.netsuite.sandbox import SandboxHandle
 from connectors.netsuite.source import NetSuiteSource
 from state.db import create_pool
-from streams.events import Envelope, NsFulfilmentEvent, NsItemEvent, NsPriceEvent, NsStockEvent
+from streams.contract import Envelope, NsFulfilmentEvent, NsItemEvent, NsPriceEvent, NsStockEvent
 from tests.integration.netsuite.conftest import make_client
 
 

@@ -27,7 +27,7 @@ from connectors.bigcommerce.snapshot import (
     version_time,
 )
 from connectors.bigcommerce.source import WebhookJob, WebhookReceiver, job_from_payload
-from streams.events import event_id
+from streams.contract import event_id
 
 SECRET = "s3cret-value"
 

@@ -1,0 +1,110 @@
+"""Events sourced from NetSuite: items, stock per location, fulfilments and prices.
+
+Quantities are ``Decimal`` (NetSuite allows fractional units); money is ``Decimal``. Every payload
+carries NetSuite's ``last_modified`` so consumers can ignore a version older than one already seen.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from streams.contract.envelope import Envelope, Model
+
+
+class NsItem(Model):
+    ns_id: str = Field(description="NetSuite internal id.")
+    sku: str = Field(description="NetSuite itemid, the SKU shared with BigCommerce.")
+    display_name: str = ""
+    item_type: str = Field(description="inventoryItem, nonInventoryResaleItem, …")
+    is_matrix_parent: bool = False
+    parent_ns_id: str | None = None
+    parent_sku: str | None = None
+    options: tuple[tuple[str, str], ...] = Field(default=(), description="Matrix options, e.g. (Size, M).")
+    is_inactive: bool = False
+    sellable: bool = Field(True, description="False for matrix parents and items not sold online.")
+    safety_buffer: Decimal | None = Field(None, description="Per-item stock buffer (custom item field), if set.")
+    base_price: Decimal | None = None
+    last_modified: datetime
+
+
+class NsItemEvent(Envelope[NsItem]):
+    """Key: SKU. event_id = hash(account, item id, last_modified)."""
+
+    TOPIC: ClassVar[str] = "ns.items"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    type: Literal["ns.item.changed"]
+    schema_version: Literal[1]
+
+
+class NsStock(Model):
+    sku: str
+    ns_item_id: str
+    location_id: str
+    location_name: str = ""
+    on_hand: Decimal
+    committed: Decimal
+    available: Decimal
+    last_modified: datetime
+
+
+class NsStockEvent(Envelope[NsStock]):
+    """Key: SKU. One event per item per location whose figures changed."""
+
+    TOPIC: ClassVar[str] = "ns.inventory"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    type: Literal["ns.stock.changed"]
+    schema_version: Literal[1]
+
+
+class NsFulfilmentLine(Model):
+    sku: str
+    ns_item_id: str
+    quantity: Decimal
+    bc_order_product_id: int | None = Field(None, description="From the sales order line's custcol link.")
+
+
+class NsFulfilment(Model):
+    ns_id: str
+    tran_id: str = ""
+    sales_order_ns_id: str
+    bc_order_id: int | None = Field(None, description="From the sales order's custbody link or externalId.")
+    ship_date: date | None = None
+    status: str = Field(description="picked, packed or shipped.")
+    ship_method: str = ""
+    carrier: str = ""
+    tracking_numbers: tuple[str, ...] = ()
+    lines: tuple[NsFulfilmentLine, ...]
+    last_modified: datetime
+
+
+class NsFulfilmentEvent(Envelope[NsFulfilment]):
+    """Key: BigCommerce order id (or the sales order id when the link is missing)."""
+
+    TOPIC: ClassVar[str] = "ns.fulfilments"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    type: Literal["ns.fulfilment.changed"]
+    schema_version: Literal[1]
+
+
+class NsItemPrice(Model):
+    sku: str
+    ns_item_id: str
+    price_level_id: str
+    price_level_name: str
+    currency: str = ""
+    min_quantity: Decimal = Decimal(0)
+    price: Decimal
+    last_modified: datetime
+
+
+class NsPriceEvent(Envelope[NsItemPrice]):
+    """Key: SKU. One event per item, price level and quantity break that changed."""
+
+    TOPIC: ClassVar[str] = "ns.prices"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    type: Literal["ns.price.changed"]
+    schema_version: Literal[1]

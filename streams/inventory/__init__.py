@@ -1,0 +1,1 @@
+"""Inventory: NetSuite stock across locations becomes one buffered number per SKU in BigCommerce."""

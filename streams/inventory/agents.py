@@ -1,0 +1,277 @@
+"""Inventory: NetSuite stock across locations → one buffered number per SKU in BigCommerce, in seconds.
+
+With ``O2C_INVENTORY_ENABLED=true`` the worker runs (all keyed by SKU, so co-partitioned):
+
+- ``aggregate_stock`` on ``ns.inventory``: every location's figure in the ``inventory-stock`` table (a
+  figure older than the stored one for its location is ignored); the target per BigCommerce location
+  (``streams.inventory.model.targets``) is compared with the ``inventory-published`` table and only a
+  change is handed to the writer;
+- ``track_buffers`` on ``ns.items``: the item's ``safety_buffer`` in the ``inventory-buffers`` table;
+- ``hold_order_stock`` on ``bc.orders`` (keyed by order id): quantities the storefront sold that
+  NetSuite does not show yet (``inventory_holds`` in PostgreSQL), then a nudge per SKU on an internal
+  topic so ``apply_nudges`` recomputes the SKU on the partition that owns it;
+- the writer loop (``streams.inventory.writer``), the catalogue map refresh, and resyncs (scheduled and
+  once after start-up, ``streams.inventory.resync``).
+
+Tables are changelog-backed: a restarted worker carries on where it stopped, and the start-up resync
+repairs writes that were acknowledged in Kafka but not yet sent when a worker died.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from prometheus_client import Counter
+
+from connectors.bigcommerce.config import BigCommerceSettings
+from connectors.http import ConnectorError
+from deploy.local.procs import run_coroutine_in_thread
+from state import inventory as inventory_store
+from streams.contract import BcOrderEvent, NsItemEvent, NsStockEvent
+from streams.contract.topics import TopicSpec
+from streams.inventory.model import LocationFigure, SkuStock, Targets, decode_targets, encode_targets, is_low, targets
+from streams.inventory.resync import ResyncReport, aggregation_config, compare_and_push, compute_targets
+from streams.inventory.settings import get_inventory_settings
+from streams.inventory.writer import CatalogueMap, InventoryWriter
+from streams.platform.app import app, settings, topic
+from streams.platform.clients import bigcommerce_connection
+from streams.platform.quarantine import decode_or_quarantine
+from streams.platform.runtime import database
+from streams.platform.topic_admin import ensure_topics
+
+log = logging.getLogger(__name__)
+
+inventory_settings = get_inventory_settings()
+config = aggregation_config(inventory_settings)
+
+AGGREGATED = Counter("o2c_inventory_events", "Stock events through the aggregation agent, by outcome "
+                     "(applied, stale, invalid)", ["outcome"])
+EMITTED = Counter("o2c_inventory_changes", "Published quantity changes handed to the BigCommerce writer")
+
+
+bc_settings = BigCommerceSettings()
+bigcommerce = bigcommerce_connection(bc_settings)
+catalogue = CatalogueMap(bc_settings.store_hash)
+writer = InventoryWriter(inventory_settings, bigcommerce.client, catalogue, database.acquire_pool)
+held_skus: set[str] = set()
+
+stock_topic = topic(NsStockEvent.TOPIC)
+items_topic = topic(NsItemEvent.TOPIC)
+orders_topic = topic(BcOrderEvent.TOPIC)
+nudge_topic = app.topic(f"{settings.app_id}-inventory-nudges", partitions=settings.topic_partitions,
+                        internal=True, key_type=bytes, value_type=bytes)
+stock_table = app.Table("inventory-stock", partitions=settings.topic_partitions, key_type=bytes, value_type=bytes)
+buffers_table = app.Table("inventory-buffers", partitions=settings.topic_partitions, key_type=bytes,
+                          value_type=bytes)
+published_table = app.Table("inventory-published", partitions=settings.topic_partitions, key_type=bytes,
+                            value_type=bytes)
+
+
+def _buffer(key: bytes) -> Decimal | None:
+    raw = buffers_table.get(key)
+    return Decimal(raw.decode()) if raw else None
+
+
+async def _held(sku: str, stock: SkuStock, *, force: bool = False) -> Decimal:
+    if not inventory_settings.holds_enabled or not (force or sku in held_skus):
+        return Decimal(0)
+    pool = await database.acquire_pool()
+    found = await inventory_store.held(pool, {sku: stock.as_of}, grace=inventory_settings.hold_grace,
+                                       ttl=inventory_settings.hold_ttl,
+                                       unsynced_ttl=inventory_settings.hold_unsynced_ttl)
+    return found.get(sku, Decimal(0))
+
+
+async def recompute(sku: str, stock: SkuStock | None = None, *, behind: bool = False, force_holds: bool = False,
+                    changed_at: float | None = None) -> Targets | None:
+    """Target of one SKU; a change is written to the published table and handed to the writer."""
+    key = sku.encode()
+    if stock is None:
+        stock = SkuStock.decode(stock_table.get(key))
+    if not any(loc in config.locations for loc in stock.locations):
+        return None  # nothing known yet at a location sold online: nothing to publish
+    held = await _held(sku, stock, force=force_holds)
+    target = targets(stock, config, buffer=config.buffer_for(sku, _buffer(key)), held=held)
+    if decode_targets(published_table.get(key)) == target:
+        return None
+    published_table[key] = encode_targets(target)
+    EMITTED.inc()
+    await writer.put(sku, target, high=is_low(target, config.low_stock_threshold), behind=behind,
+                     changed_at=changed_at)
+    return target
+
+
+def _behind(message: Any, occurred_at: datetime) -> bool:
+    """Catching up: the event is older than ``catchup_lag``, or a full batch of events waits behind it."""
+    now = time.time()
+    if now - occurred_at.timestamp() > inventory_settings.catchup_lag:
+        return True
+    if message.timestamp and now - message.timestamp > inventory_settings.catchup_lag:
+        return True
+    try:
+        return bool(app.consumer.highwater(message.tp) - message.offset > inventory_settings.batch_size)
+    except (AttributeError, KeyError, TypeError):
+        return False
+
+
+async def resync(trigger: str) -> ResyncReport:
+    """Compare every SKU this worker holds with BigCommerce and push the differences through the writer."""
+    client = await bigcommerce.client()
+    pool = await database.acquire_pool()
+    if not catalogue.items:
+        await catalogue.refresh(client, pool)
+    stocks = {k.decode(): SkuStock.decode(v) for k, v in list(stock_table.items())}
+    buffers = {k.decode(): (Decimal(v.decode()) if v else None) for k, v in list(buffers_table.items())}
+    wanted = await compute_targets(stocks, buffers, inventory_settings, pool)
+
+    async def push(fixes: list[tuple[str, Targets]]) -> None:
+        for sku, target in fixes:
+            await writer.put(sku, target, high=is_low(target, config.low_stock_threshold))
+
+    def busy(sku: str) -> bool:
+        written = writer.last_written.get(sku)
+        return writer.is_pending(sku) or (written is not None and time.monotonic() - written < 5.0)
+
+    report = await compare_and_push(client, catalogue, wanted, trigger=trigger, push=push, busy=busy, pool=pool)
+    log.info(report.render(limit=10), extra={"checked": report.checked, "drifted": len(report.drifted),
+                                             "trigger": trigger})
+    return report
+
+
+INTERNAL_TOPICS = (
+    TopicSpec(nudge_topic.get_topic_name(), "SKU", "Recompute a SKU after its order holds changed.", "no"),
+    *(TopicSpec(f"{settings.app_id}-{t.name}-changelog", "SKU", f"Changelog of the {t.name} table.", "no",
+                compacted=True) for t in (stock_table, buffers_table, published_table)),
+)
+
+
+def create_internal_topics() -> list[str]:
+    """Create the flow's internal topics before the worker subscribes.
+
+    A consumer only learns of a topic created after it subscribed at its next metadata refresh (five
+    minutes), and until then an agent writing a table whose changelog it cannot see crashes and
+    restarts (docs/architecture.md, decision 1). ``streams.worker`` creates the public topics the same way.
+    """
+    return run_coroutine_in_thread(ensure_topics(settings.bootstrap, INTERNAL_TOPICS,
+                                                 partitions=settings.topic_partitions,
+                                                 replication=settings.topic_replication))
+
+
+if inventory_settings.enabled:
+    app.add_dependency(bigcommerce)
+    create_internal_topics()
+
+    @app.agent(stock_topic)
+    async def aggregate_stock(stream: Any) -> None:
+        async for event in stream.events():
+            parsed = await decode_or_quarantine(NsStockEvent, event)
+            if parsed is None:
+                AGGREGATED.labels("invalid").inc()
+                continue
+            figure = parsed.payload
+            key = figure.sku.encode()
+            stock = SkuStock.decode(stock_table.get(key))
+            sent = event.message.timestamp
+            behind = _behind(event.message, parsed.occurred_at)
+            if not stock.apply(figure.location_id, LocationFigure(figure.available, figure.on_hand,
+                                                                  figure.committed, figure.last_modified)):
+                AGGREGATED.labels("stale").inc()
+                continue
+            AGGREGATED.labels("applied").inc()
+            stock_table[key] = stock.encode()
+            if not behind:
+                writer.caught_up()
+            await recompute(figure.sku, stock, behind=behind, changed_at=sent or None)
+
+    @app.agent(items_topic)
+    async def track_buffers(stream: Any) -> None:
+        async for event in stream.events():
+            parsed = await decode_or_quarantine(NsItemEvent, event)
+            if parsed is None:
+                continue
+            item = parsed.payload
+            key = item.sku.encode()
+            value = str(item.safety_buffer).encode() if item.safety_buffer is not None else b""
+            if (buffers_table.get(key) or b"") != value:
+                buffers_table[key] = value
+                if key in stock_table:
+                    await recompute(item.sku)
+
+    @app.agent(nudge_topic)
+    async def apply_nudges(stream: Any) -> None:
+        async for event in stream.events():
+            sku = bytes(event.key).decode()
+            held_skus.add(sku)
+            await recompute(sku, force_holds=True)
+
+    if inventory_settings.holds_enabled:
+
+        @app.agent(orders_topic)
+        async def hold_order_stock(stream: Any) -> None:
+            async for event in stream.events():
+                parsed = await decode_or_quarantine(BcOrderEvent, event)
+                if parsed is None:
+                    continue
+                order = parsed.payload
+                lines: dict[str, Decimal] = {}
+                if order.status_id not in inventory_settings.hold_release_statuses and not order.is_deleted:
+                    for line in order.lines:
+                        if line.sku:
+                            lines[line.sku] = lines.get(line.sku, Decimal(0)) + Decimal(line.quantity)
+                pool = await database.acquire_pool()
+                changed = await inventory_store.set_order_holds(
+                    pool, store_hash=order.store_hash, order_id=order.order_id, status=order.status_id,
+                    modified=order.date_modified, lines=lines)
+                for sku in changed:
+                    await nudge_topic.send(key=sku.encode(), value=b"")
+
+        @app.timer(2.0)
+        async def refresh_held_skus() -> None:
+            pool = await database.acquire_pool()
+            current = await inventory_store.active_hold_skus(pool)
+            held_skus.clear()
+            held_skus.update(current)
+
+    @app.task
+    async def run_writer() -> None:
+        pool = await database.acquire_pool()
+        await catalogue.load(pool)
+        client = await bigcommerce.client()
+        try:
+            count = await catalogue.refresh(client, pool)
+            log.info("BigCommerce catalogue map loaded", extra={"skus": count})
+        except ConnectorError as error:
+            log.warning("BigCommerce catalogue not read; using the stored map", extra={"error": str(error)})
+        await writer.run()
+
+    @app.timer(inventory_settings.catalog_refresh_interval)
+    async def refresh_catalogue() -> None:
+        try:
+            await catalogue.refresh(await bigcommerce.client(), await database.acquire_pool())
+        except ConnectorError as error:
+            log.warning("BigCommerce catalogue refresh failed", extra={"error": str(error)})
+
+    if inventory_settings.resync_on_start:
+
+        @app.task
+        async def resync_after_start() -> None:
+            await app.tables.recovery.completed.wait()  # type: ignore[attr-defined]
+            await asyncio.sleep(inventory_settings.resync_start_delay)
+            try:
+                await resync("start")
+            except ConnectorError as error:
+                log.warning("start-up inventory resync failed", extra={"error": str(error)})
+
+    if inventory_settings.resync_interval > 0:
+
+        @app.timer(inventory_settings.resync_interval, on_leader=False)
+        async def scheduled_resync() -> None:
+            try:
+                await resync("scheduled")
+            except ConnectorError as error:
+                log.warning("scheduled inventory resync failed", extra={"error": str(error)})

@@ -1,0 +1,57 @@
+"""The Faust application, configured from the environment (``streams.platform.settings``).
+
+Flow modules import ``app`` and register their agents; ``streams.worker`` imports every flow.
+Topics carry raw bytes: events are encoded and validated by ``streams.contract.codec`` at the agent boundary,
+so the wire format is exactly the checked-in JSON Schema (no Faust model metadata).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from streams.contract.topics import BY_NAME
+from streams.platform import commit_guard
+from streams.platform.logs import logging_config, register_secrets
+from streams.platform.settings import Settings, get_settings
+
+
+def create_app(settings: Settings) -> faust.App:
+    register_secrets(settings.secrets())
+    commit_guard.install()
+    return faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.bootstrap}",
+        store=settings.store,
+        autodiscover=False,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        key_serializer="raw",
+        value_serializer="raw",
+        datadir=str(settings.data_dir / "faust"),
+        web_enabled=True,
+        web_bind=settings.web_host,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_in_thread=False,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        broker_session_timeout=settings.kafka_session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout / 3),
+        table_standby_replicas=0,
+        producer_acks=-1,
+        logging_config=logging_config(settings.log_level, settings.log_format),
+        worker_redirect_stdouts=False,
+    )
+
+
+settings = get_settings()
+app = create_app(settings)
+
+
+def topic(name: str, **kwargs: Any) -> faust.TopicT:
+    """A public topic by name (declared in ``streams.contract.topics``), with o2c's partition count."""
+    spec = BY_NAME[name]
+    config = {"cleanup.policy": "compact"} if spec.compacted else None
+    return app.topic(name, partitions=settings.topic_partitions, config=config, **kwargs)

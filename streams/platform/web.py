@@ -1,0 +1,63 @@
+"""Health, readiness and metrics on the worker's web server (DESIGN §12).
+
+- ``/healthz``: the event loop answers. Never fails during a rebalance or a recovery.
+- ``/readyz``: the first partition assignment (and table recovery) is complete, not rebalancing, not
+  recovering, PostgreSQL answers; 503 with the reasons otherwise.
+- ``/metrics``: Prometheus text (Faust's own series plus o2c's).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from faust.sensors.prometheus import setup_prometheus_sensors
+
+from state import exceptions as exceptions_store
+from streams.platform.app import app
+from streams.platform.metrics import EXCEPTIONS_OPEN
+from streams.platform.runtime import database
+
+log = logging.getLogger(__name__)
+
+setup_prometheus_sensors(app, pattern="/metrics", name_prefix="o2c_faust")
+
+_first_assignment_done = False
+
+
+@app.on_rebalance_complete.connect  # type: ignore[arg-type]  # mode's handler type is narrower than it accepts
+async def _rebalance_complete(sender: Any, **kwargs: Any) -> None:
+    """Faust sends this once partitions are assigned and their tables recovered."""
+    global _first_assignment_done
+    _first_assignment_done = True
+
+
+@app.page("/healthz")
+async def healthz(self: Any, request: Any) -> Any:
+    return self.json({"status": "ok"})
+
+
+@app.page("/readyz")
+async def readyz(self: Any, request: Any) -> Any:
+    reasons = []
+    if not _first_assignment_done:
+        reasons.append("waiting for the first partition assignment")
+    if app.rebalancing:
+        reasons.append("rebalancing")
+    if getattr(app, "in_recovery", False):
+        reasons.append("recovering tables")
+    if not await database.healthy():
+        reasons.append("database unavailable")
+    if reasons:
+        return self.json({"status": "not ready", "reasons": reasons}, status=503)
+    return self.json({"status": "ready"})
+
+
+@app.timer(15.0)
+async def refresh_exception_gauge() -> None:
+    """Open exceptions by kind and owner, for alerting (a set-based query, not a loop over rows)."""
+    if not await database.healthy():
+        return
+    EXCEPTIONS_OPEN.clear()
+    for kind, owner, n in await exceptions_store.count_open(database.pool):
+        EXCEPTIONS_OPEN.labels(kind, owner).set(n)

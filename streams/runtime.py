@@ -1,9 +1,0 @@
-"""Process-wide resources the flows share: the database service, attached to the Faust app."""
-
-from __future__ import annotations
-
-from streams.app import app, settings
-from streams.database import Database
-
-database = Database(settings.dsn)
-app.add_dependency(database)
