@@ -28,7 +28,6 @@ from typing import Any
 
 from prometheus_client import Counter
 
-from connectors.bigcommerce.config import BigCommerceSettings
 from connectors.http import ConnectorError
 from deploy.local.procs import run_coroutine_in_thread
 from state import inventory as inventory_store
@@ -38,8 +37,8 @@ from streams.inventory.model import LocationFigure, SkuStock, Targets, decode_ta
 from streams.inventory.resync import ResyncReport, aggregation_config, compare_and_push, compute_targets
 from streams.inventory.settings import get_inventory_settings
 from streams.inventory.writer import CatalogueMap, InventoryWriter
+from streams.platform import clients
 from streams.platform.app import app, settings, topic
-from streams.platform.clients import bigcommerce_connection
 from streams.platform.quarantine import decode_or_quarantine
 from streams.platform.runtime import database
 from streams.platform.topic_admin import ensure_topics
@@ -54,10 +53,8 @@ AGGREGATED = Counter("o2c_inventory_events", "Stock events through the aggregati
 EMITTED = Counter("o2c_inventory_changes", "Published quantity changes handed to the BigCommerce writer")
 
 
-bc_settings = BigCommerceSettings()
-bigcommerce = bigcommerce_connection(bc_settings)
-catalogue = CatalogueMap(bc_settings.store_hash)
-writer = InventoryWriter(inventory_settings, bigcommerce.client, catalogue, database.acquire_pool)
+catalogue = CatalogueMap(clients.bigcommerce_settings().store_hash)
+writer = InventoryWriter(inventory_settings, clients.bigcommerce_client, catalogue, database.acquire_pool)
 held_skus: set[str] = set()
 
 stock_topic = topic(NsStockEvent.TOPIC)
@@ -121,7 +118,7 @@ def _behind(message: Any, occurred_at: datetime) -> bool:
 
 async def resync(trigger: str) -> ResyncReport:
     """Compare every SKU this worker holds with BigCommerce and push the differences through the writer."""
-    client = await bigcommerce.client()
+    client = await clients.bigcommerce_client()
     pool = await database.acquire_pool()
     if not catalogue.items:
         await catalogue.refresh(client, pool)
@@ -163,7 +160,7 @@ def create_internal_topics() -> list[str]:
 
 
 if inventory_settings.enabled:
-    app.add_dependency(bigcommerce)
+    clients.bigcommerce()
     create_internal_topics()
 
     @app.agent(stock_topic)
@@ -241,7 +238,7 @@ if inventory_settings.enabled:
     async def run_writer() -> None:
         pool = await database.acquire_pool()
         await catalogue.load(pool)
-        client = await bigcommerce.client()
+        client = await clients.bigcommerce_client()
         try:
             count = await catalogue.refresh(client, pool)
             log.info("BigCommerce catalogue map loaded", extra={"skus": count})
@@ -252,7 +249,7 @@ if inventory_settings.enabled:
     @app.timer(inventory_settings.catalog_refresh_interval)
     async def refresh_catalogue() -> None:
         try:
-            await catalogue.refresh(await bigcommerce.client(), await database.acquire_pool())
+            await catalogue.refresh(await clients.bigcommerce_client(), await database.acquire_pool())
         except ConnectorError as error:
             log.warning("BigCommerce catalogue refresh failed", extra={"error": str(error)})
 

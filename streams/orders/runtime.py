@@ -8,15 +8,14 @@ from state import ledger
 from streams.contract import SyncResult, SyncResultEvent, event_id
 from streams.orders.mapping import MappingConfig
 from streams.orders.settings import get_order_settings
-from streams.platform.app import app, settings
-from streams.platform.clients import netsuite_connection
+from streams.platform import clients
+from streams.platform.app import settings
 from streams.platform.publish import publish
 from streams.platform.runtime import database
 
 order_settings = get_order_settings()
-netsuite = netsuite_connection()
 if order_settings.enabled:
-    app.add_dependency(netsuite)
+    clients.netsuite()
 
 mapping_config = MappingConfig(
     discount_item=order_settings.discount_item, tax_item=order_settings.tax_item,

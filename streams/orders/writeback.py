@@ -32,7 +32,6 @@ import asyncpg
 from prometheus_client import Counter, Gauge
 
 from connectors.bigcommerce.client import BigCommerceClient
-from connectors.bigcommerce.config import BigCommerceSettings
 from connectors.bigcommerce.governor import Lane
 from connectors.bigcommerce.models import (
     Metafield,
@@ -48,10 +47,10 @@ from state.writeback import Retry, Writeback, Written
 from streams.contract import SyncResultEvent
 from streams.contract.codec import InvalidEvent, decode
 from streams.orders.mapping import external_id_for_order
-from streams.orders.runtime import netsuite, order_settings
+from streams.orders.runtime import order_settings
 from streams.orders.settings import OrderSettings
+from streams.platform import clients
 from streams.platform.app import app, topic
-from streams.platform.clients import bigcommerce_connection
 from streams.platform.metrics import EVENTS_IN
 from streams.platform.quarantine import quarantine
 from streams.platform.runtime import database
@@ -311,9 +310,8 @@ class MetafieldWriter:
                 ))
 
 
-bc_settings = BigCommerceSettings()
-bigcommerce = bigcommerce_connection(bc_settings)
-writer = MetafieldWriter(order_settings, bc_settings.store_hash, bigcommerce.client, netsuite.client,
+writer = MetafieldWriter(order_settings, clients.bigcommerce_settings().store_hash, clients.bigcommerce_client,
+                         clients.netsuite_client,
                          database.acquire_pool)
 results_topic = topic(SyncResultEvent.TOPIC)
 
@@ -344,7 +342,7 @@ async def queue_result(raw: bytes | None, key: bytes | None, *, partition: int |
 
 
 if order_settings.enabled and order_settings.writeback_enabled:
-    app.add_dependency(bigcommerce)
+    clients.bigcommerce()
 
     @app.agent(results_topic)
     async def collect_synced_orders(stream: Any) -> None:

@@ -26,7 +26,8 @@ from state import orders as orders_store
 from streams.contract import SalesOrderCommand, SalesOrderCommandEvent
 from streams.orders.customers import CustomerCreator, EmailLookup, resolve_customer
 from streams.orders.mapping import SalesOrderDraft, SalesOrderLine, sales_order_body
-from streams.orders.runtime import netsuite, order_settings, report
+from streams.orders.runtime import order_settings, report
+from streams.platform import clients
 from streams.platform.app import app, topic
 from streams.platform.publish import publish
 from streams.platform.quarantine import decode_or_quarantine
@@ -44,8 +45,8 @@ RETRY_AFTER = 30.0
 commands_topic = topic(SalesOrderCommandEvent.TOPIC)
 _order_locks = KeyedLock()
 _special_lock = asyncio.Lock()
-email_lookup = EmailLookup(netsuite.client)
-customer_creator = CustomerCreator(netsuite.client, batch=order_settings.customer_batches)
+email_lookup = EmailLookup(clients.netsuite_client)
+customer_creator = CustomerCreator(clients.netsuite_client, batch=order_settings.customer_batches)
 
 
 async def resolve_items(client: NetSuiteClient, command: SalesOrderCommand) -> dict[str, str]:
@@ -97,7 +98,7 @@ async def apply_command(command: SalesOrderCommand) -> str:
 
 async def _upsert(command: SalesOrderCommand) -> str:
     pool = await database.acquire_pool()
-    client = await netsuite.client()
+    client = await clients.netsuite_client()
     version = command.source_version.isoformat()
     try:
         customer_id = await resolve_customer(
@@ -165,7 +166,7 @@ async def _upsert(command: SalesOrderCommand) -> str:
 
 async def _close(command: SalesOrderCommand) -> str:
     pool = await database.acquire_pool()
-    client = await netsuite.client()
+    client = await clients.netsuite_client()
     version = command.source_version.isoformat()
     record = await client.get("salesOrder", f"eid:{command.external_id}", expand=True)
     lines = (record.get("item") or {}).get("items") or []

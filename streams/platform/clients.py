@@ -1,13 +1,16 @@
-"""API clients as Faust services: opened when the worker starts, closed when it stops.
+"""One client, and so one connection pool, per outside system per worker.
 
-One class serves every outside system (its governor is process-wide anyway); flows create the
-connection they need and add it to the app only when they are enabled.
+Each client is a Faust service: opened when the worker starts, closed when it stops. A flow or a
+source that needs one calls :func:`bigcommerce` or :func:`netsuite`; the first call adds the
+connection to the app, later calls return the same connection. Nothing is opened (and no outside
+system is called) unless an enabled flow asked for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, Generic, Protocol, TypeVar
 
 from mode import Service
@@ -16,6 +19,7 @@ from connectors.bigcommerce.client import BigCommerceClient
 from connectors.bigcommerce.config import BigCommerceSettings
 from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.config import NetSuiteSettings
+from streams.platform.app import app
 
 
 class _Closable(Protocol):
@@ -50,9 +54,37 @@ class ClientConnection(Service, Generic[C]):
         return self._client
 
 
-def netsuite_connection(settings: NetSuiteSettings | None = None) -> ClientConnection[NetSuiteClient]:
-    return ClientConnection(lambda: NetSuiteClient(settings or NetSuiteSettings()))
+@lru_cache(maxsize=1)
+def bigcommerce_settings() -> BigCommerceSettings:
+    return BigCommerceSettings()
 
 
-def bigcommerce_connection(settings: BigCommerceSettings) -> ClientConnection[BigCommerceClient]:
-    return ClientConnection(lambda: BigCommerceClient(settings))
+@lru_cache(maxsize=1)
+def netsuite_settings() -> NetSuiteSettings:
+    return NetSuiteSettings()
+
+
+@lru_cache(maxsize=1)
+def bigcommerce() -> ClientConnection[BigCommerceClient]:
+    """The worker's BigCommerce client (added to the app on first use)."""
+    connection = ClientConnection(lambda: BigCommerceClient(bigcommerce_settings()))
+    app.add_dependency(connection)
+    return connection
+
+
+@lru_cache(maxsize=1)
+def netsuite() -> ClientConnection[NetSuiteClient]:
+    """The worker's NetSuite client (added to the app on first use)."""
+    connection = ClientConnection(lambda: NetSuiteClient(netsuite_settings()))
+    app.add_dependency(connection)
+    return connection
+
+
+async def bigcommerce_client() -> BigCommerceClient:
+    """The BigCommerce client, once the worker has opened it (call ``bigcommerce()`` at import to use it)."""
+    return await bigcommerce().client()
+
+
+async def netsuite_client() -> NetSuiteClient:
+    """The NetSuite client, once the worker has opened it (call ``netsuite()`` at import to use it)."""
+    return await netsuite().client()
