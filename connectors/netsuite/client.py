@@ -1,88 +1,37 @@
 """Async NetSuite SuiteTalk REST client: record API, SuiteQL, system endpoints, async jobs and batches.
 
-Every request holds a slot of the :class:`ConcurrencyGovernor`, is re-authenticated per attempt,
-and failures are raised as the taxonomy of :mod:`connectors.http` (see :mod:`.errors`). Retries:
+The transport (:mod:`.transport`) authenticates, governs and retries; this layer decides what is
+safe to retry:
 
-- 429 is "not executed": retried for any verb with jittered back-off (and the governor shrinks);
-- 5xx and network errors: retried for idempotent calls (GET, PUT upsert, DELETE, SuiteQL, PATCH
-  without unkeyed sublist appends); a create or transform that carries an ``externalId`` is first
-  looked up by that id, so an unknown outcome never yields a second record;
+- GET, PUT upsert, DELETE, SuiteQL and a PATCH without unkeyed sublist appends are idempotent, so
+  5xx and network errors are retried;
+- a create or transform that carries an ``externalId`` is first looked up by that id when its
+  outcome is unknown, so a lost response never yields a second record;
 - record changed / workflow lock: the record is re-read, then the write is retried a few times;
 - "already exists" on an ``externalId`` write resolves to the existing record's id.
+
+Async jobs and batch operations come from :class:`~connectors.netsuite.async_jobs.AsyncRequests`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any
 from urllib.parse import quote
 
-import httpx
+from connectors.http import AlreadyExistsError, ConnectorError, NotFoundError, RetryableError
+from connectors.netsuite.async_jobs import AsyncRequests
+from connectors.netsuite.models import GovernanceLimits, ServerTime, SuiteQLPage, WriteResult, id_from_location
+from connectors.netsuite.transport import RECORD, SUITEQL, SYSTEM, build_auth
 
-from connectors import fast_locks
-from connectors.http import (
-    AlreadyExistsError,
-    Backoff,
-    ConnectorError,
-    NotFoundError,
-    RateLimitedError,
-    RereadError,
-    RetryableError,
-    TransientNetworkError,
-)
-from connectors.netsuite import codec
-from connectors.netsuite.auth import ClientCredentialsAuth, CryptographySigner, TokenBasedAuth
-from connectors.netsuite.config import NetSuiteSettings
-from connectors.netsuite.errors import IdempotencyConflictError, error_from_response
-from connectors.netsuite.governor import ConcurrencyGovernor, shared_governor
-from connectors.netsuite.models import (
-    AsyncJob,
-    GovernanceLimits,
-    ServerTime,
-    SuiteQLPage,
-    TaskResult,
-    WriteResult,
-    id_from_location,
-)
+__all__ = ["NetSuiteClient", "build_auth", "eid_path"]
 
-log = logging.getLogger(__name__)
-
-RECORD = "/services/rest/record/v1"
-SUITEQL = "/services/rest/query/v1/suiteql"
-SYSTEM = "/services/rest/system/v1"
 MAX_PAGE = 1000
-MAX_BATCH = 100  # records per batch operation
-JSON_TYPE = "application/json"
-COLLECTION_TYPE = "application/vnd.oracle.resource+json; type=collection"
-
-T = TypeVar("T")
 
 
 def eid_path(record_type: str, external_id: str) -> str:
     return f"{RECORD}/{record_type}/eid:{quote(external_id, safe='')}"
-
-
-def _link(resource: Mapping[str, Any], rel: str) -> str | None:
-    """The ``href`` of the first ``links`` entry with this ``rel``."""
-    for link in resource.get("links") or []:
-        if isinstance(link, Mapping) and link.get("rel") == rel and link.get("href"):
-            return str(link["href"])
-    return None
-
-
-async def _gather_all(coroutines: Iterable[Awaitable[T]]) -> list[T]:
-    """``asyncio.gather``, but on the first failure the others are cancelled (and awaited) before it is raised."""
-    tasks = [asyncio.ensure_future(c) for c in coroutines]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def _appends_unkeyed_lines(body: Mapping[str, Any]) -> bool:
@@ -95,144 +44,8 @@ def _appends_unkeyed_lines(body: Mapping[str, Any]) -> bool:
     return False
 
 
-def build_auth(settings: NetSuiteSettings) -> httpx.Auth:
-    """The auth the settings ask for (TBA or OAuth 2.0 client credentials)."""
-    if settings.auth_mode == "oauth2":
-        signer = CryptographySigner(settings.private_key_pem.get_secret_value(), settings.jwt_algorithm)
-        return ClientCredentialsAuth(
-            token_url=settings.token_url,
-            client_id=settings.client_id,
-            certificate_id=settings.certificate_id,
-            signer=signer,
-            scopes=settings.scopes,
-        )
-    return TokenBasedAuth.from_settings(settings)
-
-
-class NetSuiteClient:
+class NetSuiteClient(AsyncRequests):
     """One NetSuite account over REST. Use as an async context manager or call :meth:`aclose`."""
-
-    def __init__(
-        self,
-        settings: NetSuiteSettings | None = None,
-        *,
-        auth: httpx.Auth | None = None,
-        governor: ConcurrencyGovernor | None = None,
-        backoff: Backoff | None = None,
-        reread_attempts: int = 3,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.settings = settings or NetSuiteSettings()
-        s = self.settings
-        self.governor = governor or shared_governor(s.account_id, s.effective_concurrency)
-        self.backoff = backoff or Backoff(base=s.backoff_base, cap=s.backoff_cap, max_attempts=s.max_attempts)
-        self.reread_attempts = reread_attempts
-        self._sleep = sleep
-        fast_locks.install()
-        self._http = httpx.AsyncClient(
-            base_url=s.service_url,
-            auth=auth or build_auth(s),
-            timeout=httpx.Timeout(
-                connect=s.connect_timeout, read=s.read_timeout, write=s.write_timeout, pool=s.pool_timeout
-            ),
-            limits=httpx.Limits(max_connections=max(s.concurrency_limit * 2, 10)),
-            headers={"Accept": JSON_TYPE, "X-NetSuite-PropertyNameValidation": "error"},
-            transport=transport,
-        )
-
-    async def __aenter__(self) -> NetSuiteClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    # -- transport ------------------------------------------------------------------------------
-
-    async def _send_once(
-        self,
-        method: str,
-        path: str,
-        *,
-        label: str,
-        params: Mapping[str, str] | None,
-        body: Any,
-        headers: Mapping[str, str] | None,
-    ) -> httpx.Response:
-        content = codec.dumps(body) if body is not None else None
-        send_headers = dict(headers or {})
-        if content is not None:
-            send_headers.setdefault("Content-Type", JSON_TYPE)
-        async with self.governor.slot(label, method) as slot:
-            try:
-                response = await self._http.request(method, path, params=params, content=content, headers=send_headers)
-            except httpx.TransportError as exc:
-                slot.outcome = "error"
-                raise TransientNetworkError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
-            if response.status_code >= 400:
-                error = error_from_response(
-                    response.status_code,
-                    response.content,
-                    retry_after=response.headers.get("Retry-After"),
-                    location=response.headers.get("Location"),
-                )
-                if isinstance(error, RateLimitedError):
-                    slot.outcome = "throttled"
-                    self.governor.on_throttled(slot)
-                else:
-                    slot.outcome = "error"
-                raise error
-            self.governor.on_success()
-            return response
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        label: str = "-",
-        params: Mapping[str, str] | None = None,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        idempotent: bool = True,
-        reread: Callable[[], Awaitable[object]] | None = None,
-    ) -> httpx.Response:
-        """Send with retries: 429 always, 5xx/network if ``idempotent``, record-changed after ``reread``.
-
-        ``body`` is sent as JSON (:mod:`.codec`) with ``Content-Type: application/json`` unless
-        ``headers`` name another ``Content-Type`` (a batch sends ``type=collection``).
-        """
-        attempt = 0
-        rereads = 0
-        while True:
-            try:
-                return await self._send_once(method, path, label=label, params=params, body=body, headers=headers)
-            except RateLimitedError as exc:
-                error: ConnectorError = exc
-                wait_at_least = exc.retry_after
-            except RetryableError as exc:
-                if not idempotent:
-                    raise
-                error, wait_at_least = exc, exc.retry_after
-            except RereadError as exc:
-                if reread is None or rereads >= self.reread_attempts:
-                    raise
-                rereads += 1
-                await reread()
-                error, wait_at_least = exc, None
-            if self.backoff.exhausted(attempt):
-                raise error
-            delay = self.backoff.delay(attempt, at_least=wait_at_least)
-            log.debug("netsuite retry", extra={"path": path, "attempt": attempt, "error": str(error)})
-            await self._sleep(delay)
-            attempt += 1
-
-    @staticmethod
-    def _json(response: httpx.Response) -> Any:
-        return codec.loads(response.content)
 
     # -- record API -----------------------------------------------------------------------------
 
@@ -436,150 +249,3 @@ class NetSuiteClient:
         ceiling = self.settings.share(limits.usable)
         self.governor.resize(ceiling)
         return ceiling
-
-    # -- asynchronous requests ----------------------------------------------------------------
-
-    async def submit_async(
-        self, method: str, path: str, body: Any = None, *, idempotency_key: str, label: str = "-"
-    ) -> str:
-        """Send a record request with ``Prefer: respond-async``; returns the job URL (202 ``Location``).
-
-        A lost response is safe to resend with the same key: NetSuite answers ``IDEMPOTENCY_ERROR``
-        with the original job's ``Location``, which is returned instead.
-        """
-        return await self._submit(method, path, body, idempotency_key=idempotency_key, label=label)
-
-    async def submit_batch(
-        self,
-        method: Literal["POST", "PUT", "PATCH"],
-        record_type: str,
-        items: Sequence[Mapping[str, Any]],
-        *,
-        idempotency_key: str,
-        label: str = "-",
-    ) -> str:
-        """A batch operation on 1 to 100 records of ``record_type``; returns the job URL.
-
-        ``POST`` creates, ``PUT`` upserts (each item needs an ``externalId``), ``PATCH`` updates (each
-        item needs an ``id`` or an ``externalId``; the ``id`` wins). NetSuite runs it asynchronously,
-        one task per record in item order: see :meth:`job` and :meth:`task_results`. Resending with
-        the same key returns the original job, as for :meth:`submit_async`.
-        """
-        if method not in ("POST", "PUT", "PATCH"):
-            raise ValueError(f"batch operations are POST, PUT or PATCH, not {method}")
-        if not 1 <= len(items) <= MAX_BATCH:
-            raise ValueError(f"a batch takes 1 to {MAX_BATCH} records, not {len(items)}")
-        body = {"items": [dict(item) for item in items]}
-        return await self._submit(
-            method,
-            f"{RECORD}/{record_type}",
-            body,
-            idempotency_key=idempotency_key,
-            label=label,
-            content_type=COLLECTION_TYPE,
-        )
-
-    async def _submit(
-        self,
-        method: str,
-        path: str,
-        body: Any,
-        *,
-        idempotency_key: str,
-        label: str,
-        content_type: str | None = None,
-    ) -> str:
-        headers = {"Prefer": "respond-async", "X-NetSuite-Idempotency-Key": idempotency_key}
-        if content_type:
-            headers["Content-Type"] = content_type
-        try:
-            response = await self.request(method, path, label=label, body=body, headers=headers)
-        except IdempotencyConflictError as exc:
-            if exc.location:
-                return exc.location
-            raise
-        location = response.headers.get("Location")
-        if response.status_code != 202 or not location:
-            raise ConnectorError("request not run asynchronously", status=response.status_code)
-        return str(location)
-
-    async def job(self, job_url: str) -> AsyncJob:
-        response = await self.request("GET", job_url, label="async")
-        return AsyncJob.model_validate(self._json(response))
-
-    async def task_results(self, job_url: str, *, page_size: int | None = None) -> list[TaskResult]:
-        """Every task of the job (one per record of a batch, in item order) and the result of each completed one.
-
-        Walks all pages of ``…/job/{id}/task`` (``page_size`` sets ``limit``; default NetSuite's),
-        then reads each task and each completed task's result concurrently (two requests per record,
-        each holding a governor slot). A pending task comes back with ``completed`` false and no result.
-        """
-        url = f"{job_url}/task"
-        params = {"limit": str(page_size)} if page_size else None
-        offset = 0
-        hrefs: list[str] = []
-        while True:
-            page = self._json(await self.request("GET", url, label="async", params=params))
-            items = page.get("items") or []
-            hrefs += [_link(item, "self") or f"{job_url}/task/{item['id']}" for item in items]
-            if not page.get("hasMore") or not items:
-                break
-            offset += len(items)
-            next_url = _link(page, "next")
-            if next_url:
-                url, params = next_url, None
-            else:
-                url, params = f"{job_url}/task", {"limit": str(page_size or len(items)), "offset": str(offset)}
-        return await _gather_all(self._task_result(href) for href in hrefs)
-
-    async def _task_result(self, href: str) -> TaskResult:
-        task = self._json(await self.request("GET", href, label="async"))
-        task_id = str(task.get("id") or href.rstrip("/").rsplit("/", 1)[-1])
-        progress = str(task.get("progress") or "pending")
-        if not task.get("completed"):
-            return TaskResult(task_id=task_id, progress=progress, completed=False)
-        failed = progress != "succeeded"
-        try:
-            # A failed task's result *is* an error response: read it once (a 5xx there is the task's).
-            response = await self.request(
-                "GET", _link(task, "related") or f"{href}/result", label="async", idempotent=not failed
-            )
-        except ConnectorError as exc:
-            if not failed or exc.status is None or isinstance(exc, RateLimitedError):
-                raise
-            return TaskResult(
-                task_id=task_id,
-                progress=progress,
-                completed=True,
-                status=exc.status,
-                error_code=exc.code,
-                error_message=exc.message,
-                error_details=tuple(exc.details or ()),
-            )
-        location = response.headers.get("Location")
-        return TaskResult(
-            task_id=task_id,
-            progress=progress,
-            completed=True,
-            status=response.status_code,
-            location=location,
-            body=self._json(response) if response.content else None,
-        )
-
-    async def wait_for_job(self, job_url: str, *, poll: float = 0.5, max_wait: float = 900.0) -> list[Any]:
-        """Poll until the job completes; return each task's result body (``None`` for empty ones).
-
-        The first failed task's error is raised (as :meth:`request` would raise it).
-        """
-        waited = 0.0
-        while not (await self.job(job_url)).completed:
-            if waited >= max_wait:
-                raise TransientNetworkError(f"async job {job_url} not complete after {max_wait}s")
-            await self._sleep(poll)
-            waited += poll
-        results = await self.task_results(job_url)
-        for result in results:
-            error = result.error()
-            if error is not None:
-                raise error
-        return [result.body for result in results]

@@ -12,7 +12,7 @@ import pytest
 
 from connectors.http import NotFoundError, PermanentError
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings, codec
-from connectors.netsuite.client import build_auth
+from connectors.netsuite.transport import build_auth
 from connectors.netsuite.sandbox import SandboxConfig, SandboxHandle, start_sandbox
 
 RECORD = "/services/rest/record/v1"
