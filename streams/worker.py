@@ -7,14 +7,14 @@ import logging
 
 import faust
 
-from deploy.local.procs import run_coroutine_in_thread
 from streams.contract.topics import PUBLIC_TOPICS
 from streams.ingest import bigcommerce as _bigcommerce_ingest  # noqa: F401
 from streams.ingest import netsuite as _netsuite_ingest  # noqa: F401
 from streams.inventory import agents as _inventory  # noqa: F401  (register agents, timers, pages)
-from streams.orders import catalog, planner, writeback, writer  # noqa: F401
+from streams.orders import agents as _orders  # noqa: F401
 from streams.platform import heartbeat, web  # noqa: F401
 from streams.platform.app import app, settings
+from streams.platform.blocking import run_coroutine_in_thread
 from streams.platform.metrics import LOOP_LAG
 from streams.platform.topic_admin import ensure_topics
 

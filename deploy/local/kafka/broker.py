@@ -16,7 +16,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.local.procs import pid_alive, port_open, read_pid, run_coroutine_in_thread, stop_process_group
+from deploy.local.procs import pid_alive, port_open, read_pid, stop_process_group
+from streams.platform.blocking import run_coroutine_in_thread
 
 log = logging.getLogger(__name__)
 
