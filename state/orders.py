@@ -99,8 +99,12 @@ async def park(conn: Executor, *, store_hash: str, order_id: int, reason: str,
                                       retry_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
            ON CONFLICT (store_hash, order_id) DO UPDATE SET reason = EXCLUDED.reason, missing = EXCLUDED.missing,
-               snapshot = EXCLUDED.snapshot, source_version = EXCLUDED.source_version, detail = EXCLUDED.detail,
-               retry_at = EXCLUDED.retry_at
+               snapshot = EXCLUDED.snapshot, source_version = EXCLUDED.source_version,
+               detail = COALESCE(EXCLUDED.detail, parked_orders.detail), retry_at = EXCLUDED.retry_at,
+               -- waiting for something else starts a new clock (and a new exception)
+               parked_at = CASE WHEN parked_orders.reason = EXCLUDED.reason THEN parked_orders.parked_at
+                                ELSE now() END,
+               exception_id = CASE WHEN parked_orders.reason = EXCLUDED.reason THEN parked_orders.exception_id END
            WHERE parked_orders.source_version <= EXCLUDED.source_version""",
         store_hash, order_id, reason, sorted(missing or []), snapshot, source_version, detail, retry_in,
     )
@@ -124,7 +128,7 @@ async def due_retries(conn: Executor, limit: int = 200) -> list[Any]:
 
 
 async def overdue(conn: Executor, older_than: float) -> list[asyncpg.Record]:
-    """Parked orders past the wait without an exception yet."""
+    """Parked orders past the wait without an exception yet, with what they wait for (``reason``)."""
     rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT store_hash, order_id, reason, missing, detail, parked_at FROM parked_orders
            WHERE exception_id IS NULL AND parked_at < now() - make_interval(secs => $1)""", older_than)

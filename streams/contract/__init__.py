@@ -1,9 +1,10 @@
 """The event contract: the envelope and every event that travels a public topic."""
 
-from streams.contract.bigcommerce import BcOrderEvent, BcOrderSnapshot, BcRefund, BcRefundEvent
+from streams.contract.bigcommerce import BcOrderEvent, BcOrderLine, BcOrderSnapshot, BcRefund, BcRefundEvent
 from streams.contract.commands import (
     CommandLine,
     CustomerSpec,
+    LineKind,
     SalesOrderCommand,
     SalesOrderCommandEvent,
     SyncResult,
@@ -31,6 +32,7 @@ from streams.contract.platform import (
 
 __all__ = [
     "BcOrderEvent",
+    "BcOrderLine",
     "BcOrderSnapshot",
     "BcRefund",
     "BcRefundEvent",
@@ -41,6 +43,7 @@ __all__ = [
     "HeartbeatEvent",
     "HeartbeatSeen",
     "HeartbeatSeenEvent",
+    "LineKind",
     "Model",
     "NsFulfilment",
     "NsFulfilmentEvent",

@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from streams.contract.envelope import Envelope, Model
+from streams.contract.money import Charge, Money
 
 
 class BcAddress(Model):
@@ -34,23 +35,23 @@ class BcAddress(Model):
 class BcAppliedDiscount(Model):
     name: str = ""
     code: str | None = None
-    amount: Decimal = Field(description="Discount on this line (positive).")
+    amount: Charge = Field(description="Discount on this line (positive).")
     target: str = "order"
 
 
 class BcOrderLine(Model):
     order_product_id: int = Field(description="BigCommerce order product id (link kept in NetSuite custcol).")
-    product_id: int
+    product_id: int = Field(0, description="0 for a custom product line (no catalogue product).")
     variant_id: int | None = None
     sku: str
     name: str
     quantity: int = Field(ge=0)
     order_address_id: int = 0
-    price_ex_tax: Decimal
-    price_inc_tax: Decimal
-    total_ex_tax: Decimal
-    total_inc_tax: Decimal
-    total_tax: Decimal
+    price_ex_tax: Charge
+    price_inc_tax: Charge
+    total_ex_tax: Charge
+    total_inc_tax: Charge
+    total_tax: Charge
     applied_discounts: tuple[BcAppliedDiscount, ...] = ()
     options: tuple[tuple[str, str], ...] = Field(default=(), description="(option name, value), e.g. Size/M.")
 
@@ -58,15 +59,15 @@ class BcOrderLine(Model):
 class BcShippingAddress(BcAddress):
     id: int
     shipping_method: str = ""
-    cost_ex_tax: Decimal = Decimal(0)
-    cost_inc_tax: Decimal = Decimal(0)
-    cost_tax: Decimal = Decimal(0)
+    cost_ex_tax: Charge = Decimal(0)
+    cost_inc_tax: Charge = Decimal(0)
+    cost_tax: Charge = Decimal(0)
 
 
 class BcCoupon(Model):
     code: str | None = None
-    amount: Decimal = Field(description="The coupon's configured value (percent or amount).")
-    discount: Decimal = Field(description="What the coupon took off this order.")
+    amount: Money = Field(description="The coupon's configured value (percent or amount).")
+    discount: Charge = Field(description="What the coupon took off this order.")
     type: int = 0
 
 
@@ -74,7 +75,7 @@ class BcTransaction(Model):
     id: int
     event: str = Field(description="purchase, authorization, capture, refund, void…")
     method: str = ""
-    amount: Decimal
+    amount: Money
     currency: str = ""
     gateway: str = ""
     gateway_transaction_id: str | None = None
@@ -95,24 +96,24 @@ class BcOrderSnapshot(Model):
     billing_address: BcAddress
     currency_code: str
     is_tax_inclusive_pricing: bool
-    subtotal_ex_tax: Decimal
-    subtotal_inc_tax: Decimal
-    subtotal_tax: Decimal
-    shipping_cost_ex_tax: Decimal
-    shipping_cost_inc_tax: Decimal
-    shipping_cost_tax: Decimal
-    handling_cost_ex_tax: Decimal
-    handling_cost_inc_tax: Decimal
-    wrapping_cost_ex_tax: Decimal = Decimal(0)
-    wrapping_cost_inc_tax: Decimal = Decimal(0)
-    discount_amount: Decimal = Field(description="Order-level manual discount (positive).")
-    coupon_discount: Decimal = Field(description="Total taken off by coupons (positive).")
-    total_ex_tax: Decimal
-    total_inc_tax: Decimal = Field(description="What the customer was charged: the truth for reconciliation.")
-    total_tax: Decimal
-    refunded_amount: Decimal = Decimal(0)
-    store_credit_amount: Decimal = Decimal(0)
-    gift_certificate_amount: Decimal = Decimal(0)
+    subtotal_ex_tax: Charge
+    subtotal_inc_tax: Charge
+    subtotal_tax: Charge
+    shipping_cost_ex_tax: Charge
+    shipping_cost_inc_tax: Charge
+    shipping_cost_tax: Charge
+    handling_cost_ex_tax: Charge
+    handling_cost_inc_tax: Charge
+    wrapping_cost_ex_tax: Charge = Decimal(0)
+    wrapping_cost_inc_tax: Charge = Decimal(0)
+    discount_amount: Charge = Field(description="Order-level manual discount (positive).")
+    coupon_discount: Charge = Field(description="Total taken off by coupons (positive).")
+    total_ex_tax: Charge
+    total_inc_tax: Charge = Field(description="What the customer was charged: the truth for reconciliation.")
+    total_tax: Charge
+    refunded_amount: Charge = Decimal(0)
+    store_credit_amount: Charge = Decimal(0)
+    gift_certificate_amount: Charge = Decimal(0)
     payment_method: str = ""
     payment_provider_id: str | None = None
     is_deleted: bool = False
@@ -130,23 +131,24 @@ class BcOrderEvent(Envelope[BcOrderSnapshot]):
     of the same version give the same id, so consumers dedupe on it."""
 
     TOPIC: ClassVar[str] = "bc.orders"
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2  # 2: amounts bounded and never negative; product_id 0 = custom line
+    READS_VERSIONS: ClassVar[tuple[int, ...]] = (1,)
     type: Literal["bc.order.snapshot"]
-    schema_version: Literal[1]
+    schema_version: Literal[2]
 
 
 class BcRefundItem(Model):
     item_type: str = Field(description="PRODUCT, SHIPPING, HANDLING, ORDER, GIFT_WRAPPING.")
     item_id: int = Field(description="For PRODUCT: the order_product_id.")
     quantity: int | None = None
-    requested_amount: Decimal | None = None
+    requested_amount: Money | None = None
     reason: str | None = None
 
 
 class BcRefundPayment(Model):
     id: int
     provider_id: str
-    amount: Decimal
+    amount: Money
     offline: bool = False
     is_declined: bool = False
 
@@ -157,8 +159,8 @@ class BcRefund(Model):
     refund_id: int
     created: datetime
     reason: str | None = None
-    total_amount: Decimal
-    total_tax: Decimal = Decimal(0)
+    total_amount: Money
+    total_tax: Money = Decimal(0)
     items: tuple[BcRefundItem, ...] = ()
     payments: tuple[BcRefundPayment, ...] = ()
 

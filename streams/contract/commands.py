@@ -9,6 +9,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from streams.contract.envelope import Envelope, Model
+from streams.contract.money import Charge, Money
 
 
 class CustomerSpec(Model):
@@ -23,12 +24,17 @@ class CustomerSpec(Model):
     bc_customer_id: int = 0
 
 
+LineKind = Literal["product", "custom", "discount", "handling", "tax", "rounding"]
+
+
 class CommandLine(Model):
-    kind: Literal["product", "discount", "handling", "tax", "rounding"]
+    """One line of a sales order, as planned and as written (the one line type of the order flow)."""
+
+    kind: LineKind = Field(description="custom: a BigCommerce custom product line, booked on the configured item.")
     item_ref: str = Field(description="NetSuite itemid (the SKU for products).")
-    quantity: Decimal
-    rate: Decimal | None = None
-    amount: Decimal
+    quantity: Decimal = Field(Decimal(1), ge=0)
+    rate: Money | None = None
+    amount: Money = Field(description="Tax-exclusive; negative for discounts.")
     description: str = ""
     bc_order_product_id: int | None = None
 
@@ -41,11 +47,11 @@ class SalesOrderCommand(Model):
     source_version: datetime = Field(description="The order's date_modified this command was built from.")
     order_created_at: datetime
     content_hash: str
-    bc_total: Decimal
+    bc_total: Charge
     customer: CustomerSpec
     tran_date: str = ""
     memo: str = ""
-    shipping_cost: Decimal = Decimal(0)
+    shipping_cost: Charge = Decimal(0)
     lines: tuple[CommandLine, ...] = ()
 
 
@@ -53,9 +59,10 @@ class SalesOrderCommandEvent(Envelope[SalesOrderCommand]):
     """Key: BigCommerce order id."""
 
     TOPIC: ClassVar[str] = "ns.commands"
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2  # 2: line kind "custom"; amounts bounded
+    READS_VERSIONS: ClassVar[tuple[int, ...]] = (1,)
     type: Literal["ns.sales_order.command"]
-    schema_version: Literal[1]
+    schema_version: Literal[2]
 
 
 class SyncResult(Model):

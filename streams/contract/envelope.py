@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Self, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -39,6 +39,9 @@ class Envelope(Model, Generic[P]):
 
     TOPIC: ClassVar[str]
     SCHEMA_VERSION: ClassVar[int]
+    #: Earlier versions whose payloads are valid payloads of this one: read as this version (a backlog of
+    #: them on the topic is processed, not quarantined, after an upgrade).
+    READS_VERSIONS: ClassVar[tuple[int, ...]] = ()
 
     event_id: str = Field(description="Deterministic where the source allows; consumers dedupe on it.")
     type: str = Field(description="What happened, e.g. 'bc.order.snapshot'.")
@@ -47,6 +50,13 @@ class Envelope(Model, Generic[P]):
     occurred_at: datetime = Field(description="When it happened at the source (UTC).")
     key: str = Field(description="The partitioning key (also the Kafka message key).")
     payload: P
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_earlier_version(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("schema_version") in cls.READS_VERSIONS:
+            return {**data, "schema_version": cls.SCHEMA_VERSION}
+        return data
 
     @classmethod
     def literal(cls, field: str) -> Any:

@@ -29,17 +29,18 @@ from typing import Any
 from prometheus_client import Counter
 
 from connectors.http import ConnectorError
-from deploy.local.procs import run_coroutine_in_thread
 from state import inventory as inventory_store
 from streams.contract import BcOrderEvent, NsItemEvent, NsStockEvent
 from streams.contract.topics import TopicSpec
+from streams.inventory.holds import held_quantities
 from streams.inventory.model import LocationFigure, SkuStock, Targets, decode_targets, encode_targets, is_low, targets
 from streams.inventory.resync import ResyncReport, aggregation_config, compare_and_push, compute_targets
 from streams.inventory.settings import get_inventory_settings
 from streams.inventory.writer import CatalogueMap, InventoryWriter
-from streams.platform import clients
+from streams.platform import clients, supervised
 from streams.platform.app import app, settings, topic
-from streams.platform.quarantine import decode_or_quarantine
+from streams.platform.blocking import run_coroutine_in_thread
+from streams.platform.guarded import Decoder, Delivered, RawEvent, guarded_agent
 from streams.platform.runtime import database
 from streams.platform.topic_admin import ensure_topics
 
@@ -159,116 +160,96 @@ def create_internal_topics() -> list[str]:
                                                  replication=settings.topic_replication))
 
 
+async def aggregate(delivered: Delivered[NsStockEvent]) -> None:
+    """One location's figure into the stock table; a changed target goes to the writer."""
+    figure = delivered.event.payload
+    key = figure.sku.encode()
+    stock = SkuStock.decode(stock_table.get(key))
+    sent = delivered.message.timestamp
+    behind = _behind(delivered.message, delivered.event.occurred_at)
+    if not stock.apply(figure.location_id, LocationFigure(figure.available, figure.on_hand, figure.committed,
+                                                          figure.last_modified)):
+        AGGREGATED.labels("stale").inc()
+        return
+    AGGREGATED.labels("applied").inc()
+    stock_table[key] = stock.encode()
+    if not behind:
+        writer.caught_up()
+    await recompute(figure.sku, stock, behind=behind, changed_at=sent or None)
+
+
+async def track_buffer(event: NsItemEvent) -> None:
+    item = event.payload
+    key = item.sku.encode()
+    value = str(item.safety_buffer).encode() if item.safety_buffer is not None else b""
+    if (buffers_table.get(key) or b"") != value:
+        buffers_table[key] = value
+        if key in stock_table:
+            await recompute(item.sku)
+
+
+async def apply_nudge(nudge: RawEvent) -> None:
+    sku = bytes(nudge.key or b"").decode()
+    held_skus.add(sku)
+    await recompute(sku, force_holds=True)
+
+
+async def hold_order(event: BcOrderEvent) -> None:
+    """Quantities the storefront sold that NetSuite does not show yet; each changed SKU is nudged."""
+    order = event.payload
+    pool = await database.acquire_pool()
+    changed = await inventory_store.set_order_holds(
+        pool, store_hash=order.store_hash, order_id=order.order_id, status=order.status_id,
+        modified=order.date_modified, lines=held_quantities(order, inventory_settings.hold_release_statuses))
+    for sku in changed:
+        await nudge_topic.send(key=sku.encode(), value=b"")
+
+
+async def refresh_held_skus() -> None:
+    pool = await database.acquire_pool()
+    current = await inventory_store.active_hold_skus(pool)
+    held_skus.clear()
+    held_skus.update(current)
+
+
+async def run_writer() -> None:
+    pool = await database.acquire_pool()
+    await catalogue.load(pool)
+    client = await clients.bigcommerce_client()
+    try:
+        count = await catalogue.refresh(client, pool)
+        log.info("BigCommerce catalogue map loaded", extra={"skus": count})
+    except ConnectorError as error:
+        log.warning("BigCommerce catalogue not read; using the stored map", extra={"error": str(error)})
+    await writer.run()
+
+
+async def refresh_catalogue() -> None:
+    await catalogue.refresh(await clients.bigcommerce_client(), await database.acquire_pool())
+
+
+async def resync_after_start() -> None:
+    await app.tables.recovery.completed.wait()  # type: ignore[attr-defined]
+    await asyncio.sleep(inventory_settings.resync_start_delay)
+    await resync("start")
+
+
+async def scheduled_resync() -> None:
+    await resync("scheduled")
+
+
 if inventory_settings.enabled:
     clients.bigcommerce()
     create_internal_topics()
-
-    @app.agent(stock_topic)
-    async def aggregate_stock(stream: Any) -> None:
-        async for event in stream.events():
-            parsed = await decode_or_quarantine(NsStockEvent, event)
-            if parsed is None:
-                AGGREGATED.labels("invalid").inc()
-                continue
-            figure = parsed.payload
-            key = figure.sku.encode()
-            stock = SkuStock.decode(stock_table.get(key))
-            sent = event.message.timestamp
-            behind = _behind(event.message, parsed.occurred_at)
-            if not stock.apply(figure.location_id, LocationFigure(figure.available, figure.on_hand,
-                                                                  figure.committed, figure.last_modified)):
-                AGGREGATED.labels("stale").inc()
-                continue
-            AGGREGATED.labels("applied").inc()
-            stock_table[key] = stock.encode()
-            if not behind:
-                writer.caught_up()
-            await recompute(figure.sku, stock, behind=behind, changed_at=sent or None)
-
-    @app.agent(items_topic)
-    async def track_buffers(stream: Any) -> None:
-        async for event in stream.events():
-            parsed = await decode_or_quarantine(NsItemEvent, event)
-            if parsed is None:
-                continue
-            item = parsed.payload
-            key = item.sku.encode()
-            value = str(item.safety_buffer).encode() if item.safety_buffer is not None else b""
-            if (buffers_table.get(key) or b"") != value:
-                buffers_table[key] = value
-                if key in stock_table:
-                    await recompute(item.sku)
-
-    @app.agent(nudge_topic)
-    async def apply_nudges(stream: Any) -> None:
-        async for event in stream.events():
-            sku = bytes(event.key).decode()
-            held_skus.add(sku)
-            await recompute(sku, force_holds=True)
-
+    guarded_agent(app, stock_topic, Decoder.delivered(NsStockEvent), name="aggregate_stock")(aggregate)
+    guarded_agent(app, items_topic, Decoder.model(NsItemEvent), name="track_buffers")(track_buffer)
+    guarded_agent(app, nudge_topic, Decoder.raw(), name="apply_nudges")(apply_nudge)
     if inventory_settings.holds_enabled:
-
-        @app.agent(orders_topic)
-        async def hold_order_stock(stream: Any) -> None:
-            async for event in stream.events():
-                parsed = await decode_or_quarantine(BcOrderEvent, event)
-                if parsed is None:
-                    continue
-                order = parsed.payload
-                lines: dict[str, Decimal] = {}
-                if order.status_id not in inventory_settings.hold_release_statuses and not order.is_deleted:
-                    for line in order.lines:
-                        if line.sku:
-                            lines[line.sku] = lines.get(line.sku, Decimal(0)) + Decimal(line.quantity)
-                pool = await database.acquire_pool()
-                changed = await inventory_store.set_order_holds(
-                    pool, store_hash=order.store_hash, order_id=order.order_id, status=order.status_id,
-                    modified=order.date_modified, lines=lines)
-                for sku in changed:
-                    await nudge_topic.send(key=sku.encode(), value=b"")
-
-        @app.timer(2.0)
-        async def refresh_held_skus() -> None:
-            pool = await database.acquire_pool()
-            current = await inventory_store.active_hold_skus(pool)
-            held_skus.clear()
-            held_skus.update(current)
-
-    @app.task
-    async def run_writer() -> None:
-        pool = await database.acquire_pool()
-        await catalogue.load(pool)
-        client = await clients.bigcommerce_client()
-        try:
-            count = await catalogue.refresh(client, pool)
-            log.info("BigCommerce catalogue map loaded", extra={"skus": count})
-        except ConnectorError as error:
-            log.warning("BigCommerce catalogue not read; using the stored map", extra={"error": str(error)})
-        await writer.run()
-
-    @app.timer(inventory_settings.catalog_refresh_interval)
-    async def refresh_catalogue() -> None:
-        try:
-            await catalogue.refresh(await clients.bigcommerce_client(), await database.acquire_pool())
-        except ConnectorError as error:
-            log.warning("BigCommerce catalogue refresh failed", extra={"error": str(error)})
-
+        guarded_agent(app, orders_topic, Decoder.model(BcOrderEvent), name="hold_order_stock")(hold_order)
+        supervised.timer(app, 2.0, name="refresh_held_skus")(refresh_held_skus)
+    supervised.task(app, name="inventory_writer")(run_writer)
+    supervised.timer(app, inventory_settings.catalog_refresh_interval, name="refresh_catalogue")(refresh_catalogue)
     if inventory_settings.resync_on_start:
-
-        @app.task
-        async def resync_after_start() -> None:
-            await app.tables.recovery.completed.wait()  # type: ignore[attr-defined]
-            await asyncio.sleep(inventory_settings.resync_start_delay)
-            try:
-                await resync("start")
-            except ConnectorError as error:
-                log.warning("start-up inventory resync failed", extra={"error": str(error)})
-
+        supervised.once(app, name="inventory_resync_after_start")(resync_after_start)
     if inventory_settings.resync_interval > 0:
-
-        @app.timer(inventory_settings.resync_interval, on_leader=False)
-        async def scheduled_resync() -> None:
-            try:
-                await resync("scheduled")
-            except ConnectorError as error:
-                log.warning("scheduled inventory resync failed", extra={"error": str(error)})
+        supervised.timer(app, inventory_settings.resync_interval, name="inventory_resync")(scheduled_resync)

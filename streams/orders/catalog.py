@@ -8,19 +8,14 @@ re-planned at once.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from state import catalog
 from state import orders as orders_store
 from streams.contract import BcOrderSnapshot, NsItemEvent
-from streams.orders.runtime import order_settings
-from streams.platform.app import app, topic
-from streams.platform.quarantine import decode_or_quarantine
+from streams.orders.planner import handle_order
 from streams.platform.runtime import database
 
 log = logging.getLogger(__name__)
-
-items_topic = topic(NsItemEvent.TOPIC)
 
 
 async def apply_item(event: NsItemEvent) -> None:
@@ -37,8 +32,6 @@ async def apply_item(event: NsItemEvent) -> None:
 
 async def release_orders_waiting_for(skus: list[str]) -> int:
     """Re-plan every order parked on one of ``skus``; returns how many were released."""
-    from streams.orders.planner import handle_order
-
     pool = await database.acquire_pool()
     released = 0
     for snapshot in await orders_store.parked_needing(pool, skus):
@@ -47,13 +40,3 @@ async def release_orders_waiting_for(skus: list[str]) -> int:
         released += outcome != "parked"
         log.info(f"parked order {order.order_id} re-planned: {outcome}", extra={"bc_order_id": order.order_id})
     return released
-
-
-if order_settings.enabled:
-
-    @app.agent(items_topic)
-    async def map_items(stream: Any) -> None:
-        async for event in stream.events():
-            item_event = await decode_or_quarantine(NsItemEvent, event)
-            if item_event is not None:
-                await apply_item(item_event)

@@ -10,6 +10,8 @@ Pure functions, no I/O. The rules (DESIGN §6):
   tax-inclusive and tax-exclusive stores, and spread over the discount lines pro rata;
 - shipping is the header ``shippingCost`` (ex tax); handling and wrapping are charge lines;
 - the tax BigCommerce charged is one tax line, so NetSuite's total is BigCommerce's ``total_inc_tax``;
+- a custom product line (no catalogue product, or a SKU that is not a NetSuite item by design) is
+  booked on the configured non-inventory item, described by the line's name;
 - rounding guard: the sales order total is compared with ``total_inc_tax``; a drift within the
   tolerance becomes an explicit rounding line, a larger one is a ``total_mismatch`` to hold.
 """
@@ -23,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from streams.contract import BcOrderSnapshot
+from streams.contract import BcOrderLine, BcOrderSnapshot, CommandLine
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -62,24 +64,11 @@ def external_id_for_customer(store_hash: str, email: str) -> str:
 
 
 @dataclass(frozen=True)
-class SalesOrderLine:
-    """One ``item`` sublist line: ``item_ref`` is an itemid (SKU) resolved to an internal id by the writer."""
-
-    kind: str  # product | discount | handling | tax | rounding
-    item_ref: str
-    amount: Decimal
-    quantity: Decimal = Decimal(1)
-    rate: Decimal | None = None
-    description: str = ""
-    bc_order_product_id: int | None = None
-
-
-@dataclass(frozen=True)
 class SalesOrderDraft:
     external_id: str
     bc_order_id: int
     tran_date: str
-    lines: tuple[SalesOrderLine, ...]
+    lines: tuple[CommandLine, ...]
     shipping_cost: Decimal
     bc_total: Decimal
     memo: str
@@ -115,6 +104,12 @@ class MappingConfig:
     handling_item: str
     rounding_item: str
     tolerance: Decimal = Decimal("0.01")
+    custom_line_item: str = "O2C-CUSTOM"
+    custom_line_skus: frozenset[str] = frozenset()
+
+    def is_custom(self, line: BcOrderLine) -> bool:
+        """A line with no catalogue product, or whose SKU is by design not a NetSuite item."""
+        return line.product_id == 0 or not line.sku or line.sku in self.custom_line_skus
 
 
 @dataclass
@@ -155,27 +150,29 @@ def build_sales_order(order: BcOrderSnapshot, config: MappingConfig) -> SalesOrd
     elif discount_ex_total:
         discounts.append(_Discount(None, discount_ex_total, "Discount", discount_ex_total))
 
-    lines: list[SalesOrderLine] = []
+    lines: list[CommandLine] = []
     for index, line in enumerate(order.lines):
         if line.quantity == 0:
             continue
-        lines.append(SalesOrderLine(
-            kind="product", item_ref=line.sku, quantity=Decimal(line.quantity), rate=line.price_ex_tax,
-            amount=line.total_ex_tax, description=line.name, bc_order_product_id=line.order_product_id,
+        custom = config.is_custom(line)
+        lines.append(CommandLine(
+            kind="custom" if custom else "product", item_ref=config.custom_line_item if custom else line.sku,
+            quantity=Decimal(line.quantity), rate=line.price_ex_tax, amount=line.total_ex_tax,
+            description=line.name, bc_order_product_id=line.order_product_id,
         ))
         for discount in discounts:
             if discount.after_line == index and discount.amount_ex:
-                lines.append(SalesOrderLine(kind="discount", item_ref=config.discount_item,
+                lines.append(CommandLine(kind="discount", item_ref=config.discount_item,
                                             amount=-discount.amount_ex, description=discount.description))
     for discount in discounts:
         if discount.after_line is None and discount.amount_ex:
-            lines.append(SalesOrderLine(kind="discount", item_ref=config.discount_item,
+            lines.append(CommandLine(kind="discount", item_ref=config.discount_item,
                                         amount=-discount.amount_ex, description=discount.description))
     if handling_ex:
-        lines.append(SalesOrderLine(kind="handling", item_ref=config.handling_item, amount=handling_ex,
+        lines.append(CommandLine(kind="handling", item_ref=config.handling_item, amount=handling_ex,
                                     description="Handling and gift wrapping"))
     if order.total_tax:
-        lines.append(SalesOrderLine(kind="tax", item_ref=config.tax_item, amount=order.total_tax,
+        lines.append(CommandLine(kind="tax", item_ref=config.tax_item, amount=order.total_tax,
                                     description="Tax charged by BigCommerce"))
 
     draft = SalesOrderDraft(
@@ -189,13 +186,14 @@ def build_sales_order(order: BcOrderSnapshot, config: MappingConfig) -> SalesOrd
         return draft
     if abs(drift) > config.tolerance:
         return TotalMismatch(bc_total=order.total_inc_tax, ns_total=draft.total)
-    rounding = SalesOrderLine(kind="rounding", item_ref=config.rounding_item, amount=drift,
+    rounding = CommandLine(kind="rounding", item_ref=config.rounding_item, amount=drift,
                               description="Rounding adjustment to BigCommerce's charged total")
     return replace(draft, lines=(*draft.lines, rounding))
 
 
-def skus_needed(order: BcOrderSnapshot) -> set[str]:
-    return {line.sku for line in order.lines if line.quantity}
+def skus_needed(order: BcOrderSnapshot, config: MappingConfig) -> set[str]:
+    """The catalogue SKUs NetSuite must know before the order can be written (custom lines need none)."""
+    return {line.sku for line in order.lines if line.quantity and not config.is_custom(line)}
 
 
 def content_hash(order: BcOrderSnapshot) -> str:

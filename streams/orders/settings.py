@@ -13,7 +13,6 @@ class OrderSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="O2C_ORDERS_", extra="ignore", frozen=True)
 
     enabled: bool = Field(False, description="Run the order flow (orders agent and NetSuite writer).")
-    store_hash: str = Field("o2cdemo", description="BigCommerce store hash, part of every externalId.")
     subsidiary_id: str = Field("1", description="NetSuite subsidiary of customers and sales orders.")
     location_id: str = Field("1", description="NetSuite location that fulfils web orders.")
     currency_id: str = Field("1", description="NetSuite currency of sales orders.")
@@ -27,6 +26,12 @@ class OrderSettings(BaseSettings):
     tax_item: str = Field("O2C-TAX", description="NetSuite item (itemid) carrying the charged tax as a line.")
     handling_item: str = Field("O2C-HANDLING", description="NetSuite item (itemid) for handling and wrapping.")
     rounding_item: str = Field("ROUNDING-ADJ", description="NetSuite item (itemid) for rounding adjustments.")
+    custom_line_item: str = Field(
+        "O2C-CUSTOM", description="NetSuite non-inventory item (itemid) for BigCommerce custom product lines (no "
+        "catalogue product) and the SKUs below; created once if missing, described by the line's name.")
+    custom_line_skus: frozenset[str] = Field(
+        frozenset(), description="(JSON list) SKUs that are not NetSuite items by design (e.g. a service sold "
+        "online); booked on the custom line item instead of waiting for an item.")
     rounding_tolerance: Decimal = Field(
         Decimal("0.01"), description="Largest drift per order absorbed by a rounding line; above it: exception."
     )

@@ -26,7 +26,6 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any
 
 import asyncpg
 from prometheus_client import Counter, Gauge
@@ -45,14 +44,10 @@ from state import exceptions as exceptions_store
 from state import writeback as writeback_store
 from state.writeback import Retry, Writeback, Written
 from streams.contract import SyncResultEvent
-from streams.contract.codec import InvalidEvent, decode
 from streams.orders.mapping import external_id_for_order
 from streams.orders.runtime import order_settings
 from streams.orders.settings import OrderSettings
 from streams.platform import clients
-from streams.platform.app import app, topic
-from streams.platform.metrics import EVENTS_IN
-from streams.platform.quarantine import quarantine
 from streams.platform.runtime import database
 
 log = logging.getLogger(__name__)
@@ -313,18 +308,10 @@ class MetafieldWriter:
 writer = MetafieldWriter(order_settings, clients.bigcommerce_settings().store_hash, clients.bigcommerce_client,
                          clients.netsuite_client,
                          database.acquire_pool)
-results_topic = topic(SyncResultEvent.TOPIC)
 
 
-async def queue_result(raw: bytes | None, key: bytes | None, *, partition: int | None = None,
-                       offset: int | None = None) -> bool:
-    """Queue one ``sync.results`` value if it is a synced order of this store; True if newly queued."""
-    try:
-        event = decode(SyncResultEvent, raw)
-    except InvalidEvent as error:
-        await quarantine(topic_name=SyncResultEvent.TOPIC, key=key, raw=raw, error=error, partition=partition,
-                         offset=offset)
-        return False
+async def queue_result(event: SyncResultEvent) -> bool:
+    """Queue one ``sync.results`` event if it is a synced order of this store; True if newly queued."""
     result = event.payload
     if result.object_type != "order" or result.status != "synced" or not result.target_id:
         return False
@@ -339,18 +326,3 @@ async def queue_result(raw: bytes | None, key: bytes | None, *, partition: int |
         return False
     writer.queued()
     return True
-
-
-if order_settings.enabled and order_settings.writeback_enabled:
-    clients.bigcommerce()
-
-    @app.agent(results_topic)
-    async def collect_synced_orders(stream: Any) -> None:
-        async for event in stream.events():
-            EVENTS_IN.labels(SyncResultEvent.TOPIC).inc()
-            await queue_result(event.value, event.key, partition=event.message.partition,
-                               offset=event.message.offset)
-
-    @app.task
-    async def write_back() -> None:
-        await writer.run()

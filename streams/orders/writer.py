@@ -12,25 +12,24 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 from prometheus_client import Histogram
 
-from connectors.http import ConnectorError, PermanentError
+from connectors.http import PermanentError
 from connectors.locks import KeyedLock
 from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.models import WriteResult
 from state import catalog
 from state import exceptions as exceptions_store
 from state import orders as orders_store
-from streams.contract import SalesOrderCommand, SalesOrderCommandEvent
+from streams.contract import LineKind, SalesOrderCommand, SalesOrderCommandEvent
+from streams.orders import write_rules as rules
 from streams.orders.customers import CustomerCreator, EmailLookup, resolve_customer
-from streams.orders.mapping import SalesOrderDraft, SalesOrderLine, sales_order_body
+from streams.orders.mapping import SalesOrderDraft, sales_order_body
 from streams.orders.runtime import order_settings, report
+from streams.orders.write_rules import special_record_type
 from streams.platform import clients
-from streams.platform.app import app, topic
 from streams.platform.publish import publish
-from streams.platform.quarantine import decode_or_quarantine
 from streams.platform.runtime import database
 
 log = logging.getLogger(__name__)
@@ -39,10 +38,6 @@ ORDER_LATENCY = Histogram(
     "o2c_order_to_sales_order_seconds", "BigCommerce order created → NetSuite sales order written.",
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800),
 )
-SPECIAL_TYPES = {"discount": "discountItem"}  # every other special line is a service item
-RETRY_AFTER = 30.0
-
-commands_topic = topic(SalesOrderCommandEvent.TOPIC)
 _order_locks = KeyedLock()
 _special_lock = asyncio.Lock()
 email_lookup = EmailLookup(clients.netsuite_client)
@@ -55,6 +50,7 @@ async def resolve_items(client: NetSuiteClient, command: SalesOrderCommand) -> d
     refs = {line.item_ref for line in command.lines}
     ids = await catalog.resolve(pool, refs)
     special = {line.item_ref: line.kind for line in command.lines if line.kind != "product"}
+    # a custom line's item is created once like the other special items
     missing_special = [ref for ref in special if ref not in ids]
     if missing_special:
         async with _special_lock:
@@ -66,7 +62,7 @@ async def resolve_items(client: NetSuiteClient, command: SalesOrderCommand) -> d
     return ids
 
 
-async def _special_item(client: NetSuiteClient, ref: str, kind: str) -> str:
+async def _special_item(client: NetSuiteClient, ref: str, kind: LineKind) -> str:
     pool = await database.acquire_pool()
     known = await catalog.resolve(pool, [ref])
     if ref in known:
@@ -75,7 +71,7 @@ async def _special_item(client: NetSuiteClient, ref: str, kind: str) -> str:
     if rows:
         ns_id, item_type = str(rows[0]["id"]), str(rows[0].get("itemtype", ""))
     else:
-        record_type = SPECIAL_TYPES.get(kind, "serviceItem")
+        record_type = special_record_type(kind)
         result = await client.upsert(record_type, f"O2C-ITEM-{ref}",
                                      {"itemId": ref, "displayName": f"o2c {kind} line"})
         ns_id, item_type = result.id, record_type
@@ -89,65 +85,56 @@ async def apply_command(command: SalesOrderCommand) -> str:
     async with _order_locks.hold(command.bc_order_id):
         pool = await database.acquire_pool()
         link = await orders_store.get_link(pool, command.store_hash, command.bc_order_id)
-        if link is not None and link.source_version > command.source_version:
+        decision = rules.step(command, link.source_version if link is not None else None)
+        if decision == "stale":
             return "stale"
-        if command.action == "close":
-            return await _close(command)
-        return await _upsert(command)
+        try:
+            return await (_close(command) if decision == "close" else _upsert(command))
+        except Exception as error:
+            if rules.failure(error) == "rejected":
+                exception = rules.rejected(command, error) if decision == "upsert" else rules.close_refused(
+                    command, error)
+                await exceptions_store.record(pool, exception)
+                await report(order_id=command.bc_order_id, status="failed", external_id=command.external_id,
+                             detail=str(error), version=command.source_version.isoformat())
+                return "failed"
+            await orders_store.park(pool, store_hash=command.store_hash, order_id=command.bc_order_id,
+                                    reason="retry", snapshot=command.model_dump(mode="json"),
+                                    source_version=command.source_version, detail=str(error),
+                                    retry_in=rules.RETRY_AFTER)
+            await report(order_id=command.bc_order_id, status="parked", external_id=command.external_id,
+                         detail=f"will retry: {error}", version=command.source_version.isoformat())
+            return "retry"
 
 
 async def _upsert(command: SalesOrderCommand) -> str:
     pool = await database.acquire_pool()
     client = await clients.netsuite_client()
-    version = command.source_version.isoformat()
+    customer_id = await resolve_customer(
+        customer_creator, email_lookup, pool, store_hash=command.store_hash, spec=command.customer,
+        subsidiary_id=order_settings.subsidiary_id, currency_id=order_settings.currency_id,
+        bc_order_id=command.bc_order_id,
+    )
+    draft = SalesOrderDraft(
+        external_id=command.external_id, bc_order_id=command.bc_order_id, tran_date=command.tran_date,
+        lines=command.lines, shipping_cost=command.shipping_cost, bc_total=command.bc_total, memo=command.memo,
+    )
+
+    async def write() -> WriteResult:
+        body = sales_order_body(draft, customer_id=customer_id, item_ids=await resolve_items(client, command),
+                                subsidiary_id=order_settings.subsidiary_id, location_id=order_settings.location_id,
+                                currency_id=order_settings.currency_id, store_hash=command.store_hash)
+        return await client.upsert("salesOrder", command.external_id, body, replace=["item"])
+
     try:
-        customer_id = await resolve_customer(
-            customer_creator, email_lookup, pool, store_hash=command.store_hash, spec=command.customer,
-            subsidiary_id=order_settings.subsidiary_id, currency_id=order_settings.currency_id,
-            bc_order_id=command.bc_order_id,
-        )
-        draft = SalesOrderDraft(
-            external_id=command.external_id, bc_order_id=command.bc_order_id, tran_date=command.tran_date,
-            lines=tuple(SalesOrderLine(kind=x.kind, item_ref=x.item_ref, amount=x.amount, quantity=x.quantity,
-                                       rate=x.rate, description=x.description,
-                                       bc_order_product_id=x.bc_order_product_id) for x in command.lines),
-            shipping_cost=command.shipping_cost, bc_total=command.bc_total, memo=command.memo,
-        )
-
-        async def write() -> WriteResult:
-            body = sales_order_body(draft, customer_id=customer_id, item_ids=await resolve_items(client, command),
-                                    subsidiary_id=order_settings.subsidiary_id,
-                                    location_id=order_settings.location_id, currency_id=order_settings.currency_id,
-                                    store_hash=command.store_hash)
-            return await client.upsert("salesOrder", command.external_id, body, replace=["item"])
-
-        try:
-            result = await write()
-        except PermanentError as error:
-            special = sorted({x.item_ref for x in command.lines if x.kind != "product"})
-            if error.code != "INVALID_CONTENT" or not special:
-                raise
-            # A remembered discount/tax/rounding item may have been deleted in NetSuite: find it again.
-            await catalog.forget(pool, special)
-            result = await write()
+        result = await write()
     except PermanentError as error:
-        await exceptions_store.record(pool, exceptions_store.NewException(
-            kind="sales_order_rejected", object_type="order", owner="engineering", severity="error",
-            bc_id=str(command.bc_order_id),
-            message=(f"NetSuite refused the sales order for BigCommerce order {command.bc_order_id}: {error}. "
-                     "Fix the cause in NetSuite (item, customer or form setup), then retry this exception."),
-            payload=command.model_dump(mode="json"),
-        ))
-        await report(order_id=command.bc_order_id, status="failed", external_id=command.external_id,
-                     detail=str(error), version=version)
-        return "failed"
-    except (ConnectorError, LookupError, OSError) as error:
-        await orders_store.park(pool, store_hash=command.store_hash, order_id=command.bc_order_id, reason="retry",
-                                snapshot=command.model_dump(mode="json"), source_version=command.source_version,
-                                detail=str(error), retry_in=RETRY_AFTER)
-        await report(order_id=command.bc_order_id, status="parked", external_id=command.external_id,
-                     detail=f"will retry: {error}", version=version)
-        return "retry"
+        special = sorted({x.item_ref for x in command.lines if x.kind != "product"})
+        if error.code != "INVALID_CONTENT" or not special:
+            raise
+        # A remembered discount/tax/rounding item may have been deleted in NetSuite: find it again.
+        await catalog.forget(pool, special)
+        result = await write()
 
     await orders_store.save_link(
         pool, store_hash=command.store_hash, order_id=command.bc_order_id, external_id=command.external_id,
@@ -160,7 +147,7 @@ async def _upsert(command: SalesOrderCommand) -> str:
     latency = (datetime.now(UTC) - command.order_created_at).total_seconds()
     ORDER_LATENCY.observe(max(latency, 0.0))
     await report(order_id=command.bc_order_id, status="synced", external_id=command.external_id,
-                 target_id=result.id, latency_ms=round(latency * 1000, 1), version=version)
+                 target_id=result.id, latency_ms=round(latency * 1000, 1), version=command.source_version.isoformat())
     return "synced"
 
 
@@ -169,47 +156,28 @@ async def _close(command: SalesOrderCommand) -> str:
     client = await clients.netsuite_client()
     version = command.source_version.isoformat()
     record = await client.get("salesOrder", f"eid:{command.external_id}", expand=True)
-    lines = (record.get("item") or {}).get("items") or []
-    if any(Decimal(str(line.get("quantityFulfilled") or 0)) > 0 for line in lines):
-        await exceptions_store.record(pool, exceptions_store.NewException(
-            kind="cancel_after_fulfilment", object_type="order", owner="operations", severity="warning",
-            bc_id=str(command.bc_order_id), ns_id=str(record.get("id")),
-            message=(f"BigCommerce order {command.bc_order_id} was cancelled, but NetSuite has already fulfilled "
-                     f"part of sales order {record.get('tranId') or record.get('id')}. o2c did not close it: "
-                     "stop the shipment or create a return in NetSuite."),
-            payload=command.model_dump(mode="json"),
-        ))
+    raw_lines = (record.get("item") or {}).get("items") or []
+    lines = [rules.OrderLine(int(x["line"]), Decimal(str(x.get("quantityFulfilled") or 0))) for x in raw_lines]
+    ns_id = str(record["id"])
+    if not rules.can_close(lines):
+        await exceptions_store.record(pool, rules.cancelled_after_fulfilment(command, ns_id=ns_id,
+                                                                             tran_id=record.get("tranId")))
         await report(order_id=command.bc_order_id, status="failed", external_id=command.external_id,
                      detail="cancelled after fulfilment", version=version)
         return "cannot-close"
-    await client.patch("salesOrder", str(record["id"]),
-                       {"item": {"items": [{"line": line["line"], "isClosed": True} for line in lines]}})
+    await client.patch("salesOrder", ns_id, {"item": {"items": [{"line": x.line, "isClosed": True} for x in lines]}})
     await orders_store.mark_closed(pool, command.store_hash, command.bc_order_id)
     await report(order_id=command.bc_order_id, status="closed", external_id=command.external_id,
-                 target_id=str(record["id"]), version=version)
+                 target_id=ns_id, version=version)
     return "closed"
 
 
-if order_settings.enabled:
-
-    @app.agent(commands_topic, concurrency=order_settings.writer_concurrency)
-    async def write_sales_orders(stream: Any) -> None:
-        async for event in stream.events():
-            command_event = await decode_or_quarantine(SalesOrderCommandEvent, event)
-            if command_event is None:
-                continue
-            outcome = await apply_command(command_event.payload)
-            log.info(f"sales order {command_event.payload.external_id}: {outcome}",
-                     extra={"bc_order_id": command_event.payload.bc_order_id, "outcome": outcome})
-
-    @app.timer(10.0)
-    async def retry_parked_commands() -> None:
-        """Commands parked after a transient failure go back on ``ns.commands`` when their time comes."""
-        pool = await database.acquire_pool()
-        for snapshot in await orders_store.due_retries(pool):
-            command = SalesOrderCommand.model_validate(snapshot)
-            await orders_store.park(pool, store_hash=command.store_hash, order_id=command.bc_order_id,
-                                    reason="retry", snapshot=snapshot, source_version=command.source_version,
-                                    detail="re-sent", retry_in=RETRY_AFTER * 4)
-            await publish(SalesOrderCommandEvent.build(command, key=str(command.bc_order_id),
-                                                       source="o2c:retry"))
+async def retry_parked_commands() -> None:
+    """Commands parked after a transient failure go back on ``ns.commands`` when their time comes."""
+    pool = await database.acquire_pool()
+    for snapshot in await orders_store.due_retries(pool):
+        command = SalesOrderCommand.model_validate(snapshot)
+        await orders_store.park(pool, store_hash=command.store_hash, order_id=command.bc_order_id,
+                                reason="retry", snapshot=snapshot, source_version=command.source_version,
+                                retry_in=rules.RETRY_AFTER * 4)
+        await publish(SalesOrderCommandEvent.build(command, key=str(command.bc_order_id), source="o2c:retry"))

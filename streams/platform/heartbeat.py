@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator
-from typing import Any
 
 from streams.contract import Heartbeat, HeartbeatEvent, HeartbeatSeen, HeartbeatSeenEvent, event_id, utcnow
 from streams.contract.codec import encode
+from streams.platform import supervised
 from streams.platform.app import app, settings, topic
+from streams.platform.guarded import Decoder, guarded_agent
 from streams.platform.metrics import EVENTS_OUT, PIPELINE_LATENCY
-from streams.platform.quarantine import decode_or_quarantine
 
 log = logging.getLogger(__name__)
 
@@ -30,31 +29,24 @@ ORIGIN = settings.app_id
 _SOURCE = f"o2c:{socket.gethostname()}:{os.getpid()}"
 
 
-@app.agent(heartbeats)
-async def count_heartbeats(stream: Any) -> AsyncIterator[HeartbeatSeenEvent]:
-    async for event in stream.events():
-        message = event.message
-        beat = await decode_or_quarantine(HeartbeatEvent, event)
-        if beat is None:
-            continue
-        key = beat.key.encode()
-        counts[key] += 1
-        latency = max((utcnow() - beat.occurred_at).total_seconds(), 0.0)
-        PIPELINE_LATENCY.observe(latency)
-        seen = HeartbeatSeenEvent.build(
-            HeartbeatSeen(origin=beat.payload.origin, seq=beat.payload.seq, count=counts[key],
-                          latency_ms=round(latency * 1000, 2)),
-            key=beat.key, source=_SOURCE, event_id=event_id("heartbeat.processed", beat.event_id),
-        )
-        await processed.send(key=key, value=encode(seen))
-        EVENTS_OUT.labels(HeartbeatSeenEvent.TOPIC).inc()
-        log.info(
-            f"heartbeat #{beat.payload.seq} from {beat.payload.origin} flowed through agent and table: "
-            f"count={counts[key]} latency={latency * 1000:.1f}ms",
-            extra={"origin": beat.payload.origin, "seq": beat.payload.seq, "count": counts[key],
-                   "partition": message.partition, "offset": message.offset},
-        )
-        yield seen
+@guarded_agent(app, heartbeats, Decoder.model(HeartbeatEvent), name="count_heartbeats")
+async def count_heartbeats(beat: HeartbeatEvent) -> None:
+    key = beat.key.encode()
+    counts[key] += 1
+    latency = max((utcnow() - beat.occurred_at).total_seconds(), 0.0)
+    PIPELINE_LATENCY.observe(latency)
+    seen = HeartbeatSeenEvent.build(
+        HeartbeatSeen(origin=beat.payload.origin, seq=beat.payload.seq, count=counts[key],
+                      latency_ms=round(latency * 1000, 2)),
+        key=beat.key, source=_SOURCE, event_id=event_id("heartbeat.processed", beat.event_id),
+    )
+    await processed.send(key=key, value=encode(seen))
+    EVENTS_OUT.labels(HeartbeatSeenEvent.TOPIC).inc()
+    log.info(
+        f"heartbeat #{beat.payload.seq} from {beat.payload.origin} flowed through agent and table: "
+        f"count={counts[key]} latency={latency * 1000:.1f}ms",
+        extra={"origin": beat.payload.origin, "seq": beat.payload.seq, "count": counts[key]},
+    )
 
 
 _seq = 0
@@ -69,4 +61,4 @@ async def send_heartbeat() -> None:
 
 
 if settings.heartbeat_interval > 0:
-    app.timer(settings.heartbeat_interval)(send_heartbeat)
+    supervised.timer(app, settings.heartbeat_interval, name="send_heartbeat")(send_heartbeat)

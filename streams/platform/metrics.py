@@ -20,3 +20,19 @@ LOOP_LAG = Histogram(
     "How late the worker's event loop runs a callback that is due (a busy loop delays every response).",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+EVENT_OUTCOMES = Counter(
+    "o2c_event_outcomes_total",
+    "Events consumed by o2c agents, by outcome: handled, invalid (set aside) or failed (set aside). Together "
+    "with the events waiting on a transient failure they add up to o2c_events_in_total.",
+    ["topic", "outcome"],
+)
+AGENT_RETRIES = Counter(
+    "o2c_agent_retries_total", "Attempts of an event repeated after a transient failure (nothing acked).", ["agent"]
+)
+AGENTS_WAITING = Gauge(
+    "o2c_agent_events_waiting", "Events an agent is holding unacked while it waits out a transient failure.",
+    ["agent"],
+)
+TASK_FAILURES = Counter(
+    "o2c_task_failures_total", "Timers and background tasks that raised (logged; the worker carried on).", ["task"]
+)

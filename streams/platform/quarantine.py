@@ -1,72 +1,106 @@
-"""Bad input is quarantined, never dropped: stored as an exception with its payload, published, counted.
+"""Events o2c cannot use are set aside, never dropped: stored as an exception with their payload.
 
-The stream goes on: an agent catches ``InvalidEvent``, calls ``quarantine`` and moves to the next event.
+Two kinds, both owned by engineering: ``invalid_event`` (the bytes are not a valid event: fix the
+producer) and ``processing_failed`` (a valid event whose handling raised an unexpected error: fix
+the cause). Each carries the raw value and its topic/partition/offset, is published on
+``sync.exceptions`` and counted; retrying the exception replays the stored value onto its topic.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, TypeVar
+from dataclasses import dataclass
 
 from state import exceptions as exceptions_store
-from streams.contract import Envelope, SyncException, SyncExceptionEvent, event_id
-from streams.contract.codec import InvalidEvent, decode, encode
+from streams.contract import SyncException, SyncExceptionEvent, event_id
+from streams.contract.codec import InvalidEvent, encode
 from streams.platform.app import settings, topic
-from streams.platform.metrics import EVENTS_IN, EVENTS_OUT, EVENTS_QUARANTINED
+from streams.platform.metrics import EVENTS_OUT, EVENTS_QUARANTINED
 from streams.platform.runtime import database
 
 log = logging.getLogger(__name__)
 
 exceptions_topic = topic(SyncExceptionEvent.TOPIC)
+RAW_LIMIT = 65536  # characters of the raw value kept with the exception
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where an event was read: enough to find it again in Kafka and to replay it."""
+
+    topic: str
+    key: bytes | None = None
+    partition: int | None = None
+    offset: int | None = None
+
+    @property
+    def key_text(self) -> str | None:
+        return self.key.decode("utf-8", errors="replace") if self.key else None
+
+    def __str__(self) -> str:
+        return f"{self.topic}[{self.partition}]@{self.offset}" if self.offset is not None else self.topic
+
+
+def one_line(error: BaseException, limit: int = 500) -> str:
+    """The error as one line: its class and first line of message."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    line = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return line[:limit]
 
 
 def _raw_text(raw: bytes | None) -> str | None:
-    if raw is None:
-        return None
-    return raw[:65536].decode("utf-8", errors="replace")
+    return None if raw is None else raw[:RAW_LIMIT].decode("utf-8", errors="replace")
 
 
-async def quarantine(*, topic_name: str, key: bytes | None, raw: bytes | None, error: InvalidEvent,
-                     partition: int | None = None, offset: int | None = None) -> int:
-    """Record ``raw`` as an ``invalid_event`` exception for engineering; return the exception id."""
-    key_text = key.decode("utf-8", errors="replace") if key else None
-    where = f"{topic_name}[{partition}]@{offset}" if offset is not None else topic_name
-    message = (
-        f"An event on {topic_name} could not be read and was set aside ({error.reason}). "
-        f"Nothing was written for it. Fix the producer, then replay the payload from this exception "
-        f"(source position {where})."
-    )
-    payload = {"topic": topic_name, "key": key_text, "partition": partition, "offset": offset,
-               "value": _raw_text(raw), "error": str(error)}
-    exc = exceptions_store.NewException(
-        kind="invalid_event", object_type="event", owner="engineering", severity="error", message=message,
-        bc_id=key_text, payload=payload, dedupe_key=f"invalid_event:{where}",
-    )
+async def _set_aside(exc: exceptions_store.NewException, where: Position) -> int:
     pool = await database.acquire_pool()
     exception_id = await exceptions_store.record(pool, exc)
     event = SyncExceptionEvent.build(
-        SyncException(kind=exc.kind, object_type=exc.object_type, bc_id=key_text, severity="error",
-                      owner="engineering", message=message, payload=payload),
-        key=key_text or "-", source=f"o2c:{settings.app_id}",
-        event_id=event_id("invalid_event", topic_name, partition, offset),
+        SyncException(kind=exc.kind, object_type=exc.object_type, bc_id=exc.bc_id, severity=exc.severity,
+                      owner=exc.owner, message=exc.message, payload=exc.payload),
+        key=where.key_text or "-", source=f"o2c:{settings.app_id}",
+        event_id=event_id(exc.kind, where.topic, where.partition, where.offset),
     )
-    await exceptions_topic.send(key=(key_text or "-").encode(), value=encode(event))
-    EVENTS_QUARANTINED.labels(topic_name).inc()
+    await exceptions_topic.send(key=(where.key_text or "-").encode(), value=encode(event))
+    EVENTS_QUARANTINED.labels(where.topic).inc()
     EVENTS_OUT.labels(SyncExceptionEvent.TOPIC).inc()
-    log.warning("event quarantined", extra={"topic": topic_name, "key": key_text, "offset": offset,
+    return exception_id
+
+
+async def quarantine(where: Position, raw: bytes | None, error: InvalidEvent) -> int:
+    """Record ``raw`` as an ``invalid_event`` exception for engineering; return the exception id."""
+    message = (
+        f"An event on {where.topic} could not be read and was set aside ({error.reason}). "
+        f"Nothing was written for it. Fix the producer, then retry this exception to replay the payload "
+        f"(source position {where})."
+    )
+    payload = {"topic": where.topic, "key": where.key_text, "partition": where.partition, "offset": where.offset,
+               "value": _raw_text(raw), "error": str(error)}
+    exception_id = await _set_aside(exceptions_store.NewException(
+        kind="invalid_event", object_type="event", owner="engineering", severity="error", message=message,
+        bc_id=where.key_text, payload=payload, dedupe_key=f"invalid_event:{where}",
+    ), where)
+    log.warning("event quarantined", extra={"topic": where.topic, "key": where.key_text, "offset": where.offset,
                                             "exception_id": exception_id, "reason": error.reason})
     return exception_id
 
 
-M = TypeVar("M", bound=Envelope[Any])
-
-
-async def decode_or_quarantine(model: type[M], event: Any) -> M | None:
-    """The agent boundary: count the event, return it as ``model``, or quarantine it and return None."""
-    EVENTS_IN.labels(model.TOPIC).inc()
-    try:
-        return decode(model, event.value)
-    except InvalidEvent as error:
-        await quarantine(topic_name=model.TOPIC, key=event.key, raw=event.value, error=error,
-                         partition=event.message.partition, offset=event.message.offset)
-        return None
+async def processing_failed(where: Position, raw: bytes | None, error: BaseException, *, agent: str) -> int:
+    """Record a valid event whose handling failed unexpectedly as a ``processing_failed`` exception."""
+    reason = one_line(error)
+    message = (
+        f"o2c read an event on {where.topic} (key {where.key_text or '-'}) but could not process it: {reason}. "
+        f"Nothing more was done with it and the stream went on. This is a defect or an unexpected input: "
+        f"engineering should find the cause in the logs of agent {agent}, fix it, then retry this exception "
+        f"to replay the event (source position {where})."
+    )
+    payload = {"topic": where.topic, "key": where.key_text, "partition": where.partition, "offset": where.offset,
+               "value": _raw_text(raw), "error": reason, "agent": agent}
+    exception_id = await _set_aside(exceptions_store.NewException(
+        kind="processing_failed", object_type="event", owner="engineering", severity="error", message=message,
+        bc_id=where.key_text, payload=payload, dedupe_key=f"processing_failed:{where}",
+    ), where)
+    log.error("event processing failed; set aside", exc_info=error,
+              extra={"topic": where.topic, "key": where.key_text, "offset": where.offset, "agent": agent,
+                     "exception_id": exception_id})
+    return exception_id

@@ -1,0 +1,95 @@
+"""The NetSuite writer's decisions, as pure functions.
+
+| the command …                                        | decision                                        |
+|------------------------------------------------------|-------------------------------------------------|
+| is older than the version already written            | ``stale``: skipped                              |
+| closes an order none of whose lines were fulfilled   | close every line                                |
+| closes an order with a line already fulfilled        | ``cancel_after_fulfilment`` exception (ops)     |
+| upserts, and NetSuite refuses it (permanent error)   | ``sales_order_rejected`` exception (engineering)|
+| upserts, and NetSuite is unavailable for now         | parked, re-sent after ``RETRY_AFTER`` seconds   |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from connectors.http import ConnectorError, PermanentError
+from state.exceptions import NewException
+from streams.contract import LineKind, SalesOrderCommand
+
+RETRY_AFTER = 30.0
+#: NetSuite record type of the item each special line kind is booked on, when o2c creates it.
+SPECIAL_RECORD_TYPES: dict[str, str] = {"discount": "discountItem", "custom": "nonInventorySaleItem"}
+
+
+def special_record_type(kind: LineKind) -> str:
+    """Discounts on a discount item, custom lines on a non-inventory item, the rest on service items."""
+    return SPECIAL_RECORD_TYPES.get(kind, "serviceItem")
+
+
+def step(command: SalesOrderCommand, written_version: datetime | None) -> Literal["stale", "close", "upsert"]:
+    """What to do with ``command`` given the version already written for its order (if any)."""
+    if written_version is not None and written_version > command.source_version:
+        return "stale"
+    return "close" if command.action == "close" else "upsert"
+
+
+def failure(error: Exception) -> Literal["rejected", "retry"]:
+    """A write that failed: refused for good (a person must act), or worth re-sending later.
+
+    Anything else (a defect, the database) is not decided here: the guarded agent loop handles it.
+    """
+    if isinstance(error, PermanentError):
+        return "rejected"
+    if isinstance(error, ConnectorError | LookupError):
+        return "retry"
+    raise error
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """A sales order line as NetSuite has it: its line number and how much of it shipped."""
+
+    line: int
+    quantity_fulfilled: Decimal
+
+
+def can_close(lines: Sequence[OrderLine]) -> bool:
+    """A cancelled order's sales order is closed only if nothing of it was fulfilled yet."""
+    return not any(line.quantity_fulfilled > 0 for line in lines)
+
+
+def rejected(command: SalesOrderCommand, error: Exception) -> NewException:
+    return NewException(
+        kind="sales_order_rejected", object_type="order", owner="engineering", severity="error",
+        bc_id=str(command.bc_order_id),
+        message=(f"NetSuite refused the sales order for BigCommerce order {command.bc_order_id}: {error}. "
+                 "Fix the cause in NetSuite (item, customer or form setup), then retry this exception."),
+        payload=command.model_dump(mode="json"),
+    )
+
+
+def cancelled_after_fulfilment(command: SalesOrderCommand, *, ns_id: str, tran_id: str | None) -> NewException:
+    return NewException(
+        kind="cancel_after_fulfilment", object_type="order", owner="operations", severity="warning",
+        bc_id=str(command.bc_order_id), ns_id=ns_id,
+        message=(f"BigCommerce order {command.bc_order_id} was cancelled, but NetSuite has already fulfilled "
+                 f"part of sales order {tran_id or ns_id}. o2c did not close it: stop the shipment or create "
+                 "a return in NetSuite."),
+        payload=command.model_dump(mode="json"),
+    )
+
+
+def close_refused(command: SalesOrderCommand, error: Exception) -> NewException:
+    return NewException(
+        kind="close_rejected", object_type="order", owner="engineering", severity="error",
+        bc_id=str(command.bc_order_id),
+        message=(f"BigCommerce order {command.bc_order_id} was cancelled, but NetSuite refused to close its sales "
+                 f"order {command.external_id}: {error}. Close it in NetSuite by hand (or fix the cause and retry "
+                 "this exception)."),
+        payload=command.model_dump(mode="json"),
+    )
