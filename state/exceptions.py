@@ -115,3 +115,33 @@ async def count_open(conn: Executor) -> list[tuple[str, str, int]]:
         "SELECT kind, owner, count(*) AS n FROM exceptions WHERE status IN ('open', 'retrying') GROUP BY 1, 2"
     )
     return [(r["kind"], r["owner"], int(r["n"])) for r in rows]
+
+
+async def request_retry(conn: Executor, exception_id: int) -> bool:
+    """An operator asks o2c to try the object again: the exception becomes ``retrying``; False if not open."""
+    result: str = await conn.execute(
+        "UPDATE exceptions SET status = 'retrying', updated_at = now() WHERE id = $1 AND status = 'open'",
+        exception_id,
+    )
+    return result.endswith(" 1")
+
+
+async def retrying(conn: Executor, kinds: list[str], limit: int = 100) -> list[StoredException]:
+    """Exceptions of ``kinds`` an operator asked to retry, oldest request first."""
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM exceptions WHERE status = 'retrying' AND kind = ANY($1::text[])
+            ORDER BY updated_at LIMIT $2""",
+        kinds, limit,
+    )
+    return [StoredException(**dict(r)) for r in rows]
+
+
+async def mark_retried(conn: Executor, exception_id: int, note: str) -> bool:
+    """The retry was carried out (e.g. the payload replayed): resolved by o2c with ``note``."""
+    result: str = await conn.execute(
+        """UPDATE exceptions SET status = 'resolved', resolved_at = now(), resolved_by = 'o2c',
+                  resolution_note = $2, updated_at = now()
+           WHERE id = $1 AND status = 'retrying'""",
+        exception_id, note,
+    )
+    return result.endswith(" 1")

@@ -12,7 +12,7 @@ from streams.ingest import bigcommerce as _bigcommerce_ingest  # noqa: F401
 from streams.ingest import netsuite as _netsuite_ingest  # noqa: F401
 from streams.inventory import agents as _inventory  # noqa: F401  (register agents, timers, pages)
 from streams.orders import agents as _orders  # noqa: F401
-from streams.platform import heartbeat, web  # noqa: F401
+from streams.platform import heartbeat, replay, web  # noqa: F401
 from streams.platform.app import app, settings
 from streams.platform.blocking import run_coroutine_in_thread
 from streams.platform.metrics import LOOP_LAG
