@@ -3,10 +3,12 @@
 When the source is disabled (the default) this module registers nothing and never touches the
 network. When enabled:
 
-- a service opens the NetSuite client and a small PostgreSQL pool of its own when the worker starts,
-  and closes them when it stops;
-- one timer per poller (items, stock, fulfilments, prices; leader only) publishes through
-  ``streams.platform.publish.publish``;
+- the worker's shared NetSuite client (:func:`streams.platform.clients.netsuite`) is added to the app,
+  and a service opens a small PostgreSQL pool of its own when the worker starts (the pollers'
+  session advisory locks; the worker's pool is stateless, see :class:`NetSuiteSourceService`);
+- one timer per poller (items, stock, fulfilments, prices; leader only) hands each change to
+  :func:`streams.ingest.netsuite_events.publishing`, which publishes its event through
+  ``streams.platform.publish.publish`` (the watermark moves only once the broker has it);
 - ``POST /webhooks/netsuite`` takes a signed notice from the user-event script
   (``docs/suitescript/o2c_push_ue.js``) and starts the matching polls at once, answering 202 without
   waiting for them. The timers still run: NetSuite's outbound calls are lossy.
@@ -23,58 +25,68 @@ import asyncpg
 from faust.web import View
 from mode import Service
 
-from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.config import NetSuiteSettings
 from connectors.netsuite.push import SIGNATURE_HEADER, TIMESTAMP_HEADER, PushRejected, verify
 from connectors.netsuite.source import KINDS, NetSuiteSource
 from state.db import create_pool
+from streams.ingest.netsuite_events import publishing
+from streams.platform import clients
 from streams.platform.app import app, settings
 from streams.platform.logs import register_secrets
 from streams.platform.publish import publish
 
 log = logging.getLogger(__name__)
 
-ns_settings = NetSuiteSettings()
+ns_settings = clients.netsuite_settings()
 
 
 class NetSuiteSourceService(Service):
-    """Owns the client, the pool and the source for the life of the worker."""
+    """Owns the source and its PostgreSQL pool for the life of the worker; the client is the worker's.
+
+    The pool is the source's own, not the worker's (``streams.platform.runtime.database``): each poll
+    holds a session advisory lock on one connection for as long as it runs, NetSuite's answers
+    included. The worker's pool is stateless (a released connection is not reset), so a lock whose
+    unlock was interrupted would stay on a connection the agents then share, and polls holding
+    connections for seconds would take them from the agents.
+    """
 
     def __init__(self, ns: NetSuiteSettings, dsn: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._ns = ns
         self._dsn = dsn
         self._ready = asyncio.Event()
-        self._client: NetSuiteClient | None = None
+        self._building = asyncio.Lock()
         self._pool: asyncpg.Pool | None = None
         self._source: NetSuiteSource | None = None
 
     async def on_start(self) -> None:
         self._pool = await create_pool(self._dsn, min_size=1, max_size=len(KINDS) + 2)
-        self._client = NetSuiteClient(self._ns)
-        self._source = NetSuiteSource(self._client, self._pool, publish, self._ns)
         self._ready.set()
         log.info("netsuite source started", extra={"account": self._ns.account_id, "url": self._ns.service_url})
 
     async def source(self) -> NetSuiteSource:
+        """The source, built on first use once the pool and the worker's NetSuite client are open."""
         await self._ready.wait()
-        assert self._source is not None
-        return self._source
+        async with self._building:
+            if self._source is None:
+                assert self._pool is not None
+                client = await clients.netsuite_client()
+                self._source = NetSuiteSource(client, self._pool, publishing(publish), self._ns)
+            return self._source
 
     async def on_stop(self) -> None:
         self._ready.clear()
         if self._source is not None:
             await self._source.close()
-        if self._client is not None:
-            await self._client.aclose()
         if self._pool is not None:
             await self._pool.close()
-        self._source = self._client = self._pool = None
+        self._source = self._pool = None
 
 
 def _register(ns: NetSuiteSettings) -> NetSuiteSourceService:
     register_secrets([s.get_secret_value() for s in (ns.consumer_secret, ns.token_secret, ns.push_secret,
                                                       ns.private_key_pem) if s.get_secret_value()])
+    clients.netsuite()  # first, so the client starts before this service and stops after it
     service = NetSuiteSourceService(ns, settings.dsn)
     app.add_dependency(service)
     intervals = {"items": ns.items_poll_seconds, "stock": ns.stock_poll_seconds,

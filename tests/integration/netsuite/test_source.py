@@ -1,4 +1,5 @@
-"""The change source against the sandbox (real HTTP) and real PostgreSQL; the publisher collects events.
+"""The change source against the sandbox (real HTTP) and real PostgreSQL; its changes are mapped to events
+(``streams.ingest.netsuite_events``) and collected.
 
 A "restart" is a new ``NetSuiteSource`` on the same database: everything it knows comes from there.
 """
@@ -20,6 +21,7 @@ from connectors.netsuite.sandbox import SandboxHandle
 from connectors.netsuite.source import NetSuiteSource
 from state.db import create_pool
 from streams.contract import Envelope, NsFulfilmentEvent, NsItemEvent, NsPriceEvent, NsStockEvent
+from streams.ingest.netsuite_events import publishing
 from tests.integration.netsuite.conftest import make_client
 
 
@@ -45,7 +47,7 @@ async def pool(migrated_db: str) -> AsyncIterator[asyncpg.Pool]:
 
 def new_source(sandbox: SandboxHandle, pool: asyncpg.Pool, out: Collector) -> tuple[NetSuiteSource, NetSuiteClient]:
     client = make_client(sandbox, overlap_seconds=120, initial_lookback_seconds=3600)
-    return NetSuiteSource(client, pool, out), client
+    return NetSuiteSource(client, pool, publishing(out)), client
 
 
 async def poll_all(source: NetSuiteSource) -> None:

@@ -8,7 +8,7 @@ import pytest
 from connectors.netsuite.config import NetSuiteSettings
 from connectors.netsuite.push import PushRejected, sign, verify
 from connectors.netsuite.sandbox.config import SandboxConfig
-from connectors.netsuite.source import bc_order_id, dec, norm, parse_ts
+from connectors.netsuite.source.rows import bc_order_id, dec, parse_ts
 
 BODY = b'{"recordType":"itemfulfillment","id":"42","type":"create"}'
 
@@ -52,7 +52,6 @@ def test_bc_order_id_from_link_field_or_external_id():
 def test_suiteql_values_parse():
     assert parse_ts("2026-11-03 10:20:30") == datetime(2026, 11, 3, 10, 20, 30, tzinfo=UTC)
     assert dec(None) == 0 and dec("-2.50") == Decimal("-2.50") and dec("x", Decimal(1)) == 1
-    assert norm(Decimal("5.000")) == norm(Decimal(5)) == "5" and norm(Decimal("-0")) == "0"
 
 
 def test_source_settings_defaults_and_env(monkeypatch):

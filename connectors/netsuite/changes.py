@@ -1,0 +1,104 @@
+"""What the NetSuite change source found: one typed record per new version of an item, a stock figure,
+a fulfilment or an item price, handed to an async callback (:data:`ChangeHandler`).
+
+The records are the connector's own: they carry NetSuite's values, already parsed (quantities and
+money as ``Decimal``, times as aware UTC datetimes), plus what identifies the version they describe
+(``modified`` as NetSuite wrote it, a ``fingerprint`` of the row, a stock ``version``), so whoever
+turns them into events can derive deterministic ids. The source moves its watermark only after the
+callback returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ItemChange:
+    """A version of an item: a matrix parent, a child with its options, or a plain item."""
+
+    account: str
+    ns_id: str
+    sku: str  # NetSuite itemid
+    display_name: str
+    item_type: str  # record type: inventoryItem, nonInventoryResaleItem, …
+    is_matrix_parent: bool
+    parent_ns_id: str | None
+    parent_sku: str | None
+    options: tuple[tuple[str, str], ...]  # (option name, value), e.g. ("Size", "M")
+    is_inactive: bool
+    sellable: bool  # not a matrix parent, active and shown online
+    safety_buffer: Decimal | None
+    base_price: Decimal | None
+    last_modified: datetime
+    modified: str  # lastmodifieddate as NetSuite wrote it (one-second resolution)
+    fingerprint: str  # of the row's content: tells two versions within one second apart
+
+
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """An item's figures at one location that differ from the last ones handed on."""
+
+    account: str
+    item_id: str
+    sku: str
+    location_id: str
+    location_name: str
+    on_hand: Decimal
+    committed: Decimal
+    available: Decimal
+    read_at: datetime  # NetSuite's server time of the poll (it keeps no per-location timestamp)
+    version: int  # 1 for the first figures of this item at this location, +1 for each change
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilmentLineChange:
+    sku: str
+    item_id: str
+    quantity: Decimal
+    bc_order_product_id: int | None  # from the sales order line's link field
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilmentChange:
+    """A version of an item fulfilment, with its lines and tracking numbers."""
+
+    account: str
+    ns_id: str
+    tran_id: str
+    sales_order_id: str  # "" when NetSuite names none
+    bc_order_id: int | None  # from the sales order's link field, else its BC-SO-<store>-<id> externalId
+    ship_date: date | None
+    status: str  # picked, packed or shipped
+    ship_method: str
+    carrier: str
+    tracking_numbers: tuple[str, ...]
+    lines: tuple[FulfilmentLineChange, ...]
+    last_modified: datetime
+    modified: str  # lastmodifieddate as NetSuite wrote it
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class PriceChange:
+    """An item's price at one level, currency and quantity break that changed."""
+
+    account: str
+    item_id: str
+    sku: str
+    price_level_id: str
+    price_level_name: str
+    currency: str  # symbol, "" when the row names none
+    min_quantity: Decimal
+    price: Decimal
+    last_modified: datetime  # the item's
+    modified: str  # the item's lastmodifieddate as NetSuite wrote it
+
+
+Change = ItemChange | StockChange | FulfilmentChange | PriceChange
+
+ChangeHandler = Callable[[Change], Awaitable[None]]
+"""Takes one change and returns once it is safely handed on (in the worker: on its Kafka topic)."""

@@ -1,0 +1,133 @@
+"""NetSuite change records (:mod:`connectors.netsuite.changes`) → the contract's events. Pure.
+
+Event ids are deterministic, from what identifies the version a record describes, so a change handed
+on twice (a crash between the publish and the source's bookkeeping) is the same event and consumers
+drop it:
+
+- ``NsItemEvent``, key SKU: (account, ``item``, item id, lastmodifieddate, row fingerprint);
+- ``NsStockEvent``, key SKU: (account, ``stock``, ``item@location``, version, ``on hand/committed/available``);
+- ``NsFulfilmentEvent``, key the BigCommerce order id, else the sales order id, else the fulfilment id:
+  (account, ``fulfilment``, fulfilment id, lastmodifieddate, row fingerprint);
+- ``NsPriceEvent``, key SKU: (account, ``price``, ``item:level:currency:min quantity``, the item's
+  lastmodifieddate, price).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import assert_never
+
+from connectors.netsuite.changes import (
+    Change,
+    ChangeHandler,
+    FulfilmentChange,
+    ItemChange,
+    PriceChange,
+    StockChange,
+)
+from streams.contract import (
+    NsFulfilment,
+    NsFulfilmentEvent,
+    NsItem,
+    NsItemEvent,
+    NsItemPrice,
+    NsPriceEvent,
+    NsStock,
+    NsStockEvent,
+    Publisher,
+    event_id,
+)
+from streams.contract.netsuite import NsFulfilmentLine
+
+NsEvent = NsItemEvent | NsStockEvent | NsFulfilmentEvent | NsPriceEvent
+
+
+def source_name(account: str) -> str:
+    """The envelope's ``source`` for events of this account."""
+    return f"netsuite:{account}"
+
+
+def norm(value: Decimal) -> str:
+    """A canonical text for a quantity or price (``5.000`` and ``5`` are the same figure)."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def item_event(change: ItemChange) -> NsItemEvent:
+    item = NsItem(
+        ns_id=change.ns_id, sku=change.sku, display_name=change.display_name, item_type=change.item_type,
+        is_matrix_parent=change.is_matrix_parent, parent_ns_id=change.parent_ns_id, parent_sku=change.parent_sku,
+        options=change.options, is_inactive=change.is_inactive, sellable=change.sellable,
+        safety_buffer=change.safety_buffer, base_price=change.base_price, last_modified=change.last_modified,
+    )
+    return NsItemEvent.build(
+        item, key=item.sku, source=source_name(change.account), occurred_at=change.last_modified,
+        event_id=event_id(change.account, "item", change.ns_id, change.modified, change.fingerprint),
+    )
+
+
+def stock_event(change: StockChange) -> NsStockEvent:
+    stock = NsStock(
+        sku=change.sku, ns_item_id=change.item_id, location_id=change.location_id,
+        location_name=change.location_name, on_hand=change.on_hand, committed=change.committed,
+        available=change.available, last_modified=change.read_at,
+    )
+    figures = "/".join(norm(v) for v in (change.on_hand, change.committed, change.available))
+    return NsStockEvent.build(
+        stock, key=stock.sku, source=source_name(change.account), occurred_at=change.read_at,
+        event_id=event_id(change.account, "stock", f"{change.item_id}@{change.location_id}", change.version,
+                          figures),
+    )
+
+
+def fulfilment_event(change: FulfilmentChange) -> NsFulfilmentEvent:
+    fulfilment = NsFulfilment(
+        ns_id=change.ns_id, tran_id=change.tran_id, sales_order_ns_id=change.sales_order_id,
+        bc_order_id=change.bc_order_id, ship_date=change.ship_date, status=change.status,
+        ship_method=change.ship_method, carrier=change.carrier, tracking_numbers=change.tracking_numbers,
+        lines=tuple(NsFulfilmentLine(sku=line.sku, ns_item_id=line.item_id, quantity=line.quantity,
+                                     bc_order_product_id=line.bc_order_product_id) for line in change.lines),
+        last_modified=change.last_modified,
+    )
+    key = str(change.bc_order_id) if change.bc_order_id is not None else (change.sales_order_id or change.ns_id)
+    return NsFulfilmentEvent.build(
+        fulfilment, key=key, source=source_name(change.account), occurred_at=change.last_modified,
+        event_id=event_id(change.account, "fulfilment", change.ns_id, change.modified, change.fingerprint),
+    )
+
+
+def price_event(change: PriceChange) -> NsPriceEvent:
+    price = NsItemPrice(
+        sku=change.sku, ns_item_id=change.item_id, price_level_id=change.price_level_id,
+        price_level_name=change.price_level_name, currency=change.currency, min_quantity=change.min_quantity,
+        price=change.price, last_modified=change.last_modified,
+    )
+    marker = f"{change.item_id}:{change.price_level_id}:{change.currency}:{norm(change.min_quantity)}"
+    return NsPriceEvent.build(
+        price, key=price.sku, source=source_name(change.account), occurred_at=change.last_modified,
+        event_id=event_id(change.account, "price", marker, change.modified, norm(change.price)),
+    )
+
+
+def to_event(change: Change) -> NsEvent:
+    """The contract event of any NetSuite change record."""
+    match change:
+        case ItemChange():
+            return item_event(change)
+        case StockChange():
+            return stock_event(change)
+        case FulfilmentChange():
+            return fulfilment_event(change)
+        case PriceChange():
+            return price_event(change)
+        case _:
+            assert_never(change)
+
+
+def publishing(publish: Publisher) -> ChangeHandler:
+    """A change handler for the source: each change becomes its event, published with ``publish``."""
+
+    async def hand_on(change: Change) -> None:
+        await publish(to_event(change))
+
+    return hand_on
