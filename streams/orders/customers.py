@@ -27,6 +27,7 @@ import asyncpg
 from connectors.batching import WindowBatcher
 from connectors.http import ConnectorError, PermanentError
 from connectors.locks import KeyedLock
+from connectors.netsuite import operations
 from connectors.netsuite.client import NetSuiteClient
 from state import exceptions as exceptions_store
 from state import orders as orders_store
@@ -36,12 +37,6 @@ from streams.orders.mapping import external_id_for_customer, normalise_email
 log = logging.getLogger(__name__)
 
 _locks = KeyedLock()
-
-CONFIRM_QUERY = "SELECT id, externalid FROM customer WHERE externalid IN ({marks})"
-LOOKUP_QUERY = (
-    "SELECT id, LOWER(email) AS email_norm FROM customer WHERE LOWER(email) IN ({marks}) AND isinactive = 'F' "
-    "ORDER BY datecreated, id"
-)
 
 
 class EmailLookup:
@@ -62,12 +57,8 @@ class EmailLookup:
 
     async def _query(self, batch: dict[str, None]) -> Mapping[str, list[str] | BaseException]:
         client = await self._client()
-        found: dict[str, list[str]] = {email: [] for email in batch}
-        query = LOOKUP_QUERY.format(marks=", ".join("?" for _ in batch))
         with client.governor.ahead_of_queue():  # every order in the batch waits on this one query
-            async for row in client.suiteql(query, list(batch)):
-                found.setdefault(str(row["email_norm"]), []).append(str(row["id"]))
-        return found
+            return await operations.customers_by_emails(client, list(batch))
 
 
 class CustomerCreator:
@@ -153,8 +144,7 @@ class CustomerCreator:
 
     @staticmethod
     async def _existing(client: NetSuiteClient, external_ids: list[str]) -> dict[str, str]:
-        query = CONFIRM_QUERY.format(marks=", ".join("?" for _ in external_ids))
-        return {str(row["externalid"]): str(row["id"]) async for row in client.suiteql(query, external_ids)}
+        return await operations.customers_by_external_ids(client, external_ids)
 
 
 def customer_body(spec: CustomerSpec, *, external_id: str, subsidiary_id: str, currency_id: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 
 import asyncpg
 from prometheus_client import Counter, Gauge
@@ -40,6 +40,7 @@ from connectors.bigcommerce.models import (
 )
 from connectors.http import ConnectorError
 from connectors.netsuite.client import NetSuiteClient
+from connectors.netsuite.operations import document_numbers
 from state import exceptions as exceptions_store
 from state import writeback as writeback_store
 from state.writeback import Retry, Writeback, Written
@@ -74,16 +75,6 @@ LAST_BATCH = Gauge("o2c_writeback_last_batch_size", "Orders in the last write-ba
 
 def description(tran_id: str, ns_id: str) -> str:
     return f"NetSuite sales order {tran_id} (internal id {ns_id}), written by o2c"
-
-
-async def document_numbers(client: NetSuiteClient, ns_ids: Sequence[str]) -> dict[str, str]:
-    """NetSuite internal id → ``tranid`` for every id found, in one SuiteQL query."""
-    if not ns_ids:
-        return {}
-    marks = ", ".join("?" for _ in ns_ids)
-    rows = [row async for row in client.suiteql(f"SELECT id, tranid FROM transaction WHERE id IN ({marks})",
-                                                list(ns_ids))]
-    return {str(row["id"]): str(row["tranid"]) for row in rows if row.get("tranid")}
 
 
 def _errors_text(errors: Iterable[MetafieldBatchError], fallback: str) -> str:

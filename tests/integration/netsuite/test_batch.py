@@ -12,8 +12,8 @@ import pytest
 
 from connectors.http import NotFoundError, PermanentError
 from connectors.netsuite import NetSuiteClient, NetSuiteSettings, codec
-from connectors.netsuite.transport import build_auth
 from connectors.netsuite.sandbox import SandboxConfig, SandboxHandle, start_sandbox
+from connectors.netsuite.transport import build_auth
 
 RECORD = "/services/rest/record/v1"
 COLLECTION = "application/vnd.oracle.resource+json; type=collection"

@@ -1,0 +1,124 @@
+"""Named NetSuite operations the flows use: each a query or record body of its own, over :class:`NetSuiteClient`.
+
+- :func:`customers_by_emails`: active customers per normalised email, oldest first;
+- :func:`customers_by_external_ids`: internal ids of customers by their ``externalId``;
+- :func:`document_numbers`: a transaction's document number (``tranid``) by its internal id;
+- :func:`find_item`: an item's internal id and type by its ``itemid``;
+- :func:`sales_order_lines` and :func:`close_sales_order`: read a sales order's lines (with what shipped),
+  then close every line. Whether to close (nothing fulfilled yet) is the caller's decision.
+
+Every request goes through the client's governor as usual. Priority is also the caller's: a caller
+that unblocks many orders with one request wraps the call in ``client.governor.ahead_of_queue()``.
+SuiteQL takes at most 1,000 values in an ``IN`` list, so longer lists are sent in several queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from connectors.netsuite.client import NetSuiteClient
+from connectors.netsuite.models import WriteResult
+
+IN_CHUNK = 1000  # values per SuiteQL IN list (its limit)
+
+CUSTOMERS_BY_EMAIL = (
+    "SELECT id, LOWER(email) AS email_norm FROM customer WHERE LOWER(email) IN ({marks}) AND isinactive = 'F' "
+    "ORDER BY datecreated, id"
+)
+CUSTOMERS_BY_EXTERNAL_ID = "SELECT id, externalid FROM customer WHERE externalid IN ({marks})"
+DOCUMENT_NUMBERS = "SELECT id, tranid FROM transaction WHERE id IN ({marks})"
+ITEM_BY_ITEMID = "SELECT id, itemtype FROM item WHERE itemid = ?"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    id: str
+    item_type: str  # SuiteQL's itemtype code: InvtPart, Service, Discount, …; "" when NetSuite gives none
+
+
+@dataclass(frozen=True, slots=True)
+class SalesOrderLine:
+    line: int
+    quantity_fulfilled: Decimal
+    is_closed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SalesOrderLines:
+    """A sales order's internal id, document number and item lines."""
+
+    id: str
+    tran_id: str | None
+    lines: tuple[SalesOrderLine, ...]
+
+
+def _unique(values: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[start : start + IN_CHUNK] for start in range(0, len(values), IN_CHUNK)]
+
+
+def _marks(values: Sequence[str]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+async def customers_by_emails(client: NetSuiteClient, emails: Sequence[str]) -> dict[str, list[str]]:
+    """Each normalised (trimmed, lower-case) email → internal ids of the active customers that have it,
+    oldest first (``[]`` when none). One SuiteQL query per 1,000 emails."""
+    found: dict[str, list[str]] = {email: [] for email in emails}
+    for chunk in _chunks(_unique(emails)):
+        query = CUSTOMERS_BY_EMAIL.format(marks=_marks(chunk))
+        async for row in client.suiteql(query, chunk):
+            found.setdefault(str(row["email_norm"]), []).append(str(row["id"]))
+    return found
+
+
+async def customers_by_external_ids(client: NetSuiteClient, external_ids: Sequence[str]) -> dict[str, str]:
+    """``externalId`` → internal id, for the customers found (as NetSuite spells the ``externalId``)."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(_unique(external_ids)):
+        query = CUSTOMERS_BY_EXTERNAL_ID.format(marks=_marks(chunk))
+        found.update({str(row["externalid"]): str(row["id"]) async for row in client.suiteql(query, chunk)})
+    return found
+
+
+async def document_numbers(client: NetSuiteClient, ns_ids: Sequence[str]) -> dict[str, str]:
+    """Transaction internal id → its document number (``tranid``), for every id found that has one."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(_unique(ns_ids)):
+        query = DOCUMENT_NUMBERS.format(marks=_marks(chunk))
+        found.update({str(row["id"]): str(row["tranid"]) async for row in client.suiteql(query, chunk)
+                      if row.get("tranid")})
+    return found
+
+
+async def find_item(client: NetSuiteClient, itemid: str) -> ItemRef | None:
+    """The item whose ``itemid`` (name/number, the SKU) is ``itemid``, or ``None``."""
+    rows = [row async for row in client.suiteql(ITEM_BY_ITEMID, [itemid])]
+    if not rows:
+        return None
+    return ItemRef(id=str(rows[0]["id"]), item_type=str(rows[0].get("itemtype", "")))
+
+
+async def sales_order_lines(client: NetSuiteClient, external_id: str) -> SalesOrderLines:
+    """The sales order with this ``externalId`` and its item lines; :class:`~connectors.http.NotFoundError`
+    if there is none."""
+    record = await client.get("salesOrder", f"eid:{external_id}", expand=True)
+    lines = (record.get("item") or {}).get("items") or []
+    return SalesOrderLines(
+        id=str(record["id"]),
+        tran_id=str(record["tranId"]) if record.get("tranId") else None,
+        lines=tuple(SalesOrderLine(line=int(x["line"]), is_closed=x.get("isClosed") is True,
+                                   quantity_fulfilled=Decimal(str(x.get("quantityFulfilled") or 0)))
+                    for x in lines),
+    )
+
+
+async def close_sales_order(client: NetSuiteClient, order: SalesOrderLines) -> WriteResult:
+    """Close every line of ``order`` (``isClosed: true``, lines keyed by number, so safe to repeat)."""
+    body = {"item": {"items": [{"line": x.line, "isClosed": True} for x in order.lines]}}
+    return await client.patch("salesOrder", order.id, body)
