@@ -23,7 +23,7 @@ from streams.contract import LineKind, SalesOrderCommand
 
 RETRY_AFTER = 30.0
 #: NetSuite record type of the item each special line kind is booked on, when o2c creates it.
-SPECIAL_RECORD_TYPES: dict[str, str] = {"discount": "discountItem", "custom": "nonInventorySaleItem"}
+SPECIAL_RECORD_TYPES: dict[str, str] = {"discount": "discountItem", "custom": "nonInventoryResaleItem"}
 
 
 def special_record_type(kind: LineKind) -> str:

@@ -45,7 +45,7 @@ async def test_sigkill_three_times_keeps_every_invariant(
 ) -> None:
     rng = random.Random(7)
     base = rng.randint(10**6, 10**7) * 100
-    env = {"O2C_ORDERS_ENABLED": "true", "O2C_ORDERS_STORE_HASH": STORE, "O2C_NS_BASE_URL": netsuite.url,
+    env = {"O2C_ORDERS_ENABLED": "true", "O2C_BC_STORE_HASH": STORE, "O2C_NS_BASE_URL": netsuite.url,
            "O2C_NS_CONCURRENCY_LIMIT": "5"}
     worker = await asyncio.to_thread(make_worker, **env)
     skus = [s for s in await publish_items(kafka.bootstrap, netsuite.url) if s.count("-") == 2]

@@ -305,6 +305,9 @@ async def _guarded(
     if failure is not None:
         state.stats.unauthorized += 1
         return failure
+    if cfg.unavailable:
+        state.stats.errors_injected += 1
+        return ns_error(503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable. Please try again later.")
     if state.take("fail_next") or state.roll(cfg.error_rate):
         state.stats.errors_injected += 1
         error_id = f"{state.rng.getrandbits(40):x}"

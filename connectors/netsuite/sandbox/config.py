@@ -51,6 +51,7 @@ class SandboxConfig:
     async_processors: int = 10
 
     # Faults.
+    unavailable: bool = False  # every request gets 503 Service Unavailable (an outage or maintenance)
     error_rate: float = 0.0  # 500 UNEXPECTED_ERROR before anything is applied
     fail_next: int = 0
     timeout_rate: float = 0.0  # hold the request ``timeout_seconds`` then drop it, nothing applied

@@ -34,7 +34,7 @@ def ids_base() -> int:
 async def order_worker(
     kafka: KafkaBroker, netsuite: SandboxHandle, make_worker: Callable[..., WorkerProcess]
 ) -> WorkerProcess:
-    worker = await asyncio.to_thread(make_worker, O2C_ORDERS_ENABLED="true", O2C_ORDERS_STORE_HASH=STORE,
+    worker = await asyncio.to_thread(make_worker, O2C_ORDERS_ENABLED="true", O2C_BC_STORE_HASH=STORE,
                                      O2C_NS_BASE_URL=netsuite.url, O2C_ORDERS_PARK_EXCEPTION_AFTER="1")
     return worker
 

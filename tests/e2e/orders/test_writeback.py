@@ -126,7 +126,7 @@ async def test_each_order_gets_one_document_number_metafield_in_batches(
     assert stale.meta.success == 1
 
     await asyncio.to_thread(
-        make_worker, O2C_ORDERS_ENABLED="true", O2C_ORDERS_STORE_HASH=store, O2C_NS_BASE_URL=netsuite.url,
+        make_worker, O2C_ORDERS_ENABLED="true", O2C_NS_BASE_URL=netsuite.url,
         O2C_BC_API_BASE=bigcommerce.url, O2C_BC_STORE_HASH=store, O2C_ORDERS_WRITEBACK_BATCH_SIZE=str(BATCH),
         O2C_ORDERS_WRITEBACK_INTERVAL="10",
     )
@@ -190,7 +190,7 @@ async def test_failed_writes_are_retried_never_dropped(
     store = bigcommerce.config.store_hash
     order_ids = await create_bc_orders(bc_client, 5)
     await asyncio.to_thread(
-        make_worker, O2C_ORDERS_ENABLED="true", O2C_ORDERS_STORE_HASH=store, O2C_NS_BASE_URL=netsuite.url,
+        make_worker, O2C_ORDERS_ENABLED="true", O2C_NS_BASE_URL=netsuite.url,
         O2C_BC_API_BASE=bigcommerce.url, O2C_BC_STORE_HASH=store, O2C_ORDERS_WRITEBACK_INTERVAL="1",
         O2C_BC_MAX_ATTEMPTS="1",
     )

@@ -43,7 +43,7 @@ def test_an_order_is_closed_only_if_nothing_shipped() -> None:
 
 
 def test_custom_lines_are_booked_on_a_non_inventory_item() -> None:
-    assert rules.special_record_type("custom") == "nonInventorySaleItem"
+    assert rules.special_record_type("custom") == "nonInventoryResaleItem"
     assert rules.special_record_type("discount") == "discountItem"
     assert rules.special_record_type("tax") == "serviceItem"
 
