@@ -12,10 +12,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
 from connectors.http import ConnectorError, PermanentError
 from state.exceptions import NewException
@@ -50,12 +49,11 @@ def failure(error: Exception) -> Literal["rejected", "retry"]:
     raise error
 
 
-@dataclass(frozen=True)
-class OrderLine:
-    """A sales order line as NetSuite has it: its line number and how much of it shipped."""
+class OrderLine(Protocol):
+    """A sales order line as NetSuite has it: how much of it shipped."""
 
-    line: int
-    quantity_fulfilled: Decimal
+    @property
+    def quantity_fulfilled(self) -> Decimal: ...
 
 
 def can_close(lines: Sequence[OrderLine]) -> bool:

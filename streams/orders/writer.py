@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from prometheus_client import Histogram
 
 from connectors.http import PermanentError
 from connectors.locks import KeyedLock
+from connectors.netsuite import operations
 from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.models import WriteResult
 from state import catalog
@@ -67,9 +67,9 @@ async def _special_item(client: NetSuiteClient, ref: str, kind: LineKind) -> str
     known = await catalog.resolve(pool, [ref])
     if ref in known:
         return known[ref]
-    rows = [row async for row in client.suiteql("SELECT id, itemtype FROM item WHERE itemid = ?", [ref])]
-    if rows:
-        ns_id, item_type = str(rows[0]["id"]), str(rows[0].get("itemtype", ""))
+    found = await operations.find_item(client, ref)
+    if found is not None:
+        ns_id, item_type = found.id, found.item_type
     else:
         record_type = special_record_type(kind)
         result = await client.upsert(record_type, f"O2C-ITEM-{ref}",
@@ -155,20 +155,17 @@ async def _close(command: SalesOrderCommand) -> str:
     pool = await database.acquire_pool()
     client = await clients.netsuite_client()
     version = command.source_version.isoformat()
-    record = await client.get("salesOrder", f"eid:{command.external_id}", expand=True)
-    raw_lines = (record.get("item") or {}).get("items") or []
-    lines = [rules.OrderLine(int(x["line"]), Decimal(str(x.get("quantityFulfilled") or 0))) for x in raw_lines]
-    ns_id = str(record["id"])
-    if not rules.can_close(lines):
-        await exceptions_store.record(pool, rules.cancelled_after_fulfilment(command, ns_id=ns_id,
-                                                                             tran_id=record.get("tranId")))
+    order = await operations.sales_order_lines(client, command.external_id)
+    if not rules.can_close(order.lines):
+        await exceptions_store.record(pool, rules.cancelled_after_fulfilment(command, ns_id=order.id,
+                                                                             tran_id=order.tran_id))
         await report(order_id=command.bc_order_id, status="failed", external_id=command.external_id,
                      detail="cancelled after fulfilment", version=version)
         return "cannot-close"
-    await client.patch("salesOrder", ns_id, {"item": {"items": [{"line": x.line, "isClosed": True} for x in lines]}})
+    await operations.close_sales_order(client, order)
     await orders_store.mark_closed(pool, command.store_hash, command.bc_order_id)
     await report(order_id=command.bc_order_id, status="closed", external_id=command.external_id,
-                 target_id=ns_id, version=version)
+                 target_id=order.id, version=version)
     return "closed"
 
 

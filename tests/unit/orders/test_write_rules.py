@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.http import NotFoundError, PermanentError, RateLimitedError, RetryableError
+from connectors.netsuite.operations import SalesOrderLine
 from streams.contract import CustomerSpec, SalesOrderCommand
 from streams.orders import write_rules as rules
 
@@ -38,8 +39,11 @@ def test_permanent_errors_are_rejections_and_connector_trouble_is_retried() -> N
 
 
 def test_an_order_is_closed_only_if_nothing_shipped() -> None:
-    assert rules.can_close([rules.OrderLine(1, Decimal(0)), rules.OrderLine(2, Decimal(0))])
-    assert not rules.can_close([rules.OrderLine(1, Decimal(0)), rules.OrderLine(2, Decimal("0.5"))])
+    def line(n: int, shipped: str) -> SalesOrderLine:
+        return SalesOrderLine(line=n, quantity_fulfilled=Decimal(shipped), is_closed=False)
+
+    assert rules.can_close([line(1, "0"), line(2, "0")])
+    assert not rules.can_close([line(1, "0"), line(2, "0.5")])
 
 
 def test_custom_lines_are_booked_on_a_non_inventory_item() -> None:
