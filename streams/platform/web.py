@@ -14,6 +14,7 @@ from typing import Any
 from faust.sensors.prometheus import setup_prometheus_sensors
 
 from state import exceptions as exceptions_store
+from streams.platform import supervised
 from streams.platform.app import app
 from streams.platform.metrics import EXCEPTIONS_OPEN
 from streams.platform.runtime import database
@@ -53,7 +54,6 @@ async def readyz(self: Any, request: Any) -> Any:
     return self.json({"status": "ready"})
 
 
-@app.timer(15.0)
 async def refresh_exception_gauge() -> None:
     """Open exceptions by kind and owner, for alerting (a set-based query, not a loop over rows)."""
     if not await database.healthy():
@@ -61,3 +61,6 @@ async def refresh_exception_gauge() -> None:
     EXCEPTIONS_OPEN.clear()
     for kind, owner, n in await exceptions_store.count_open(database.pool):
         EXCEPTIONS_OPEN.labels(kind, owner).set(n)
+
+
+supervised.timer(app, 15.0, name="refresh_exception_gauge")(refresh_exception_gauge)
