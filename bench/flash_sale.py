@@ -217,7 +217,7 @@ def main() -> None:
         stack.bc_url = stack.sandbox("bigcommerce", "--store-hash", args.store, "--quota", "1000000",
                                      "--window-ms", "30000", "--styles", "6")
         worker = stack.worker(
-            webhooks=True, O2C_ORDERS_ENABLED="true", O2C_BC_STORE_HASH=args.store,
+            webhooks=True, O2C_ORDERS_ENABLED="true",
             O2C_ORDERS_WRITER_CONCURRENCY=str(args.writer_concurrency),
             O2C_NS_BASE_URL=stack.ns_url, O2C_NS_CONCURRENCY_LIMIT=str(args.ns_limit), O2C_NS_SOURCE_ENABLED="true",
             O2C_NS_ITEMS_POLL_SECONDS="5", O2C_BC_SOURCE_ENABLED="true", O2C_BC_API_BASE=stack.bc_url,

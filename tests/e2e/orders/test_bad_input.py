@@ -31,6 +31,11 @@ from tests.support.waits import eventually
 from tests.support.worker import WorkerProcess
 
 
+async def first_child_sku(kafka: KafkaBroker, netsuite: SandboxHandle) -> str:
+    """Publish the sandbox's items on ns.items; one matrix child's SKU."""
+    return next(s for s in await publish_items(kafka.bootstrap, netsuite.url) if s.count("-") == 2)
+
+
 def tampered(order: BcOrderSnapshot, change: Callable[[dict[str, Any]], None]) -> tuple[bytes, bytes]:
     """The order's event with its JSON payload edited (as a faulty producer would send it)."""
     key, value = order_message(order)
@@ -84,7 +89,7 @@ async def test_out_of_bounds_amounts_are_set_aside_and_the_next_order_syncs(
     kafka: KafkaBroker, netsuite: SandboxHandle, order_worker: WorkerProcess, worker_env: dict[str, str]
 ) -> None:
     base = ids_base()
-    sku = [s for s in await publish_items(kafka.bootstrap, netsuite.url) if s.count("-") == 2][0]
+    sku = await first_child_sku(kafka, netsuite)
 
     def order(n: int) -> BcOrderSnapshot:
         return snapshot(order_id=base + n, store_hash=STORE, lines=[(sku, Decimal("12.00"), 1, Decimal(0))],
@@ -128,7 +133,7 @@ async def test_a_custom_product_line_books_on_the_custom_item_instead_of_parking
     kafka: KafkaBroker, netsuite: SandboxHandle, order_worker: WorkerProcess
 ) -> None:
     base = ids_base()
-    sku = [s for s in await publish_items(kafka.bootstrap, netsuite.url) if s.count("-") == 2][0]
+    sku = await first_child_sku(kafka, netsuite)
     order = snapshot(order_id=base + 1, store_hash=STORE, lines=[(sku, Decimal("20.00"), 1, Decimal(0)),
                                                              ("", Decimal("7.50"), 2, Decimal(0))])
     engraving = order.lines[1].model_copy(update={"product_id": 0, "variant_id": None, "name": "Engraving"})
@@ -150,7 +155,7 @@ async def test_netsuite_answering_503_for_two_minutes_delays_orders_but_loses_no
     kafka: KafkaBroker, netsuite: SandboxHandle, order_worker: WorkerProcess, worker_env: dict[str, str]
 ) -> None:
     base = ids_base()
-    sku = [s for s in await publish_items(kafka.bootstrap, netsuite.url) if s.count("-") == 2][0]
+    sku = await first_child_sku(kafka, netsuite)
     orders = [snapshot(order_id=base + n, store_hash=STORE, lines=[(sku, Decimal("9.00"), n, Decimal(0))],
                        email=f"outage{n}@example.com") for n in (1, 2, 3)]
     netsuite.state.config.unavailable = True
@@ -204,7 +209,7 @@ async def test_postgresql_stopped_for_30_seconds_mid_stream_loses_nothing(
                                          O2C_BC_STORE_HASH=STORE, O2C_NS_BASE_URL=netsuite.url,
                                          O2C_ORDERS_WRITEBACK_ENABLED="false")
         base = ids_base()
-        sku = [s for s in await publish_items(kafka.bootstrap, netsuite.url) if s.count("-") == 2][0]
+        sku = await first_child_sku(kafka, netsuite)
 
         def order(n: int) -> BcOrderSnapshot:
             return snapshot(order_id=base + n, store_hash=STORE, lines=[(sku, Decimal("5.00"), 1, Decimal(0))],
