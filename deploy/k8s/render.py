@@ -16,8 +16,7 @@ def render(partitions: int = 12, replicas: int = 3, cluster: str = "o2c") -> str
     docs = []
     for spec in PUBLIC_TOPICS:
         config = ["  config:", "    min.insync.replicas: 2"]
-        if spec.compacted:
-            config.append("    cleanup.policy: compact")
+        config += [f"    {key}: {value}" for key, value in spec.config.items()]  # cleanup.policy, max.message.bytes
         docs.append("\n".join([
             "apiVersion: kafka.strimzi.io/v1beta2",
             "kind: KafkaTopic",

@@ -11,7 +11,7 @@ from typing import Any
 
 import faust
 
-from streams.contract.topics import BY_NAME
+from streams.contract.topics import BY_NAME, COMPRESSION, MAX_MESSAGE_BYTES
 from streams.platform import commit_guard
 from streams.platform.logs import logging_config, register_secrets
 from streams.platform.settings import Settings, get_settings
@@ -41,6 +41,10 @@ def create_app(settings: Settings) -> faust.App:
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout / 3),
         table_standby_replicas=0,
         producer_acks=-1,
+        # Large events (a whole order) fit: streams/contract/topics.py sets the one limit for every layer.
+        producer_compression_type=COMPRESSION,
+        producer_max_request_size=MAX_MESSAGE_BYTES,
+        consumer_max_fetch_size=MAX_MESSAGE_BYTES,
         logging_config=logging_config(settings.log_level, settings.log_format),
         worker_redirect_stdouts=False,
     )
@@ -53,5 +57,4 @@ app = create_app(settings)
 def topic(name: str, **kwargs: Any) -> faust.TopicT:
     """A public topic by name (declared in ``streams.contract.topics``), with o2c's partition count."""
     spec = BY_NAME[name]
-    config = {"cleanup.policy": "compact"} if spec.compacted else None
-    return app.topic(name, partitions=settings.topic_partitions, config=config, **kwargs)
+    return app.topic(name, partitions=settings.topic_partitions, config=spec.config or None, **kwargs)

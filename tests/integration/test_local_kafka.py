@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from pathlib import Path
 
+import orjson
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from deploy.local.kafka import KafkaBroker
 from deploy.local.procs import pid_alive
-from streams.contract.topics import PUBLIC_TOPICS
-from streams.platform.topic_admin import ensure_topics
+from streams.contract.topics import COMPRESSION, MAX_MESSAGE_BYTES, PUBLIC_TOPICS, TopicSpec
+from streams.platform.topic_admin import align_configs, ensure_topics, topic_overrides
 
 
 def test_running_broker_is_reused(kafka: KafkaBroker) -> None:
@@ -30,11 +34,57 @@ async def test_admin_client_answers_and_topics_are_created(kafka: KafkaBroker) -
     try:
         topics = set(await admin.list_topics())
         described = await admin.describe_topics(["bc.orders"])
+        overrides = await topic_overrides(admin, [t.name for t in PUBLIC_TOPICS])
     finally:
         await admin.close()
     assert {t.name for t in PUBLIC_TOPICS} <= topics
     assert set(created) <= topics
     assert len(described[0]["partitions"]) >= 2
+    for spec in PUBLIC_TOPICS:
+        assert {k: overrides[spec.name].get(k) for k in spec.config} == spec.config, spec.name
+
+
+async def test_old_topics_get_the_new_size_limit_and_keep_their_other_overrides(kafka: KafkaBroker) -> None:
+    """A topic created by an older o2c (no max.message.bytes) is altered; an operator's retention stays."""
+    name = f"old-{uuid.uuid4().hex[:8]}"
+    spec = TopicSpec(name, "order id", "as created by an older o2c", "no", large=True)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, 1, 1, topic_configs={"retention.ms": "3600000"})])
+        assert await ensure_topics(kafka.bootstrap, [spec], partitions=1, replication=1) == []
+        overrides = (await topic_overrides(admin, [name]))[name]
+        assert overrides == {"retention.ms": "3600000", "max.message.bytes": str(MAX_MESSAGE_BYTES)}
+        assert await align_configs(admin, [spec]) == []  # already aligned: nothing altered
+    finally:
+        await admin.close()
+
+
+async def test_a_whole_order_sized_message_goes_through_a_large_topic_compressed(kafka: KafkaBroker) -> None:
+    """Twice Kafka's default limit, produced with o2c's codec and limits, read back whole."""
+    await ensure_topics(kafka.bootstrap, PUBLIC_TOPICS, partitions=2, replication=1)
+    value = orjson.dumps({"lines": [{"sku": f"SKU-{i:05d}", "qty": 1, "price": f"{i}.99", "name": uuid.uuid4().hex}
+                                    for i in range(30_000)]})
+    assert len(value) > 2 * 1024 * 1024
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, compression_type=COMPRESSION,
+                                max_request_size=MAX_MESSAGE_BYTES, acks="all")
+    await producer.start()
+    try:
+        key = uuid.uuid4().hex.encode()
+        sent = await producer.send_and_wait("bc.orders", key=key, value=value)
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap, group_id=None,
+                                max_partition_fetch_bytes=MAX_MESSAGE_BYTES)
+    await consumer.start()
+    try:
+        tp = TopicPartition("bc.orders", sent.partition)
+        consumer.assign([tp])
+        consumer.seek(tp, sent.offset)
+        record = await asyncio.wait_for(consumer.getone(), 30)
+    finally:
+        await consumer.stop()
+    assert (record.key, record.value) == (key, value)
 
 
 def test_stop_leaves_no_java_process(kafka: KafkaBroker, tmp_path: Path) -> None:

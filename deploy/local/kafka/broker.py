@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.local.procs import pid_alive, port_open, read_pid, stop_process_group
+from streams.contract.topics import MAX_MESSAGE_BYTES
 from streams.platform.blocking import run_coroutine_in_thread
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,10 @@ class KafkaBroker:
             "num.io.threads": "4",
             "num.recovery.threads.per.data.dir": "1",
             "log.retention.hours": "168",
+            # o2c's large topics set max.message.bytes themselves; the broker's default and its fetch
+            # limits match, so a topic created by hand takes a whole order too
+            "message.max.bytes": str(MAX_MESSAGE_BYTES),
+            "replica.fetch.max.bytes": str(MAX_MESSAGE_BYTES),
         }
         config = self.data_dir / "server.properties"
         config.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
