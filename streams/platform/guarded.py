@@ -74,7 +74,19 @@ class Decoder(Generic[T]):
         return Decoder(lambda message: RawEvent(message.key, message.value))
 
 
-async def until_done(step: Callable[[], Awaitable[T]], *, agent: str, what: str, where: Position) -> T:
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """Where events without a normal outcome go (the exceptions store, in the worker)."""
+
+    invalid: Callable[[Position, bytes | None, InvalidEvent], Awaitable[object]] = quarantine
+    failed: Callable[..., Awaitable[object]] = processing_failed
+
+
+async def until_done(step: Callable[[], Awaitable[T]], *, agent: str, what: str, where: Position,
+                     sleep: Sleep = asyncio.sleep) -> T:
     """Run ``step`` until it returns; transient failures are waited out with a growing back-off."""
     attempt = 0
     while True:
@@ -92,13 +104,13 @@ async def until_done(step: Callable[[], Awaitable[T]], *, agent: str, what: str,
                                "offset": where.offset, "attempt": attempt})
             AGENTS_WAITING.labels(agent).inc()
             try:
-                await asyncio.sleep(delay)
+                await sleep(delay)
             finally:
                 AGENTS_WAITING.labels(agent).dec()
 
 
 async def process(decoder: Decoder[T], handler: Callable[[T], Awaitable[object]], *, agent: str,
-                  message: Any) -> str:
+                  message: Any, set_aside: SetAside = SetAside(), sleep: Sleep = asyncio.sleep) -> str:
     """Give one message its outcome: ``handled``, ``invalid`` or ``failed``; returns it."""
     where = Position(message.topic, message.key, message.partition, message.offset)
     value: bytes | None = message.value
@@ -106,16 +118,17 @@ async def process(decoder: Decoder[T], handler: Callable[[T], Awaitable[object]]
     try:
         parsed = decoder.parse(message)
     except InvalidEvent as error:
-        await until_done(partial(quarantine, where, value, error), agent=agent, what="storing an invalid event",
-                         where=where)
+        await until_done(partial(set_aside.invalid, where, value, error), agent=agent,
+                         what="storing an invalid event", where=where, sleep=sleep)
         outcome = "invalid"
     else:
         try:
-            await until_done(partial(handler, parsed), agent=agent, what="handling an event", where=where)
+            await until_done(partial(handler, parsed), agent=agent, what="handling an event", where=where,
+                             sleep=sleep)
             outcome = "handled"
         except Exception as error:
-            await until_done(partial(processing_failed, where, value, error, agent=agent), agent=agent,
-                             what="storing a failed event", where=where)
+            await until_done(partial(set_aside.failed, where, value, error, agent=agent), agent=agent,
+                             what="storing a failed event", where=where, sleep=sleep)
             outcome = "failed"
     EVENT_OUTCOMES.labels(where.topic, outcome).inc()
     return outcome
