@@ -241,3 +241,64 @@ async def test_postgresql_stopped_for_30_seconds_mid_stream_loses_nothing(
         await assert_every_event_has_an_outcome(worker)
     finally:
         await asyncio.to_thread(server.stop)
+
+
+async def test_an_event_whose_handling_fails_is_set_aside_as_processing_failed_and_can_be_replayed(
+    kafka: KafkaBroker, netsuite: SandboxHandle, order_worker: WorkerProcess, worker_env: dict[str, str]
+) -> None:
+    """A valid ns.items event PostgreSQL cannot store (a NUL character in the SKU) is set aside."""
+    from state import exceptions as exceptions_store
+    from streams.contract import NsItemEvent
+    from tests.support.netsuite import item_event
+
+    dsn = worker_env["O2C_DATABASE_URL"]
+    base = ids_base()
+    items = await records(netsuite.url, "inventoryItem")
+    good_key, good_value = item_event(items[0])
+    bad = orjson.loads(good_value)
+    bad["payload"]["sku"] = f"BAD\u0000SKU-{base}"
+    bad["event_id"] = f"bad-{base}"
+    await produce(kafka.bootstrap, NsItemEvent.TOPIC, [(f"BAD-{base}".encode(), orjson.dumps(bad)),
+                                                       (good_key, good_value)])
+
+    async def set_aside() -> bool:
+        return bool(await exceptions_for(dsn, "processing_failed", {f"BAD-{base}"}))
+
+    await eventually(set_aside, timeout=60, what="a processing_failed exception")
+    row = (await exceptions_for(dsn, "processing_failed", {f"BAD-{base}"}))[f"BAD-{base}"]
+    payload = orjson.loads(row["payload"])
+    assert row["owner"] == "engineering" and payload["agent"] == "map_items" and payload["topic"] == "ns.items"
+    assert payload["offset"] is not None and "\\u0000" in payload["value"] and payload["error"]
+
+    async def good_item_mapped() -> bool:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return bool(await conn.fetchval("SELECT count(*) FROM sku_map WHERE sku = $1", items[0]["itemId"]))
+        finally:
+            await conn.close()
+
+    await eventually(good_item_mapped, timeout=30, what="the next item in the SKU map")
+    assert order_worker.proc is not None and order_worker.proc.poll() is None
+    await assert_every_event_has_an_outcome(order_worker, NsItemEvent.TOPIC)
+
+    # an operator retries it: the stored value is replayed onto ns.items (and, still bad, set aside again)
+    conn = await asyncpg.connect(dsn)
+    try:
+        first_id = await conn.fetchval("SELECT id FROM exceptions WHERE kind = 'processing_failed' AND bc_id = $1",
+                                       f"BAD-{base}")
+        assert await exceptions_store.request_retry(conn, first_id)
+    finally:
+        await conn.close()
+
+    async def replayed() -> bool:
+        conn = await asyncpg.connect(dsn)
+        try:
+            rows = await conn.fetch("SELECT id, status, resolution_note, payload FROM exceptions "
+                                    "WHERE kind = 'processing_failed' AND bc_id = $1 ORDER BY id", f"BAD-{base}")
+        finally:
+            await conn.close()
+        return (len(rows) == 2 and rows[0]["status"] == "resolved"
+                and rows[0]["resolution_note"] == "replayed onto ns.items"
+                and orjson.loads(rows[1]["payload"])["offset"] != payload["offset"])
+
+    await eventually(replayed, timeout=60, what="the replayed event set aside again at its new offset")
