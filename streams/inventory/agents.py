@@ -50,7 +50,7 @@ inventory_settings = get_inventory_settings()
 config = aggregation_config(inventory_settings)
 
 AGGREGATED = Counter("o2c_inventory_events", "Stock events through the aggregation agent, by outcome "
-                     "(applied, stale, invalid)", ["outcome"])
+                     "(applied, stale)", ["outcome"])
 EMITTED = Counter("o2c_inventory_changes", "Published quantity changes handed to the BigCommerce writer")
 
 
