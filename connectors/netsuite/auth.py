@@ -21,6 +21,7 @@ from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_AUTH_HEADER
 from oauthlib.oauth1 import Client as OAuth1Client
 
 from connectors.netsuite.config import NetSuiteSettings, realm_for
+from connectors.secrets import register as register_secret
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -216,6 +217,7 @@ class ClientCredentialsAuth(httpx.Auth):
             raise AuthenticationError("NetSuite refused the client-credentials assertion", status=response.status_code)
         body = response.json()
         self._token = str(body["access_token"])
+        register_secret(self._token)
         self._expires_at = self._clock() + float(body.get("expires_in", 3600))
         self.tokens_issued += 1
 

@@ -10,15 +10,33 @@ from __future__ import annotations
 from typing import Any
 
 import faust
+from pydantic import SecretStr
 
+from connectors.bigcommerce.config import BigCommerceSettings
+from connectors.netsuite.config import NetSuiteSettings
 from streams.contract.topics import BY_NAME, COMPRESSION, MAX_MESSAGE_BYTES
 from streams.platform import commit_guard
 from streams.platform.logs import logging_config, register_secrets
 from streams.platform.settings import Settings, get_settings
 
 
+def configured_secrets(settings: Settings) -> list[str]:
+    """Every credential o2c is configured with, for every system, whichever flows are enabled.
+
+    Every ``SecretStr`` field of the platform's and each connector's settings (a new credential field is
+    picked up by itself), the DSN's password, and BigCommerce's webhook secret even when it is derived
+    from the access token. What a connector obtains at run time it registers itself
+    (``connectors.secrets.register``).
+    """
+    bigcommerce, netsuite = BigCommerceSettings(), NetSuiteSettings()
+    values = [*settings.secrets(), bigcommerce.webhook_secret_value()]
+    for model in (bigcommerce, netsuite):
+        values += [v.get_secret_value() for _, v in model if isinstance(v, SecretStr) and v.get_secret_value()]
+    return values
+
+
 def create_app(settings: Settings) -> faust.App:
-    register_secrets(settings.secrets())
+    register_secrets(configured_secrets(settings))
     commit_guard.install()
     return faust.App(
         settings.app_id,

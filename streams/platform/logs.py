@@ -1,30 +1,34 @@
 """Structured logs: one JSON object per line, carrying the ids of the objects concerned.
 
 Pass ids with ``extra``: ``log.info("sales order created", extra={"bc_order_id": 101, "ns_id": "77"})``.
-Known secret values are masked wherever they appear, in the message or in any field.
+Known secret values are masked wherever they appear, in the message or in any field. They are kept in
+``connectors.secrets``: the app registers every configured credential when it is created
+(``streams.platform.app.configured_secrets``) and connectors add what they obtain at run time.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
+from connectors import secrets
+
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
-_secrets: set[str] = set()
 MASK = "***"
 
 
-def register_secrets(values: list[str]) -> None:
+def register_secrets(values: Iterable[str | None]) -> None:
     """Remember values that must never reach a log (tokens, passwords, DSNs)."""
-    _secrets.update(v for v in values if v and len(v) >= 4)
+    secrets.register_all(values)
 
 
 def redact(text: str) -> str:
-    for secret in _secrets:
+    for secret in secrets.registered():
         if secret in text:
             text = text.replace(secret, MASK)
     return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,8 +62,15 @@ class Settings(BaseSettings):
         return f"postgresql://postgres@127.0.0.1:{self.pg_port}/o2c"
 
     def secrets(self) -> list[str]:
-        """Secret values, so the log redactor can mask them wherever they appear."""
-        return [v.get_secret_value() for v in (self.database_url,) if v is not None and v.get_secret_value()]
+        """Secret values, so the log redactor can mask them wherever they appear (the DSN and its password)."""
+        if self.database_url is None or not self.database_url.get_secret_value():
+            return []
+        dsn = self.database_url.get_secret_value()
+        try:
+            password = urlsplit(dsn).password
+        except ValueError:  # not a URL (a libpq key=value string): the whole DSN is still masked
+            password = None
+        return [dsn, *([password] if password else [])]
 
 
 @lru_cache(maxsize=1)
