@@ -43,13 +43,21 @@ class KafkaJars:
         return self.marker.exists() and any(self.libs.glob("kafka_2.13-*.jar"))
 
     def ensure(self) -> Path:
-        """Resolve the jars once; later calls reuse them (and Maven reuses ``~/.m2``)."""
+        """Resolve the jars once; later calls reuse them (and Maven reuses ``~/.m2``).
+
+        ``libs`` may be a symlink whose target is not there yet (the demo links the shared folder):
+        the target is created and filled.
+        """
         if self.present():
             return self.libs
         mvn = shutil.which("mvn")
         if mvn is None:
-            raise KafkaStartError("Maven (mvn) is not on PATH; it is needed once to fetch the Kafka jars")
-        self.libs.mkdir(parents=True, exist_ok=True)
+            raise KafkaStartError(
+                f"the Kafka jars are not in {self.libs} and Maven (mvn) is not on PATH to fetch them: install "
+                "Maven and run `make jars` (or `o2c up`), or copy a kafka-libs folder there"
+            )
+        log.info("fetching the Kafka jars with Maven (once; ~/.m2 caches them)", extra={"libs": str(self.libs)})
+        self.libs.resolve().mkdir(parents=True, exist_ok=True)  # a dangling symlink: create its target
         started = time.monotonic()
         cmd = [mvn, "-B", "-q", "-f", str(POM), "dependency:copy-dependencies",
                f"-DoutputDirectory={self.libs}"]
@@ -61,6 +69,19 @@ class KafkaJars:
 
     def classpath(self) -> str:
         return str(self.libs / "*")
+
+    def linked_at(self, link: Path) -> KafkaJars:
+        """The same jars seen through a symlink at ``link`` (made, or repaired if it points elsewhere).
+
+        A folder of real jars already at ``link`` is used as it is.
+        """
+        target = self.libs.resolve()
+        if link.is_symlink() and link.resolve() != target:
+            link.unlink()  # dangling, or left by a checkout that moved
+        if not link.is_symlink() and not link.exists():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(target, target_is_directory=True)
+        return KafkaJars(link)
 
 
 @dataclass
