@@ -30,6 +30,7 @@ from pathlib import Path
 import orjson
 
 from deploy.local.kafka import KafkaBroker, KafkaJars
+from deploy.local.kafka.broker import KafkaStartError
 from deploy.local.postgres import EmbeddedPostgres
 from streams.platform.logs import setup as setup_logging
 from streams.platform.settings import Settings, get_settings
@@ -52,6 +53,13 @@ def cmd_up(settings: Settings) -> list[str]:
     """Start what is local; return the names of the services this call started."""
     started = []
     if settings.local_kafka:
+        jars = local_kafka(settings).jars
+        if not jars.present():
+            print(f"kafka jars not in {jars.libs} yet: fetching them with Maven (once; a minute or two, "
+                  "~/.m2 keeps them)", flush=True)
+            t0 = time.monotonic()
+            jars.ensure()
+            print(f"kafka jars fetched in {time.monotonic() - t0:.0f}s", flush=True)
         t0 = time.monotonic()
         if local_kafka(settings).start():
             started.append("kafka")
@@ -126,9 +134,8 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
         shutil.rmtree(settings.data_dir / "kafka", ignore_errors=True)
         shutil.rmtree(settings.data_dir / "postgres", ignore_errors=True)
         shutil.rmtree(settings.data_dir / "faust", ignore_errors=True)
-        (settings.data_dir / "kafka-libs").parent.mkdir(parents=True, exist_ok=True)
-        if not (settings.data_dir / "kafka-libs").exists():
-            (settings.data_dir / "kafka-libs").symlink_to(settings.data_dir.parent / "kafka-libs")
+        # the jars are shared with the normal stack (fetched by `cmd_up` if they are not there yet)
+        KafkaJars(settings.data_dir.parent / "kafka-libs").linked_at(settings.data_dir / "kafka-libs")
         env["O2C_DATA_DIR"] = str(settings.data_dir)
     try:
         started = cmd_up(settings)
@@ -274,6 +281,14 @@ def cmd_sandbox(name: str, args: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KafkaStartError as exc:  # a plain sentence (what is missing and what to run), not a traceback
+        print(f"o2c: {exc}", file=sys.stderr, flush=True)
+        return 1
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = get_settings()
     if args.command != "worker":
