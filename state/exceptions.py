@@ -117,15 +117,6 @@ async def count_open(conn: Executor) -> list[tuple[str, str, int]]:
     return [(r["kind"], r["owner"], int(r["n"])) for r in rows]
 
 
-async def request_retry(conn: Executor, exception_id: int) -> bool:
-    """An operator asks o2c to try the object again: the exception becomes ``retrying``; False if not open."""
-    result: str = await conn.execute(
-        "UPDATE exceptions SET status = 'retrying', updated_at = now() WHERE id = $1 AND status = 'open'",
-        exception_id,
-    )
-    return result.endswith(" 1")
-
-
 async def retrying(conn: Executor, kinds: list[str], limit: int = 100) -> list[StoredException]:
     """Exceptions of ``kinds`` an operator asked to retry, oldest request first."""
     rows = await conn.fetch(
@@ -145,3 +136,40 @@ async def mark_retried(conn: Executor, exception_id: int, note: str) -> bool:
         exception_id, note,
     )
     return result.endswith(" 1")
+
+
+#: Kinds whose flow picks up ``retrying`` exceptions (``o2c exceptions retry`` refuses the others).
+RETRIED_BY_FLOWS = frozenset({"order_unreadable", "invalid_event", "processing_failed"})
+
+
+async def request_retry(conn: Executor, exception_id: int) -> bool:
+    """An operator asks o2c to try the object again (status ``retrying``); False if it was not open.
+
+    The flow that owns the exception picks it up (the BigCommerce source: on its next poll) and
+    resolves it on success, or sets it back to ``open`` if the retry failed.
+    """
+    result: str = await conn.execute(
+        "UPDATE exceptions SET status = 'retrying', updated_at = now() WHERE id = $1 AND status = 'open'",
+        exception_id,
+    )
+    return result.endswith(" 1")
+
+
+async def reopen(conn: Executor, exception_id: int) -> bool:
+    """A retry failed: the exception is ``open`` again; False if it was not ``retrying``."""
+    result: str = await conn.execute(
+        "UPDATE exceptions SET status = 'open', updated_at = now() WHERE id = $1 AND status = 'retrying'",
+        exception_id,
+    )
+    return result.endswith(" 1")
+
+
+async def auto_resolve_key(conn: Executor, dedupe_key: str) -> int:
+    """A later success resolves the open exception with this ``dedupe_key`` (only that kind); how many."""
+    result: str = await conn.execute(
+        """UPDATE exceptions SET status = 'auto_resolved', resolved_at = now(), resolved_by = 'o2c',
+                  updated_at = now()
+           WHERE dedupe_key = $1 AND status IN ('open', 'retrying')""",
+        dedupe_key,
+    )
+    return int(result.split()[-1])

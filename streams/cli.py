@@ -5,7 +5,7 @@
     o2c worker           run the Faust worker (flows, sinks, web server)
     o2c run              up + migrate + worker; Ctrl-C stops all of it
     o2c schemas          regenerate the JSON Schema files of the public topics
-    o2c exceptions ...   list, show and resolve exceptions
+    o2c exceptions ...   list, show, resolve and retry exceptions
     o2c inventory resync compare BigCommerce stock with NetSuite's buffered aggregate, push the differences
     o2c sandbox bigcommerce|netsuite ...        local API sandboxes
     o2c sandbox bigcommerce-load ...            the order generator
@@ -223,6 +223,15 @@ async def _exceptions(settings: Settings, args: argparse.Namespace) -> None:
         elif args.action == "resolve":
             ok = await store.resolve(conn, args.id, by=os.environ.get("USER", "operator"), note=args.note)
             print("resolved" if ok else f"exception #{args.id} is not open")
+        elif args.action == "retry":
+            found = await store.get(conn, args.id)
+            if found is None:
+                raise SystemExit(f"no exception #{args.id}")
+            if found.kind not in store.RETRIED_BY_FLOWS:
+                raise SystemExit(f"exception #{args.id} ({found.kind}) is not retried by o2c: fix the cause, then "
+                                 "resolve it")
+            ok = await store.request_retry(conn, args.id)
+            print("retry requested: o2c tries again on its next pass" if ok else f"exception #{args.id} is not open")
     finally:
         await conn.close()
 
@@ -240,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--demo-rate", type=float, default=2.0, help="demo orders per second")
     schemas = sub.add_parser("schemas", help="regenerate docs/schemas/*.json from the event models")
     schemas.add_argument("--dir", type=Path, default=None)
-    exc = sub.add_parser("exceptions", help="list, show or resolve exceptions")
+    exc = sub.add_parser("exceptions", help="list, show, resolve or retry exceptions")
     exc_sub = exc.add_subparsers(dest="action", required=True)
     lst = exc_sub.add_parser("list")
     lst.add_argument("--owner")
@@ -250,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     res = exc_sub.add_parser("resolve")
     res.add_argument("id", type=int)
     res.add_argument("--note")
+    retry = exc_sub.add_parser("retry", help="ask o2c to try the object again (status retrying)")
+    retry.add_argument("id", type=int)
     inventory = sub.add_parser("inventory", help="inventory operations (`o2c inventory resync`)")
     inventory_sub = inventory.add_subparsers(dest="action", required=True)
     resync = inventory_sub.add_parser("resync", help="compare BigCommerce with NetSuite's buffered aggregate, "

@@ -50,7 +50,7 @@ class BigCommerceSettings(BaseSettings):
     webhook_secret: SecretStr = SecretStr("")
     user_agent: str = "o2c-bigcommerce/0.1"
 
-    # --- change source (connectors/bigcommerce/source.py, wired by streams/ingest/bigcommerce.py)
+    # --- change source (connectors/bigcommerce/source/, wired by streams/ingest/bigcommerce.py)
     #: Run the webhook receiver, hydrator, catch-up poller and hook manager in the worker.
     source_enabled: bool = False
     #: Public URL of the worker's ``/webhooks/bigcommerce`` page; empty = no hooks, the poller alone.
@@ -66,6 +66,10 @@ class BigCommerceSettings(BaseSettings):
     #: Deliveries one hydrator takes from the queue at once when a backlog waits; their orders are read
     #: with their lines in one ``GET /v2/orders?min_id=…&max_id=…&include=consignments.line_items``.
     hydrator_batch_size: int = Field(default=100, gt=0)
+    #: Failed hydrations of one order version in a row (webhooks and polls alike) after which it is given
+    #: up: an ``order_unreadable`` exception is recorded and the poller's watermark moves past it. The
+    #: order is tried again when it changes in BigCommerce or an operator retries the exception.
+    max_hydration_failures: int = Field(default=3, gt=0)
     #: Seconds between catch-up polls of ``GET /v2/orders?min_date_modified=...``.
     poll_interval: float = Field(default=60.0, gt=0)
     #: Each poll re-reads this many seconds before the watermark (late or same-second changes).

@@ -30,7 +30,7 @@ PACING_WAIT = Histogram(
 )
 WAITING = Gauge("o2c_bigcommerce_governor_waiting", "Requests queued in the governor", ["store"])
 
-# --- change source (source.py)
+# --- change source (source/)
 WEBHOOKS = Counter(
     "o2c_bigcommerce_webhooks",
     "Webhook deliveries by outcome: accepted, unauthorized, invalid, foreign, ignored, queue_full, duplicate",
@@ -44,6 +44,11 @@ SOURCE_EVENTS = Counter(
 )
 SOURCE_FAILURES = Counter(
     "o2c_bigcommerce_source_failures", "Hydrations or polls that failed (retried later)", ["store", "stage"]
+)
+ORDERS_UNREADABLE = Counter(
+    "o2c_bigcommerce_orders_unreadable",
+    "Order versions given up after O2C_BC_MAX_HYDRATION_FAILURES failed hydrations (order_unreadable exceptions)",
+    ["store"],
 )
 POLL_LAST_SUCCESS = Gauge(
     "o2c_bigcommerce_poll_last_success_timestamp_seconds",

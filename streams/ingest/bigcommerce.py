@@ -1,15 +1,18 @@
-"""The BigCommerce change source wired into the worker (connectors/bigcommerce/source.py).
+"""The BigCommerce change source wired into the worker (``connectors/bigcommerce/source/``).
 
 With ``O2C_BC_SOURCE_ENABLED=true`` this registers, on the worker's Faust app:
 
+- the worker's shared BigCommerce client (``streams.platform.clients.bigcommerce``);
 - ``POST /webhooks/bigcommerce`` on the worker's web server: the webhook receiver (answers at once);
-- a task that opens the client once PostgreSQL is up, makes sure the hooks exist, and runs the
-  hydrators on the webhook queue until the worker stops (then closes the HTTP client);
-- a leader-only timer for the catch-up poller (``O2C_BC_POLL_INTERVAL``) and one for the hook check
-  (``O2C_BC_HOOK_CHECK_INTERVAL``: re-activates hooks BigCommerce deactivated, forgets old receipts).
+- a task that, once PostgreSQL and the client are up, makes sure the hooks exist and runs the
+  hydrators on the webhook queue until the worker stops;
+- a leader-only timer for the catch-up poller (``O2C_BC_POLL_INTERVAL``; it also re-reads orders an
+  operator asked to retry) and one for the hook check (``O2C_BC_HOOK_CHECK_INTERVAL``).
 
-Events go out through :func:`streams.platform.publish.publish` (the broker has acknowledged when it returns).
-Disabled (the default), nothing is registered and nothing calls BigCommerce.
+The source hands its reads to :class:`~streams.ingest.bigcommerce_sink.EventSink`, which publishes
+through :func:`streams.platform.publish.publish` (the broker has acknowledged when it returns) and keeps
+the ``order_unreadable`` exceptions. Disabled (the default), nothing is registered and nothing calls
+BigCommerce.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from typing import Any
 
 from faust.web import View
 
-from connectors.bigcommerce.client import BigCommerceClient
-from connectors.bigcommerce.config import BigCommerceSettings
 from connectors.bigcommerce.source import BigCommerceSource, make_receiver
+from streams.ingest.bigcommerce_sink import EventSink
+from streams.platform import clients
 from streams.platform.app import app
 from streams.platform.logs import register_secrets
 from streams.platform.publish import publish
@@ -31,7 +34,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/bigcommerce"
 
-bc_settings = BigCommerceSettings()
+bc_settings = clients.bigcommerce_settings()
 #: Deliveries are queued here from the moment the web server is up; the hydrators drain it.
 receiver = make_receiver(bc_settings)
 
@@ -46,29 +49,31 @@ running = _Running()
 
 
 async def run_source() -> None:
-    """Open the client, ensure the hooks, then hydrate webhook deliveries until cancelled."""
+    """Ensure the hooks, then hydrate webhook deliveries until cancelled."""
     pool = await database.acquire_pool()
-    client = BigCommerceClient(bc_settings)
+    client = await clients.bigcommerce_client()
+    sink = EventSink(pool, bc_settings.store_hash, publish)
+    source = BigCommerceSource(bc_settings, client, pool, sink, receiver=receiver)
+    running.source = source
+    log.info("BigCommerce source started", extra={
+        "store": bc_settings.store_hash, "api_base": bc_settings.api_base,
+        "webhook_destination": bc_settings.webhook_destination or None,
+        "poll_interval": bc_settings.poll_interval})
     try:
-        source = BigCommerceSource(bc_settings, client, pool, publish, receiver=receiver)
-        running.source = source
-        log.info("BigCommerce source started", extra={
-            "store": bc_settings.store_hash, "api_base": bc_settings.api_base,
-            "webhook_destination": bc_settings.webhook_destination or None,
-            "poll_interval": bc_settings.poll_interval})
         await source.check_hooks()
         await source.run_hydrators()
     finally:
         running.source = None
-        await client.aclose()
 
 
 async def poll_orders() -> None:
     if running.source is not None:
         result = await running.source.poll()
-        if result.published or result.failed:
+        if result.published or result.failed or result.given_up or result.retried or result.retry_failed:
             log.info("BigCommerce catch-up poll", extra={
                 "listed": result.listed, "published": result.published, "failed": result.failed,
+                "given_up": result.given_up, "held": result.held, "retried": result.retried,
+                "retry_failed": result.retry_failed,
                 "watermark": result.watermark.isoformat() if result.watermark else None})
 
 
@@ -90,6 +95,7 @@ class BigCommerceWebhooks(View):
 
 if bc_settings.source_enabled:
     register_secrets([bc_settings.access_token.get_secret_value(), bc_settings.webhook_secret_value()])
+    clients.bigcommerce()  # the worker's client: opened with the worker, closed when it stops
     app.page(WEBHOOK_PATH)(BigCommerceWebhooks)
     app.task(run_source)
     app.timer(bc_settings.poll_interval, on_leader=True, name="bigcommerce.poll_orders")(poll_orders)

@@ -7,6 +7,10 @@
 - ``POST /__sandbox/inventory/drift``      ``{"sku", "location_id", "quantity"}``: set stock silently
 - ``GET  /__sandbox/state/webhooks``       events emitted and delivery attempts
 - ``GET  /__sandbox/state/orders``         ids and statuses of every order
+- ``GET  /__sandbox/faults/orders``         per-order faults set (``faults.OrderFault``)
+- ``POST /__sandbox/faults/orders``         ``{"order_id", "status"?: 500, "message"?, "times"?}``: every API
+  request about that order answers this error (``times`` requests, or until cleared)
+- ``DELETE /__sandbox/faults/orders[/{order_id}]``  clear one order's fault, or all of them
 - ``POST /__sandbox/seed/products``        ``{"prefix", "products", "variants"?, "tracking"?, "quantity"?}``:
   add simple products for stock tests (``seed.add_stock_products``); answers the SKUs and ids
 """
@@ -19,7 +23,7 @@ from aiohttp import web
 
 from .seed import add_stock_products
 from .state import ApiError
-from .web import CONFIG, HOOKS, QUOTA, store
+from .web import CONFIG, FAULTS, HOOKS, QUOTA, store
 
 
 async def get_config(request: web.Request) -> web.Response:
@@ -51,7 +55,7 @@ async def stats(request: web.Request) -> web.Response:
 
 async def reset_stats(request: web.Request) -> web.Response:
     s = store(request)
-    s.stats.requests = s.stats.rate_limited = s.stats.faults_5xx = s.stats.timeouts = 0
+    s.stats.requests = s.stats.rate_limited = s.stats.faults_5xx = s.stats.timeouts = s.stats.order_faults = 0
     s.stats.by_status.clear()
     s.stats.by_endpoint.clear()
     request.app[QUOTA].reset()
@@ -116,6 +120,27 @@ async def seed_products(request: web.Request) -> web.Response:
     return web.json_response({"items": rows})
 
 
+async def order_faults(request: web.Request) -> web.Response:
+    return web.json_response(request.app[FAULTS].public())
+
+
+async def set_order_fault(request: web.Request) -> web.Response:
+    payload = await request.json()
+    try:
+        if not isinstance(payload, dict):
+            raise ValueError("expected an object")
+        fault = request.app[FAULTS].set(payload)
+    except (KeyError, TypeError, ValueError) as exc:
+        return web.json_response({"error": f"bad fault: {exc}"}, status=400)
+    return web.json_response(asdict(fault))
+
+
+async def clear_order_faults(request: web.Request) -> web.Response:
+    raw = request.match_info.get("order_id")
+    cleared = request.app[FAULTS].clear(int(raw) if raw is not None and raw.isdigit() else None)
+    return web.json_response({"cleared": cleared})
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/__sandbox/config", get_config)
@@ -127,3 +152,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/__sandbox/state/webhooks", webhooks)
     r.add_get("/__sandbox/state/orders", orders)
     r.add_post("/__sandbox/seed/products", seed_products)
+    r.add_get("/__sandbox/faults/orders", order_faults)
+    r.add_post("/__sandbox/faults/orders", set_order_fault)
+    r.add_delete("/__sandbox/faults/orders", clear_order_faults)
+    r.add_delete("/__sandbox/faults/orders/{order_id}", clear_order_faults)

@@ -10,10 +10,11 @@ from aiohttp import web
 
 from . import admin, routes_catalog, routes_hooks, routes_metafields, routes_orders
 from .config import SandboxConfig
+from .faults import OrderFault, OrderFaults
 from .quota import WindowQuota
 from .seed import seed_store
 from .state import ApiError, Store
-from .web import CONFIG, HOOKS, QUOTA, RNG, STORE, error_response
+from .web import CONFIG, FAULTS, HOOKS, QUOTA, RNG, STORE, error_response
 from .webhooks import WebhookDispatcher
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -47,6 +48,14 @@ def _concurrency_key(request: web.Request) -> tuple[str, int] | None:
     if name == "refund_create":
         return f"refund:{request.match_info.get('order_id')}", 1
     return None
+
+
+def _order_fault(request: web.Request) -> OrderFault | None:
+    """The per-order fault for a request whose path names an order (``{order_id}``), if one is set."""
+    raw = request.match_info.get("order_id")
+    if raw is None or not raw.isdigit():
+        return None
+    return request.app[FAULTS].take(int(raw))
 
 
 @web.middleware
@@ -92,6 +101,10 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
             store.stats.timeouts += 1
             await asyncio.sleep(config.timeout_s)
             return _with_quota(error_response(version, ApiError(504, "Gateway Timeout")), headers)
+        fault = _order_fault(request)
+        if fault is not None:
+            store.stats.order_faults += 1
+            return _with_quota(error_response(version, ApiError(fault.status, fault.message)), headers)
         if config.error_5xx_rate and rng.random() < config.error_5xx_rate:
             store.stats.faults_5xx += 1
             status = rng.choice((500, 502, 503))
@@ -128,6 +141,7 @@ def create_app(config: SandboxConfig | None = None, *, seed: bool = True) -> web
     app[RNG] = rng
     app[HOOKS] = WebhookDispatcher(store, config, rng)
     app[INFLIGHT] = {}
+    app[FAULTS] = OrderFaults()
     if seed:
         seed_store(store, seed=config.seed, styles=config.styles, customers=config.customers)
     routes_orders.add_routes(app)

@@ -51,7 +51,7 @@ def _filtered_orders(request: web.Request) -> list[dict[str, Any]]:
             rows = [o for o in rows if o[name] == value]
     if "email" in request.query:
         email = request.query["email"].lower()
-        rows = [o for o in rows if o["billing_address"]["email"].lower() == email]
+        rows = [o for o in rows if (o["billing_address"]["email"] or "").lower() == email]
     sort = request.query.get("sort", "id")
     field, _, direction = sort.partition(":")
     if field not in SORTABLE:

@@ -19,8 +19,9 @@ from aiohttp import web
 
 from .app import create_app
 from .config import SandboxConfig
+from .faults import OrderFaults
 from .state import Store
-from .web import HOOKS, STORE
+from .web import FAULTS, HOOKS, STORE
 from .webhooks import WebhookDispatcher
 
 DEFAULT_HOST = "127.0.0.1"
@@ -46,6 +47,11 @@ class SandboxServer:
     @property
     def webhooks(self) -> WebhookDispatcher:
         return self.app[HOOKS]
+
+    @property
+    def faults(self) -> OrderFaults:
+        """Per-order faults (also ``/__sandbox/faults/orders``)."""
+        return self.app[FAULTS]
 
     async def stop(self) -> None:
         await self.runner.cleanup()

@@ -87,12 +87,25 @@ def money(value: Any, name: str) -> Decimal:
         raise ApiError(400, f"The field '{name}' is invalid.") from exc
 
 
+#: The text fields of a BigCommerce address (billing, shipping).
+ADDRESS_FIELDS = ("first_name", "last_name", "company", "street_1", "street_2", "city", "state", "zip", "country",
+                  "country_iso2", "phone", "email")
+
+
+def address_fields(raw: dict[str, Any]) -> dict[str, str | None]:
+    """The address's text fields as strings; a field sent as ``null`` stays ``null``, as BigCommerce keeps
+    it (a billing ``company`` nobody filled in reads back as ``null``)."""
+    return {k: None if raw.get(k, "") is None else str(raw.get(k, "")) for k in ADDRESS_FIELDS}
+
+
 @dataclass
 class Stats:
     requests: int = 0
     rate_limited: int = 0
     faults_5xx: int = 0
     timeouts: int = 0
+    #: requests answered with an error by a per-order fault (``/__sandbox/faults/orders``)
+    order_faults: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
     #: API requests served per ``METHOD /vN/route/{template}`` (e.g. ``POST /v3/orders/metafields``).
     by_endpoint: dict[str, int] = field(default_factory=dict)
@@ -392,23 +405,7 @@ class Store:
                 {
                     "id": self.next_id("address"),
                     "order_id": order_id,
-                    **{
-                        k: str(addr.get(k, ""))
-                        for k in (
-                            "first_name",
-                            "last_name",
-                            "company",
-                            "street_1",
-                            "street_2",
-                            "city",
-                            "state",
-                            "zip",
-                            "country",
-                            "country_iso2",
-                            "phone",
-                            "email",
-                        )
-                    },
+                    **address_fields(addr),
                     "items_total": 0,
                     "items_shipped": 0,
                     "shipping_method": str(addr.get("shipping_method", "Flat Rate")),
@@ -596,23 +593,7 @@ class Store:
             "ebay_order_id": "0",
             "cart_id": "",
             "billing_address": {
-                **{
-                    k: str(billing.get(k, ""))
-                    for k in (
-                        "first_name",
-                        "last_name",
-                        "company",
-                        "street_1",
-                        "street_2",
-                        "city",
-                        "state",
-                        "zip",
-                        "country",
-                        "country_iso2",
-                        "phone",
-                        "email",
-                    )
-                },
+                **address_fields(billing),
                 "form_fields": [],
             },
             "is_email_opt_in": False,
@@ -771,23 +752,7 @@ class Store:
             "tracking_link": str(body.get("tracking_link", "")),
             "comments": str(body.get("comments", "")),
             "billing_address": dict(order["billing_address"]),
-            "shipping_address": {
-                k: address[k]
-                for k in (
-                    "first_name",
-                    "last_name",
-                    "company",
-                    "street_1",
-                    "street_2",
-                    "city",
-                    "state",
-                    "zip",
-                    "country",
-                    "country_iso2",
-                    "phone",
-                    "email",
-                )
-            },
+            "shipping_address": {k: address[k] for k in ADDRESS_FIELDS},
             "items": [
                 {"order_product_id": line["id"], "product_id": line["product_id"], "quantity": qty}
                 for line, qty in wanted

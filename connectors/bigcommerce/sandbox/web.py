@@ -11,6 +11,7 @@ from aiohttp import web
 from ..formats import loads
 from . import render
 from .config import SandboxConfig
+from .faults import OrderFaults
 from .quota import WindowQuota
 from .state import ApiError, Store
 from .webhooks import WebhookDispatcher
@@ -20,6 +21,7 @@ CONFIG = web.AppKey("config", SandboxConfig)
 QUOTA = web.AppKey("quota", WindowQuota)
 HOOKS = web.AppKey("hooks", WebhookDispatcher)
 RNG = web.AppKey("rng", random.Random)
+FAULTS = web.AppKey("faults", OrderFaults)
 
 V2_DEFAULT_LIMIT = 50
 MAX_LIMIT = 250

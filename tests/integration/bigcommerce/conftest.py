@@ -1,16 +1,26 @@
-"""A fresh sandbox per test on a free port, and a client wired to it with its own governor."""
+"""A fresh sandbox per test on a free port, a client wired to it with its own governor, and for the
+change source a PostgreSQL pool and a publisher to the real broker."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
+import asyncpg
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from connectors.bigcommerce import BigCommerceClient, BigCommerceSettings, PacingPolicy, RateLimitGovernor
 from connectors.bigcommerce.sandbox import SandboxConfig, SandboxServer, start_sandbox
+from deploy.local.kafka import KafkaBroker
+from state.db import create_pool
+from streams.contract import Envelope
+from streams.contract.codec import encode
+from streams.contract.topics import PUBLIC_TOPICS
+from streams.platform.topic_admin import ensure_topics
 
 _counter = itertools.count()
 
@@ -55,3 +65,35 @@ async def eventually(check: Callable[[], Awaitable[bool]], attempts: int = 200, 
             return
         await asyncio.sleep(pause)
     raise AssertionError("condition never became true")
+
+
+class KafkaPublisher:
+    """Publishes to the real broker (as ``streams.platform.publish`` does) and remembers what it sent."""
+
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self.producer = producer
+        self.sent: list[Envelope[Any]] = []
+
+    async def __call__(self, event: Envelope[Any]) -> None:
+        await self.producer.send_and_wait(event.TOPIC, key=event.key.encode(), value=encode(event))
+        self.sent.append(event)
+
+
+@pytest.fixture
+async def publisher(kafka: KafkaBroker) -> AsyncIterator[KafkaPublisher]:
+    await ensure_topics(kafka.bootstrap, PUBLIC_TOPICS, partitions=2, replication=1)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        yield KafkaPublisher(producer)
+    finally:
+        await producer.stop()
+
+
+@pytest.fixture
+async def pool(migrated_db: str) -> AsyncIterator[asyncpg.Pool]:
+    p = await create_pool(migrated_db)
+    try:
+        yield p
+    finally:
+        await p.close()

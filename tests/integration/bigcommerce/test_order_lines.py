@@ -20,7 +20,7 @@ from connectors.bigcommerce.formats import loads
 from connectors.bigcommerce.models import Order, OrderWithLines
 from connectors.bigcommerce.sandbox import SandboxConfig
 from connectors.bigcommerce.sandbox.load import LoadMix, generate_orders
-from connectors.bigcommerce.snapshot import order_version
+from connectors.bigcommerce.versions import order_version
 
 from .test_openapi import SPECS, _resolve, _spec, validate
 

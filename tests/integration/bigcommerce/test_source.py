@@ -3,59 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
 
 import asyncpg
-import pytest
-from aiokafka import AIOKafkaProducer
 
 from connectors.bigcommerce import BigCommerceClient
 from connectors.bigcommerce.config import BigCommerceSettings
 from connectors.bigcommerce.models import WebhookUpdate
 from connectors.bigcommerce.sandbox import SandboxServer
 from connectors.bigcommerce.source import BigCommerceSource, WebhookJob
-from deploy.local.kafka import KafkaBroker
 from state import cursors
-from state.db import create_pool
-from streams.contract import BcOrderEvent, Envelope
-from streams.contract.codec import encode
-from streams.contract.topics import PUBLIC_TOPICS
-from streams.platform.topic_admin import ensure_topics
+from streams.contract import BcOrderEvent
+from streams.ingest.bigcommerce_sink import EventSink
 
+from .conftest import KafkaPublisher
 from .helpers import paid_order
-
-
-class KafkaPublisher:
-    """Publishes to the real broker (as ``streams.platform.publish`` does) and remembers what it sent."""
-
-    def __init__(self, producer: AIOKafkaProducer) -> None:
-        self.producer = producer
-        self.sent: list[Envelope[Any]] = []
-
-    async def __call__(self, event: Envelope[Any]) -> None:
-        await self.producer.send_and_wait(event.TOPIC, key=event.key.encode(), value=encode(event))
-        self.sent.append(event)
-
-
-@pytest.fixture
-async def publisher(kafka: KafkaBroker) -> AsyncIterator[KafkaPublisher]:
-    await ensure_topics(kafka.bootstrap, PUBLIC_TOPICS, partitions=2, replication=1)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, enable_idempotence=True)
-    await producer.start()
-    try:
-        yield KafkaPublisher(producer)
-    finally:
-        await producer.stop()
-
-
-@pytest.fixture
-async def pool(migrated_db: str) -> AsyncIterator[asyncpg.Pool]:
-    p = await create_pool(migrated_db)
-    try:
-        yield p
-    finally:
-        await p.close()
 
 
 def settings_for(sandbox: SandboxServer, **extra: object) -> BigCommerceSettings:
@@ -65,7 +26,8 @@ def settings_for(sandbox: SandboxServer, **extra: object) -> BigCommerceSettings
 
 def source(sandbox: SandboxServer, client: BigCommerceClient, pool: asyncpg.Pool, publisher: KafkaPublisher,
            **extra: object) -> BigCommerceSource:
-    return BigCommerceSource(settings_for(sandbox, **extra), client, pool, publisher)
+    sink = EventSink(pool, sandbox.config.store_hash, publisher)
+    return BigCommerceSource(settings_for(sandbox, **extra), client, pool, sink)
 
 
 async def test_webhook_hash_is_deduped_across_a_restart(sandbox, client, pool, publisher) -> None:

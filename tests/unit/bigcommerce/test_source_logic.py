@@ -1,33 +1,18 @@
-"""Pure parts of the change source: payload → job, receiver auth and queueing, snapshots, versions."""
+"""Pure parts of the change source: payload → job, receiver auth and queueing, versions, refund detection.
+
+The mapping of reads to events is ``streams/ingest/bigcommerce_events.py`` (tests/unit/bigcommerce/test_events.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
-from decimal import Decimal
 
 import orjson
 
 from connectors.bigcommerce.config import BigCommerceSettings
-from connectors.bigcommerce.models import (
-    Order,
-    OrderCoupon,
-    OrderProduct,
-    OrderShippingAddress,
-    Refund,
-    Transaction,
-    WebhookPayload,
-)
-from connectors.bigcommerce.snapshot import (
-    has_refunds,
-    order_event,
-    order_snapshot,
-    order_version,
-    refund_event,
-    version_time,
-)
+from connectors.bigcommerce.models import Order, Transaction, WebhookPayload
 from connectors.bigcommerce.source import WebhookJob, WebhookReceiver, job_from_payload
-from streams.contract import event_id
+from connectors.bigcommerce.versions import has_refunds, order_version, version_time
 
 SECRET = "s3cret-value"
 
@@ -97,31 +82,6 @@ ORDER = {
 }
 
 
-def test_snapshot_keeps_money_as_decimal_and_ids_are_deterministic() -> None:
-    order = Order.model_validate(ORDER)
-    products = [OrderProduct.model_validate({
-        "id": 1, "order_id": 101, "product_id": 3, "variant_id": 4, "sku": "TEE-BLK-M", "name": "Tee",
-        "quantity": 2, "price_ex_tax": "10.0000", "price_inc_tax": "10.8000", "total_ex_tax": "20.0000",
-        "total_inc_tax": "21.6000", "total_tax": "1.6000",
-        "applied_discounts": [{"id": "coupon", "amount": "1.5000", "code": "SAVE", "target": "product"}],
-        "product_options": [{"display_name": "Size", "display_value": "M"}]})]
-    addresses = [OrderShippingAddress.model_validate({"id": 9, "order_id": 101, "cost_inc_tax": "5.4000"})]
-    coupons = [OrderCoupon.model_validate({"id": 1, "order_id": 101, "code": "SAVE", "amount": "10",
-                                          "discount": "1.5", "type": 1})]
-    txns = [Transaction.model_validate({"id": 5, "order_id": "101", "event": "purchase", "amount": 27.0})]
-    snap = order_snapshot("abc", order, products, addresses, coupons, txns)
-    assert snap.total_inc_tax == Decimal("27.0000") and isinstance(snap.lines[0].price_inc_tax, Decimal)
-    assert snap.lines[0].options == (("Size", "M"),)
-    assert snap.email == "jane@example.com" and snap.payment_provider_id is None
-    assert snap.date_modified == datetime(2019, 3, 5, 21, 45, tzinfo=UTC)
-    version = order_version(order)
-    assert version_time(version) == snap.date_modified
-    event = order_event(snap, version)
-    assert event.key == "101" and event.event_id == event_id("abc", "order", 101, version)
-    assert event.source == "bigcommerce:abc"
-    assert not has_refunds(order, txns)
-
-
 def test_same_second_changes_are_different_versions() -> None:
     first = Order.model_validate(ORDER)
     second = Order.model_validate({**ORDER, "status_id": 9})
@@ -130,15 +90,11 @@ def test_same_second_changes_are_different_versions() -> None:
     assert version_time(order_version(first)) == version_time(order_version(second))
 
 
-def test_refunds_are_detected_and_mapped() -> None:
+def test_refunds_are_detected() -> None:
     refunded = Order.model_validate({**ORDER, "status_id": 14})
     assert has_refunds(refunded)
+    assert has_refunds(Order.model_validate({**ORDER, "payment_status": "partially refunded"}))
     assert has_refunds(Order.model_validate(ORDER),
                        [Transaction.model_validate({"id": 1, "order_id": "1", "event": "refund", "amount": 1})])
-    refund = Refund.model_validate({
-        "id": 3, "order_id": 101, "created": "2019-03-05T21:50:00+00:00", "total_amount": 10.8,
-        "items": [{"item_type": "PRODUCT", "item_id": 1, "quantity": 1}],
-        "payments": [{"id": 1, "provider_id": "testgateway", "amount": 10.8, "offline": False}]})
-    event = refund_event("abc", refund)
-    assert event.key == "101" and event.event_id == event_id("abc", "refund", 3)
-    assert event.payload.total_amount == Decimal("10.8") and event.payload.items[0].item_id == 1
+    assert not has_refunds(Order.model_validate(ORDER),
+                           [Transaction.model_validate({"id": 1, "order_id": "1", "event": "purchase", "amount": 1})])

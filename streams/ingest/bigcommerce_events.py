@@ -1,21 +1,27 @@
-"""From BigCommerce resources to the public events ``bc.orders`` and ``bc.refunds`` (pure functions).
+"""BigCommerce reads → the public events ``bc.orders`` and ``bc.refunds`` (pure functions).
 
-An order version is identified by its ``date_modified``: ``order_version`` gives the string kept in
-PostgreSQL and hashed into the deterministic ``event_id``, so every path (webhook, poller, replay)
-that reads the same version produces the same event id and consumers can dedupe on it.
-``date_modified`` has one-second precision, so two changes within one second would share it: the
-version therefore also carries a short fingerprint of the order row (``2024-05-01T10:00:00+00:00/3f2a…``),
-and the later state is published too instead of being taken for the earlier one.
+The connector hands over typed reads (:class:`~connectors.bigcommerce.source.OrderRead`,
+:class:`~connectors.bigcommerce.source.RefundRead`); this module turns them into contract events.
+Event ids are deterministic — hash(store, "order", order id, version) and hash(store, "refund",
+refund id) — so every path (webhook, poller, replay) that reads the same version of an order gives the
+same id, and consumers dedupe on it. Money stays ``Decimal`` throughout.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
-import orjson
-
+from connectors.bigcommerce.models import (
+    Address,
+    Order,
+    OrderCoupon,
+    OrderProduct,
+    OrderShippingAddress,
+    Refund,
+    Transaction,
+)
+from connectors.bigcommerce.source import OrderRead, RefundRead
+from connectors.bigcommerce.versions import order_modified, utc
 from streams.contract import BcOrderEvent, BcOrderSnapshot, BcRefund, BcRefundEvent, event_id
 from streams.contract.bigcommerce import (
     BcAddress,
@@ -28,33 +34,9 @@ from streams.contract.bigcommerce import (
     BcTransaction,
 )
 
-from .models import Address, Order, OrderCoupon, OrderProduct, OrderShippingAddress, Refund, Transaction
-
-#: Order statuses that mean money went back (Refunded, Partially Refunded).
-REFUND_STATUSES = frozenset({4, 14})
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 
 def source_name(store_hash: str) -> str:
     return f"bigcommerce:{store_hash}"
-
-
-def order_modified(order: Order) -> datetime:
-    return _utc(order.date_modified or order.date_created or _EPOCH)
-
-
-def order_version(order: Order) -> str:
-    """One state of an order: ``date_modified`` (ISO-8601, UTC) + ``/`` + 12 hex of the row's SHA-1.
-
-    Only the fields the model declares are hashed, so a list row and a single GET of one state agree.
-    """
-    row = orjson.dumps(order.model_dump(mode="json", include=set(Order.model_fields)), option=orjson.OPT_SORT_KEYS)
-    return f"{order_modified(order).isoformat()}/{hashlib.sha1(row).hexdigest()[:12]}"
-
-
-def version_time(version: str) -> datetime:
-    """The ``date_modified`` part of a version string."""
-    return datetime.fromisoformat(version.partition("/")[0])
 
 
 def order_event_id(store_hash: str, order_id: int, version: str) -> str:
@@ -63,20 +45,6 @@ def order_event_id(store_hash: str, order_id: int, version: str) -> str:
 
 def refund_event_id(store_hash: str, refund_id: int) -> str:
     return event_id(store_hash, "refund", refund_id)
-
-
-def has_refunds(order: Order, transactions: Sequence[Transaction] = ()) -> bool:
-    """Whether the order may carry refunds worth listing (V2's ``refunded_amount`` alone is not trusted)."""
-    return (
-        order.refunded_amount > 0
-        or order.status_id in REFUND_STATUSES
-        or order.payment_status in ("refunded", "partially refunded")
-        or any(t.event == "refund" for t in transactions)
-    )
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _address(a: Address) -> dict[str, str]:
@@ -150,7 +118,7 @@ def order_snapshot(
         order_id=order.id,
         status_id=order.status_id,
         status=order.status or "",
-        date_created=_utc(order.date_created or modified),
+        date_created=utc(order.date_created or modified),
         date_modified=modified,
         customer_id=order.customer_id,
         email=order.billing_address.email or "",
@@ -202,7 +170,7 @@ def refund_payload(store_hash: str, refund: Refund) -> BcRefund:
         store_hash=store_hash,
         order_id=refund.order_id,
         refund_id=refund.id,
-        created=_utc(refund.created),
+        created=utc(refund.created),
         reason=refund.reason,
         total_amount=refund.total_amount,
         total_tax=refund.total_tax,
@@ -235,3 +203,15 @@ def refund_event(store_hash: str, refund: Refund) -> BcRefundEvent:
         event_id=refund_event_id(store_hash, refund.id),
         occurred_at=payload.created,
     )
+
+
+def order_read_event(read: OrderRead) -> BcOrderEvent:
+    """The ``bc.orders`` event of one order read (raises ``ValueError`` for data the contract refuses)."""
+    snapshot = order_snapshot(read.store_hash, read.order, read.products, read.shipping_addresses, read.coupons,
+                              read.transactions)
+    return order_event(snapshot, read.version)
+
+
+def refund_read_event(read: RefundRead) -> BcRefundEvent:
+    """The ``bc.refunds`` event of one refund read."""
+    return refund_event(read.store_hash, read.refund)

@@ -1,0 +1,52 @@
+"""Orders V3 payment actions: refund quotes, refunds and transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..models import Refund, RefundItem, RefundPayment, RefundQuote, Transaction
+from .transport import Transport
+
+
+class PaymentsApi(Transport):
+    """``/v3/orders/{id}/payment_actions`` and ``/v3/orders/{id}/transactions``."""
+
+    async def create_refund_quote(self, order_id: int, items: Sequence[RefundItem]) -> RefundQuote:
+        data = await self._v3_data(
+            "POST",
+            f"/orders/{order_id}/payment_actions/refund_quotes",
+            endpoint="refund_quote",
+            json={"items": [i.body() for i in items]},
+            idempotent=True,
+        )
+        return RefundQuote.model_validate(data)
+
+    async def create_refund(
+        self,
+        order_id: int,
+        items: Sequence[RefundItem],
+        payments: Sequence[RefundPayment],
+        *,
+        reason: str | None = None,
+    ) -> Refund:
+        """One refund at a time per order (BigCommerce does not support concurrent ones)."""
+        body: dict[str, Any] = {"items": [i.body() for i in items], "payments": [p.body() for p in payments]}
+        if reason:
+            body["reason"] = reason
+        data = await self._v3_data(
+            "POST",
+            f"/orders/{order_id}/payment_actions/refunds",
+            endpoint="refund_create",
+            json=body,
+            cap=f"order_refund:{order_id}",
+        )
+        return Refund.model_validate(data)
+
+    async def list_refunds(self, order_id: int) -> list[Refund]:
+        data = await self._v3_data("GET", f"/orders/{order_id}/payment_actions/refunds", endpoint="refunds_list")
+        return [Refund.model_validate(r) for r in data or []]
+
+    async def list_transactions(self, order_id: int) -> list[Transaction]:
+        data = await self._v3_data("GET", f"/orders/{order_id}/transactions", endpoint="transactions_list")
+        return [Transaction.model_validate(r) for r in data or []]

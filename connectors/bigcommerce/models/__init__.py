@@ -1,0 +1,113 @@
+"""Pydantic models of the BigCommerce resources o2c reads and writes, one module per resource.
+
+``from connectors.bigcommerce.models import Order`` keeps working: every model is re-exported here.
+Field types shared by all of them (money, V2 dates, null-tolerant text) are in :mod:`.base`.
+"""
+
+from .base import Money, OptionalMoney, ReadModel, Text, V2Date, WriteModel, null_as_empty
+from .catalog import OptionValue, Product, Variant, VariantUpdate
+from .customers import Customer, CustomerGroup
+from .inventory import (
+    InventoryAdjustment,
+    InventoryIdentity,
+    InventoryItem,
+    InventoryItemLocation,
+    InventoryTransaction,
+    Location,
+    LocationSettings,
+)
+from .metafields import (
+    Metafield,
+    MetafieldBatchError,
+    MetafieldBatchMeta,
+    MetafieldBatchResult,
+    OrderMetafieldCreate,
+    OrderMetafieldUpdate,
+    PermissionSet,
+)
+from .orders import (
+    Address,
+    AppliedDiscount,
+    Order,
+    OrderCoupon,
+    OrderProduct,
+    OrderShippingAddress,
+    OrderStatus,
+    OrderWithLines,
+    ProductOption,
+)
+from .payments import (
+    Refund,
+    RefundItem,
+    RefundItemResult,
+    RefundItemType,
+    RefundMethod,
+    RefundPayment,
+    RefundPaymentResult,
+    RefundQuote,
+    Transaction,
+)
+from .pricelists import PriceList, PriceListAssignment, PriceRecord, PriceRecordUpsert
+from .shipments import Shipment, ShipmentCreate, ShipmentItem, ShipmentItemCreate, ShipmentUpdate
+from .webhooks import Webhook, WebhookCreate, WebhookPayload, WebhookUpdate
+
+__all__ = [
+    "Address",
+    "AppliedDiscount",
+    "Customer",
+    "CustomerGroup",
+    "InventoryAdjustment",
+    "InventoryIdentity",
+    "InventoryItem",
+    "InventoryItemLocation",
+    "InventoryTransaction",
+    "Location",
+    "LocationSettings",
+    "Metafield",
+    "MetafieldBatchError",
+    "MetafieldBatchMeta",
+    "MetafieldBatchResult",
+    "Money",
+    "OptionValue",
+    "OptionalMoney",
+    "Order",
+    "OrderCoupon",
+    "OrderMetafieldCreate",
+    "OrderMetafieldUpdate",
+    "OrderProduct",
+    "OrderShippingAddress",
+    "OrderStatus",
+    "OrderWithLines",
+    "PermissionSet",
+    "PriceList",
+    "PriceListAssignment",
+    "PriceRecord",
+    "PriceRecordUpsert",
+    "Product",
+    "ProductOption",
+    "ReadModel",
+    "Refund",
+    "RefundItem",
+    "RefundItemResult",
+    "RefundItemType",
+    "RefundMethod",
+    "RefundPayment",
+    "RefundPaymentResult",
+    "RefundQuote",
+    "Shipment",
+    "ShipmentCreate",
+    "ShipmentItem",
+    "ShipmentItemCreate",
+    "ShipmentUpdate",
+    "Text",
+    "Transaction",
+    "V2Date",
+    "Variant",
+    "VariantUpdate",
+    "Webhook",
+    "WebhookCreate",
+    "WebhookPayload",
+    "WebhookUpdate",
+    "WriteModel",
+    "null_as_empty",
+]
