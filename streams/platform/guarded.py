@@ -86,14 +86,18 @@ class SetAside:
 
 
 async def until_done(step: Callable[[], Awaitable[T]], *, agent: str, what: str, where: Position,
-                     sleep: Sleep = asyncio.sleep) -> T:
-    """Run ``step`` until it returns; transient failures are waited out with a growing back-off."""
+                     sleep: Sleep = asyncio.sleep, every_error: bool = False) -> T:
+    """Run ``step`` until it returns; transient failures are waited out with a growing back-off.
+
+    With ``every_error`` any failure is waited out: used to store an exception, since an event whose
+    exception cannot be stored must stay unacknowledged rather than be lost.
+    """
     attempt = 0
     while True:
         try:
             return await step()
         except Exception as error:
-            if not is_transient(error):
+            if not (every_error or is_transient(error)):
                 raise
             attempt += 1
             delay = backoff(attempt)
@@ -119,7 +123,7 @@ async def process(decoder: Decoder[T], handler: Callable[[T], Awaitable[object]]
         parsed = decoder.parse(message)
     except InvalidEvent as error:
         await until_done(partial(set_aside.invalid, where, value, error), agent=agent,
-                         what="storing an invalid event", where=where, sleep=sleep)
+                         what="storing an invalid event", where=where, sleep=sleep, every_error=True)
         outcome = "invalid"
     else:
         try:
@@ -128,7 +132,7 @@ async def process(decoder: Decoder[T], handler: Callable[[T], Awaitable[object]]
             outcome = "handled"
         except Exception as error:
             await until_done(partial(set_aside.failed, where, value, error, agent=agent), agent=agent,
-                             what="storing a failed event", where=where, sleep=sleep)
+                             what="storing a failed event", where=where, sleep=sleep, every_error=True)
             outcome = "failed"
     EVENT_OUTCOMES.labels(where.topic, outcome).inc()
     return outcome

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from state import exceptions as exceptions_store
 from streams.contract import SyncException, SyncExceptionEvent, event_id
 from streams.contract.codec import InvalidEvent, encode
+from streams.contract.topics import MAX_MESSAGE_BYTES
 from streams.platform.app import settings, topic
 from streams.platform.metrics import EVENTS_OUT, EVENTS_QUARANTINED
 from streams.platform.runtime import database
@@ -21,7 +22,8 @@ from streams.platform.runtime import database
 log = logging.getLogger(__name__)
 
 exceptions_topic = topic(SyncExceptionEvent.TOPIC)
-RAW_LIMIT = 65536  # characters of the raw value kept with the exception
+RAW_LIMIT = MAX_MESSAGE_BYTES  # the whole value is kept in PostgreSQL (a topic's message is never larger)
+EVENT_VALUE_LIMIT = 65536  # characters of it carried on sync.exceptions (the rest: in PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,12 @@ def _raw_text(raw: bytes | None) -> str | None:
 async def _set_aside(exc: exceptions_store.NewException, where: Position) -> int:
     pool = await database.acquire_pool()
     exception_id = await exceptions_store.record(pool, exc)
+    payload = exc.payload
+    if isinstance(payload, dict) and len(payload.get("value") or "") > EVENT_VALUE_LIMIT:
+        payload = {**payload, "value": payload["value"][:EVENT_VALUE_LIMIT], "value_truncated": True}
     event = SyncExceptionEvent.build(
         SyncException(kind=exc.kind, object_type=exc.object_type, bc_id=exc.bc_id, severity=exc.severity,
-                      owner=exc.owner, message=exc.message, payload=exc.payload),
+                      owner=exc.owner, message=exc.message, payload=payload),
         key=where.key_text or "-", source=f"o2c:{settings.app_id}",
         event_id=event_id(exc.kind, where.topic, where.partition, where.offset),
     )

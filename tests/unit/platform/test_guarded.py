@@ -133,3 +133,25 @@ async def test_cancellation_is_not_an_outcome() -> None:
 
     with pytest.raises(asyncio.CancelledError):
         await run(handler, Message(beat()), Store())
+
+
+async def test_even_a_store_that_refuses_for_good_is_retried_never_skipped() -> None:
+    """An event whose exception cannot be stored is not acked: storing is tried again, whatever the error."""
+    slept: list[float] = []
+    calls = 0
+
+    async def refusing(where: Position, raw: bytes | None, error: BaseException, *, agent: str) -> None:
+        nonlocal calls
+        calls += 1
+        if calls < 3:
+            raise ValueError("message too large for the exceptions topic")
+
+    async def handler(event: HeartbeatEvent) -> None:
+        raise KeyError("defect")
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    outcome = await process(Decoder.model(HeartbeatEvent), handler, agent="a", message=Message(beat()),
+                            set_aside=SetAside(invalid=Store().on_invalid, failed=refusing), sleep=sleep)
+    assert outcome == "failed" and calls == 3 and slept == [0.5, 1.0]
