@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any, cast
 
+import asyncpg
 import pytest
 
 from connectors.bigcommerce.models import (
@@ -16,11 +18,11 @@ from connectors.bigcommerce.models import (
     Refund,
     Transaction,
 )
-from connectors.bigcommerce.source import OrderRead, RefundRead, UnreadableOrder
+from connectors.bigcommerce.source import OrderRead, OrderRejected, RefundRead, UnreadableOrder
 from connectors.bigcommerce.versions import order_version, version_time
-from streams.contract import event_id
+from streams.contract import Envelope, event_id
 from streams.ingest.bigcommerce_events import order_read_event, refund_read_event
-from streams.ingest.bigcommerce_sink import exception_key, unreadable_exception
+from streams.ingest.bigcommerce_sink import EventSink, exception_key, unreadable_exception
 
 from .test_source_logic import ORDER
 
@@ -99,3 +101,17 @@ def test_an_unreadable_order_is_one_engineering_exception_per_store_and_order() 
     assert "o2c exceptions retry" in exc.message
     retried = unreadable_exception(UnreadableOrder("abc", 105, "", 1, "boom", retried=True))
     assert retried.key() == exc.key() and retried.message.startswith("A retry of BigCommerce order 105")
+
+
+async def test_the_sink_publishes_an_event_and_rejects_data_the_contract_refuses() -> None:
+    sent: list[Envelope[Any]] = []
+
+    async def publish(event: Envelope[Any]) -> None:
+        sent.append(event)
+
+    sink = EventSink(cast(asyncpg.Pool, None), "abc", publish)  # order() and refund() never touch PostgreSQL
+    good = read()
+    assert await sink.order(good) == order_read_event(good).event_id and sent == [order_read_event(good)]
+    with pytest.raises(OrderRejected, match=r"does not fit the bc\.orders contract"):
+        await sink.order(read(product={**PRODUCT, "quantity": -1}))
+    assert len(sent) == 1  # nothing published for the rejected order
