@@ -143,11 +143,11 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
         if demo:
             from streams.platform import demo as demo_mode
 
-            for command in demo_mode.sandbox_commands():
-                children.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+            for command in demo_mode.sandbox_commands(settings):
+                children.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, preexec_fn=_ignore_sigint))
             env.update({k: v for k, v in demo_mode.worker_env(settings).items() if k not in os.environ})
-            print(f"sandboxes  BigCommerce http://127.0.0.1:{demo_mode.BC_PORT}  "
-                  f"NetSuite http://127.0.0.1:{demo_mode.NS_PORT}", flush=True)
+            print(f"sandboxes  BigCommerce http://127.0.0.1:{settings.demo_bigcommerce_port}  "
+                  f"NetSuite http://127.0.0.1:{settings.demo_netsuite_port}", flush=True)
         if stopping:
             return 0
         print(f"worker     http://{settings.web_host}:{settings.web_port}  (/healthz /readyz /metrics); "
@@ -155,8 +155,8 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
         worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], env=env)
         children.append(worker)
         if demo:
-            children.append(subprocess.Popen(demo_mode.load_command(demo_rate), stdout=subprocess.DEVNULL,
-                                             stderr=subprocess.DEVNULL))
+            children.append(subprocess.Popen(demo_mode.load_command(settings, demo_rate), stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL, preexec_fn=_ignore_sigint))
             print(f"demo load  {demo_rate:g} orders/s into the BigCommerce sandbox; a summary every 5 s", flush=True)
             _supervise_with_summary(settings, worker, lambda: stopping)
         else:
@@ -187,13 +187,23 @@ def _supervise_with_summary(settings: Settings, worker: subprocess.Popen[bytes],
     asyncio.run(watch())
 
 
-def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM every child (the worker last started, first stopped), SIGKILL any still alive after 60 s."""
+def _ignore_sigint() -> None:
+    """In a sandbox or the load (before exec): a terminal's Ctrl-C reaches o2c run and the worker only.
+
+    o2c run then stops them in order (``_stop_children``), so the worker finishes the writes it has in
+    flight while the sandboxes still answer, instead of retrying against a sandbox that is gone.
+    Python keeps an ignored SIGINT ignored after exec; SIGTERM still stops them.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_children(children: list[subprocess.Popen[bytes]], timeout: float = 60.0) -> None:
+    """Stop the children one at a time, last started first (load, worker, sandboxes): SIGTERM, then
+    SIGKILL for any still alive when the shared ``timeout`` runs out."""
+    deadline = time.monotonic() + timeout
     for child in reversed(children):
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 60
-    for child in reversed(children):
         try:
             child.wait(timeout=max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import faust
 
@@ -13,7 +14,7 @@ from streams.ingest import netsuite as _netsuite_ingest  # noqa: F401
 from streams.inventory import agents as _inventory  # noqa: F401  (register agents, timers, pages)
 from streams.orders import agents as _orders  # noqa: F401
 from streams.platform import heartbeat, replay, web  # noqa: F401
-from streams.platform.app import app, settings
+from streams.platform.app import STARTED, app, settings
 from streams.platform.blocking import run_coroutine_in_thread
 from streams.platform.metrics import LOOP_LAG
 from streams.platform.topic_admin import ensure_topics
@@ -41,13 +42,20 @@ async def probe_loop_lag() -> None:
 
 
 def run() -> None:
-    """Create the topics, then start the worker in this process; SIGINT/SIGTERM stop it. Never returns."""
+    """Create the topics, then start the worker in this process; SIGINT/SIGTERM stop it. Never returns.
+
+    Start-up is logged step by step (flows loaded, topics, joining the consumer group; ``streams.platform.web``
+    logs "worker ready"), with the seconds since the process began loading o2c.
+    """
+    log.info("flows loaded", extra={"seconds_since_start": round(time.monotonic() - STARTED, 1)})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     created = run_coroutine_in_thread(
         ensure_topics(settings.bootstrap, PUBLIC_TOPICS, partitions=settings.topic_partitions,
                       replication=settings.topic_replication)
     )
-    if created:
-        log.info("topics created", extra={"topics": created})
+    log.info("topics ready" + (f", {len(created)} created" if created else ""),
+             extra={"topics": created or None, "seconds_since_start": round(time.monotonic() - STARTED, 1)})
+    log.info("joining the consumer group", extra={"group": settings.app_id, "bootstrap": settings.bootstrap})
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    worker.spinner = None  # Faust's terminal spinner writes cursor escapes into o2c run's output, even to a pipe
     worker.execute_from_commandline()

@@ -7,6 +7,9 @@ so the wire format is exactly the checked-in JSON Schema (no Faust model metadat
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -18,6 +21,19 @@ from streams.contract.topics import BY_NAME, COMPRESSION, MAX_MESSAGE_BYTES
 from streams.platform import commit_guard
 from streams.platform.logs import logging_config, register_secrets
 from streams.platform.settings import Settings, get_settings
+
+
+def _process_started() -> float:
+    """The ``time.monotonic()`` at which this process started (from /proc on Linux; else now)."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return time.monotonic() - max(0.0, uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.monotonic()
+
+
+STARTED = _process_started()  # start-up figures in the worker's logs are seconds since this
 
 
 def configured_secrets(settings: Settings) -> list[str]:

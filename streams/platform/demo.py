@@ -8,26 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from datetime import UTC, datetime
 
 from streams.platform.settings import Settings
 
-BC_PORT = 8701
-NS_PORT = 8702
 STYLES = "6"  # the same catalogue on both sides: every BigCommerce variant has its NetSuite matrix child
 
 
-def sandbox_commands() -> list[list[str]]:
+def sandbox_commands(settings: Settings) -> list[list[str]]:
     cli = [sys.executable, "-m", "streams.cli", "sandbox"]
     return [
-        [*cli, "bigcommerce", "--port", str(BC_PORT), "--styles", STYLES, "--plan", "pro"],
-        [*cli, "netsuite", "--port", str(NS_PORT), "--styles", STYLES, "--latency-ms", "150"],
+        [*cli, "bigcommerce", "--port", str(settings.demo_bigcommerce_port), "--styles", STYLES, "--plan", "pro"],
+        [*cli, "netsuite", "--port", str(settings.demo_netsuite_port), "--styles", STYLES, "--latency-ms", "150"],
     ]
 
 
-def load_command(rate: float) -> list[str]:
+def load_command(settings: Settings, rate: float) -> list[str]:
     return [sys.executable, "-m", "streams.cli", "sandbox", "bigcommerce-load", "--url",
-            f"http://127.0.0.1:{BC_PORT}", "--count", "1000000", "--rate", str(rate)]
+            f"http://127.0.0.1:{settings.demo_bigcommerce_port}", "--count", "1000000", "--rate", str(rate)]
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
@@ -35,12 +34,14 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "O2C_ORDERS_ENABLED": "true",
         "O2C_INVENTORY_ENABLED": "true",
         "O2C_BC_SOURCE_ENABLED": "true",
-        "O2C_BC_API_BASE": f"http://127.0.0.1:{BC_PORT}",
+        "O2C_BC_API_BASE": f"http://127.0.0.1:{settings.demo_bigcommerce_port}",
         "O2C_BC_WEBHOOK_DESTINATION": f"http://{settings.web_host}:{settings.web_port}/webhooks/bigcommerce",
         "O2C_BC_POLL_INTERVAL": "15",
         "O2C_NS_SOURCE_ENABLED": "true",
-        "O2C_NS_BASE_URL": f"http://127.0.0.1:{NS_PORT}",
-        "O2C_NS_ITEMS_POLL_SECONDS": "10",
+        "O2C_NS_BASE_URL": f"http://127.0.0.1:{settings.demo_netsuite_port}",
+        # Orders wait (parked) until their NetSuite items are known, and a poller first runs one interval
+        # after the worker is ready: a short items interval lets the first demo orders sync within seconds.
+        "O2C_NS_ITEMS_POLL_SECONDS": "2",
         "O2C_NS_STOCK_POLL_SECONDS": "15",
         "O2C_NS_FULFILMENTS_POLL_SECONDS": "15",
         "O2C_HEARTBEAT_INTERVAL": "0",
@@ -48,17 +49,39 @@ def worker_env(settings: Settings) -> dict[str, str]:
     }
 
 
-async def print_summaries(settings: Settings, every: float = 5.0) -> None:
-    """Print one summary line every ``every`` seconds until cancelled."""
+async def print_summaries(settings: Settings, every: float = 5.0, startup_every: float = 0.5) -> None:
+    """Print one summary line every ``every`` seconds until cancelled.
+
+    Until the first sales order is synced, the worker's state is also read every ``startup_every``
+    seconds and each start-up milestone is printed the moment it happens, with the seconds since this
+    started (the demo's banner): worker starting, joining the consumer group, recovering tables, ready,
+    NetSuite items known, first sales order synced.
+    """
     from state.db import create_pool
-    from streams.platform.summary import collect
+    from streams.platform.summary import StartupWatch, collect
 
     since = datetime.now(UTC)
+    started = time.monotonic()
+    next_line = started + every
+    worker_url = f"http://{settings.web_host}:{settings.web_port}"
+    watch = StartupWatch()
     pool = await create_pool(settings.dsn, max_size=1)
     try:
         while True:
-            await asyncio.sleep(every)
-            summary = await collect(pool, f"http://{settings.web_host}:{settings.web_port}/metrics", since)
-            print(f"{datetime.now().strftime('%H:%M:%S')}  {summary.line()}", flush=True)
+            now = time.monotonic()
+            periodic = now >= next_line
+            if periodic or not watch.done:
+                summary = await collect(pool, worker_url, since, with_metrics=periodic)
+                for milestone in watch.milestones(summary):
+                    print(f"{_clock()}  +{time.monotonic() - started:4.1f}s  {milestone}", flush=True)
+                if periodic:
+                    print(f"{_clock()}  {summary.line()}", flush=True)
+                    while next_line <= time.monotonic():
+                        next_line += every
+            await asyncio.sleep(startup_every if not watch.done else max(0.0, next_line - time.monotonic()))
     finally:
         await pool.close()
+
+
+def _clock() -> str:
+    return datetime.now().strftime("%H:%M:%S")

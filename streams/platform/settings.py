@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     heartbeat_interval: float = Field(5.0, description="Seconds between heartbeat events; 0 turns them off.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
     log_format: Literal["json", "console"] = Field("json", description="JSON lines, or a human console format.")
+    demo_bigcommerce_port: int = Field(8701, description="`o2c run --demo`: the BigCommerce sandbox's port.")
+    demo_netsuite_port: int = Field(8702, description="`o2c run --demo`: the NetSuite sandbox's port.")
 
     @property
     def bootstrap(self) -> str:

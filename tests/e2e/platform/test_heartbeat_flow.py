@@ -93,7 +93,7 @@ async def test_health_readiness_and_metrics_answer(
         metrics = await client.get("/metrics")
 
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
-    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready", "phase": "ready"})
     assert metrics.status_code == 200
     assert 'o2c_events_in_total{topic="o2c.heartbeat"}' in metrics.text
     assert "o2c_heartbeat_latency_seconds_count" in metrics.text
