@@ -71,8 +71,8 @@ class Hydrator:
         try:
             done = await self._hydrate(order_id, read, version, path)
         except HydrationFailed as failed:
-            if failed.given_up:
-                await self.give_up(failed.failure)
+            if failed.given_up:  # reported again on each later failure; counted as given up once
+                await self.give_up(failed.failure, again=failed.failure.failures > failed.limit)
             raise
         if done.recovered:
             await self.sink.recovered(self.store_hash, order_id)
