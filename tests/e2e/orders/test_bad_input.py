@@ -105,7 +105,7 @@ async def test_out_of_bounds_amounts_are_set_aside_and_the_next_order_syncs(
         base + 4: (line_price("-3.00"), "negative"),
     }
     good = {base + 11, base + 12, base + 13, base + 14}
-    messages = []
+    messages: list[tuple[bytes | None, bytes | None]] = []
     for (order_id, (change, _)), good_id in zip(bad.items(), sorted(good), strict=True):
         messages += [tampered(order(order_id - base), change), order_message(order(good_id - base))]
     await produce(kafka.bootstrap, BcOrderEvent.TOPIC, messages)
