@@ -24,7 +24,7 @@ from faust.web import View
 
 from connectors.bigcommerce.source import BigCommerceSource, make_receiver
 from streams.ingest.bigcommerce_sink import EventSink
-from streams.platform import clients
+from streams.platform import clients, supervised
 from streams.platform.app import app
 from streams.platform.logs import register_secrets
 from streams.platform.publish import publish
@@ -97,6 +97,7 @@ if bc_settings.source_enabled:
     register_secrets([bc_settings.access_token.get_secret_value(), bc_settings.webhook_secret_value()])
     clients.bigcommerce()  # the worker's client: opened with the worker, closed when it stops
     app.page(WEBHOOK_PATH)(BigCommerceWebhooks)
-    app.task(run_source)
-    app.timer(bc_settings.poll_interval, on_leader=True, name="bigcommerce.poll_orders")(poll_orders)
-    app.timer(bc_settings.hook_check_interval, on_leader=True, name="bigcommerce.check_hooks")(check_hooks)
+    supervised.task(app, name="bigcommerce.source")(run_source)
+    supervised.timer(app, bc_settings.poll_interval, on_leader=True, name="bigcommerce.poll_orders")(poll_orders)
+    supervised.timer(app, bc_settings.hook_check_interval, on_leader=True,
+                     name="bigcommerce.check_hooks")(check_hooks)

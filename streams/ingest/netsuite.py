@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -30,7 +31,7 @@ from connectors.netsuite.push import SIGNATURE_HEADER, TIMESTAMP_HEADER, PushRej
 from connectors.netsuite.source import KINDS, NetSuiteSource
 from state.db import create_pool
 from streams.ingest.netsuite_events import publishing
-from streams.platform import clients
+from streams.platform import clients, supervised
 from streams.platform.app import app, settings
 from streams.platform.logs import register_secrets
 from streams.platform.publish import publish
@@ -92,17 +93,16 @@ def _register(ns: NetSuiteSettings) -> NetSuiteSourceService:
     intervals = {"items": ns.items_poll_seconds, "stock": ns.stock_poll_seconds,
                  "fulfilments": ns.fulfilments_poll_seconds, "prices": ns.prices_poll_seconds}
 
-    def poller(kind: str) -> Any:
+    def poller(kind: str) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             source = await service.source()
             await source.poll_safely(kind)
 
-        run.__name__ = run.__qualname__ = f"netsuite_poll_{kind}"
         return run
 
     for kind in KINDS:
         if intervals[kind] > 0:
-            app.timer(intervals[kind], on_leader=True, name=f"netsuite_poll_{kind}")(poller(kind))
+            supervised.timer(app, intervals[kind], on_leader=True, name=f"netsuite_poll_{kind}")(poller(kind))
 
     @app.page("/webhooks/netsuite")
     class NetSuitePush(View):
