@@ -16,6 +16,7 @@ from streams.orders import agents as _orders  # noqa: F401
 from streams.platform import heartbeat, replay, web  # noqa: F401
 from streams.platform.app import STARTED, app, settings
 from streams.platform.blocking import run_coroutine_in_thread
+from streams.platform.logs import setup as setup_logging
 from streams.platform.metrics import LOOP_LAG
 from streams.platform.topic_admin import ensure_topics
 
@@ -47,6 +48,7 @@ def run() -> None:
     Start-up is logged step by step (flows loaded, topics, joining the consumer group; ``streams.platform.web``
     logs "worker ready"), with the seconds since the process began loading o2c.
     """
+    setup_logging(settings.log_level, settings.log_format)  # Faust applies the same config when its worker starts
     log.info("flows loaded", extra={"seconds_since_start": round(time.monotonic() - STARTED, 1)})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     created = run_coroutine_in_thread(

@@ -10,13 +10,14 @@ Kafka's defaults) is altered to them; any other topic-level override an operator
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import TopicAlreadyExistsError, for_code
+from aiokafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError, for_code
 
 from streams.contract.topics import TopicSpec
 
@@ -52,14 +53,29 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], *, partition
             for spec in specs
             if spec.name not in existing
         ]
-        created = []
-        for new in wanted:  # one at a time: a topic created concurrently elsewhere is not an error
-            try:
-                await admin.create_topics([new])
-                created.append(new.name)
-            except TopicAlreadyExistsError:
-                pass
-        return created
+        if not wanted:
+            return []
+        # One request for all (one by one, a fresh cluster's 13 topics took 0.65 s of the worker's start).
+        # The answer carries an error per topic, which aiokafka does not raise: read it.
+        response = await admin.create_topics(wanted)
+        created, raced = [], []
+        for topic, code, *message in response.topic_errors:
+            if code == 0:
+                created.append(topic)
+            elif code == TopicAlreadyExistsError.errno:  # created meanwhile (another worker): align it instead
+                raced.append(topic)
+            else:
+                raise for_code(code)(f"create topic {topic}: {message[0] if message else ''}")
+        if raced:  # the broker may not describe a topic created a moment ago yet
+            for attempt in range(20):
+                try:
+                    await align_configs(admin, [spec for spec in specs if spec.name in raced])
+                    break
+                except UnknownTopicOrPartitionError:
+                    if attempt == 19:
+                        raise
+                    await asyncio.sleep(0.25)
+        return [new.name for new in wanted if new.name in created]
     finally:
         await admin.close()
 
