@@ -55,7 +55,7 @@ def cmd_up(settings: Settings) -> list[str]:
     if settings.local_kafka:
         jars = local_kafka(settings).jars
         if not jars.present():
-            print(f"kafka jars not in {jars.libs} yet: fetching them with Maven (once; a minute or two, "
+            print(f"kafka jars not in {jars.libs.resolve()} yet: fetching them with Maven (once; a minute or two, "
                   "~/.m2 keeps them)", flush=True)
             t0 = time.monotonic()
             jars.ensure()
