@@ -26,7 +26,6 @@ from connectors.bigcommerce.source import BigCommerceSource, make_receiver
 from streams.ingest.bigcommerce_sink import EventSink
 from streams.platform import clients, supervised
 from streams.platform.app import app
-from streams.platform.logs import register_secrets
 from streams.platform.publish import publish
 from streams.platform.runtime import database
 
@@ -94,7 +93,6 @@ class BigCommerceWebhooks(View):
 
 
 if bc_settings.source_enabled:
-    register_secrets([bc_settings.access_token.get_secret_value(), bc_settings.webhook_secret_value()])
     clients.bigcommerce()  # the worker's client: opened with the worker, closed when it stops
     app.page(WEBHOOK_PATH)(BigCommerceWebhooks)
     supervised.task(app, name="bigcommerce.source")(run_source)

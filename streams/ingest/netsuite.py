@@ -33,7 +33,6 @@ from state.db import create_pool
 from streams.ingest.netsuite_events import publishing
 from streams.platform import clients, supervised
 from streams.platform.app import app, settings
-from streams.platform.logs import register_secrets
 from streams.platform.publish import publish
 
 log = logging.getLogger(__name__)
@@ -85,8 +84,6 @@ class NetSuiteSourceService(Service):
 
 
 def _register(ns: NetSuiteSettings) -> NetSuiteSourceService:
-    register_secrets([s.get_secret_value() for s in (ns.consumer_secret, ns.token_secret, ns.push_secret,
-                                                      ns.private_key_pem) if s.get_secret_value()])
     clients.netsuite()  # first, so the client starts before this service and stops after it
     service = NetSuiteSourceService(ns, settings.dsn)
     app.add_dependency(service)
@@ -103,6 +100,15 @@ def _register(ns: NetSuiteSettings) -> NetSuiteSourceService:
     for kind in KINDS:
         if intervals[kind] > 0:
             supervised.timer(app, intervals[kind], on_leader=True, name=f"netsuite_poll_{kind}")(poller(kind))
+
+    async def first_polls() -> None:
+        """Poll every kind once as soon as the worker is up (a timer first fires one interval later)."""
+        source = await service.source()
+        for kind in KINDS:
+            if intervals[kind] > 0:
+                await source.poll_safely(kind, trigger="start")
+
+    supervised.once(app, name="netsuite_first_polls")(first_polls)
 
     @app.page("/webhooks/netsuite")
     class NetSuitePush(View):
