@@ -50,6 +50,12 @@ ORDERS_UNREADABLE = Counter(
     "Order versions given up after O2C_BC_MAX_HYDRATION_FAILURES failed hydrations (order_unreadable exceptions)",
     ["store"],
 )
+ORDER_ROWS_UNREADABLE = Counter(
+    "o2c_bigcommerce_order_rows_unreadable",
+    "Orders list rows that failed validation (the rest of the page is read); identified=false: not even "
+    "the order id could be read, so the row was left out",
+    ["store", "endpoint", "identified"],
+)
 POLL_LAST_SUCCESS = Gauge(
     "o2c_bigcommerce_poll_last_success_timestamp_seconds",
     "When the catch-up poller last completed a pass (Unix time)",

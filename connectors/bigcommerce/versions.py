@@ -5,6 +5,10 @@ PostgreSQL and hashed into the deterministic event id, so every path (webhook, p
 reads the same version names it the same way. ``date_modified`` has one-second precision, so two
 changes within one second would share it: the version therefore also carries a short fingerprint of
 the order row (``2024-05-01T10:00:00+00:00/3f2a…``), and the later state is not taken for the earlier.
+
+A list row that failed validation (:class:`~.models.UnreadableRow`) has a version by the same rule
+(:func:`row_version`): its ``date_modified`` plus the fingerprint of the raw row, so a changed row is
+another version.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from .models import Order, Transaction
+from .models import Order, Transaction, UnreadableRow
 
 #: Order statuses that mean money went back (Refunded, Partially Refunded).
 REFUND_STATUSES = frozenset({4, 14})
@@ -38,6 +42,12 @@ def order_version(order: Order) -> str:
     """
     row = orjson.dumps(order.model_dump(mode="json", include=set(Order.model_fields)), option=orjson.OPT_SORT_KEYS)
     return f"{order_modified(order).isoformat()}/{hashlib.sha1(row).hexdigest()[:12]}"
+
+
+def row_version(row: UnreadableRow) -> str:
+    """The version of a row that failed validation: its ``date_modified`` (its ``date_created`` when that
+    does not read, else 1970) + ``/`` + the raw row's fingerprint."""
+    return f"{(row.modified or row.created or _EPOCH).isoformat()}/{row.fingerprint}"
 
 
 def version_time(version: str) -> datetime:

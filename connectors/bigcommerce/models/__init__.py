@@ -1,7 +1,8 @@
 """Pydantic models of the BigCommerce resources o2c reads and writes, one module per resource.
 
 ``from connectors.bigcommerce.models import Order`` keeps working: every model is re-exported here.
-Field types shared by all of them (money, V2 dates, null-tolerant text) are in :mod:`.base`.
+Field types shared by all of them (money, V2 dates, null-tolerant text) are in :mod:`.base`; list
+pages read row by row (a row that fails validation is an :class:`UnreadableRow`) in :mod:`.rows`.
 """
 
 from .base import Money, OptionalMoney, ReadModel, Text, V2Date, WriteModel, null_as_empty
@@ -48,6 +49,7 @@ from .payments import (
     Transaction,
 )
 from .pricelists import PriceList, PriceListAssignment, PriceRecord, PriceRecordUpsert
+from .rows import RowsPage, UnreadableRow, read_rows
 from .shipments import Shipment, ShipmentCreate, ShipmentItem, ShipmentItemCreate, ShipmentUpdate
 from .webhooks import Webhook, WebhookCreate, WebhookPayload, WebhookUpdate
 
@@ -94,6 +96,7 @@ __all__ = [
     "RefundPayment",
     "RefundPaymentResult",
     "RefundQuote",
+    "RowsPage",
     "Shipment",
     "ShipmentCreate",
     "ShipmentItem",
@@ -101,6 +104,7 @@ __all__ = [
     "ShipmentUpdate",
     "Text",
     "Transaction",
+    "UnreadableRow",
     "V2Date",
     "Variant",
     "VariantUpdate",
@@ -110,4 +114,5 @@ __all__ = [
     "WebhookUpdate",
     "WriteModel",
     "null_as_empty",
+    "read_rows",
 ]

@@ -11,6 +11,11 @@
 - ``POST /__sandbox/faults/orders``         ``{"order_id", "status"?: 500, "message"?, "times"?}``: every API
   request about that order answers this error (``times`` requests, or until cleared)
 - ``DELETE /__sandbox/faults/orders[/{order_id}]``  clear one order's fault, or all of them
+- ``GET  /__sandbox/faults/rows``           malformed order rows set (``faults.RowFault``)
+- ``POST /__sandbox/faults/rows``           ``{"order_id", "field"?: "status_id", "value"?: "Awaiting
+  Fulfillment", "lists_only"?: false}``: the order's row is served with ``field`` = ``value`` in orders
+  lists and (unless ``lists_only``) in ``GET /v2/orders/{id}``
+- ``DELETE /__sandbox/faults/rows[/{order_id}]``    clear one order's malformed row, or all of them
 - ``POST /__sandbox/seed/products``        ``{"prefix", "products", "variants"?, "tracking"?, "quantity"?}``:
   add simple products for stock tests (``seed.add_stock_products``); answers the SKUs and ids
 """
@@ -23,7 +28,7 @@ from aiohttp import web
 
 from .seed import add_stock_products
 from .state import ApiError
-from .web import CONFIG, FAULTS, HOOKS, QUOTA, store
+from .web import CONFIG, FAULTS, HOOKS, QUOTA, ROW_FAULTS, store
 
 
 async def get_config(request: web.Request) -> web.Response:
@@ -141,6 +146,27 @@ async def clear_order_faults(request: web.Request) -> web.Response:
     return web.json_response({"cleared": cleared})
 
 
+async def row_faults(request: web.Request) -> web.Response:
+    return web.json_response(request.app[ROW_FAULTS].public())
+
+
+async def set_row_fault(request: web.Request) -> web.Response:
+    payload = await request.json()
+    try:
+        if not isinstance(payload, dict):
+            raise ValueError("expected an object")
+        fault = request.app[ROW_FAULTS].set(payload)
+    except (KeyError, TypeError, ValueError) as exc:
+        return web.json_response({"error": f"bad fault: {exc}"}, status=400)
+    return web.json_response(asdict(fault))
+
+
+async def clear_row_faults(request: web.Request) -> web.Response:
+    raw = request.match_info.get("order_id")
+    cleared = request.app[ROW_FAULTS].clear(int(raw) if raw is not None and raw.isdigit() else None)
+    return web.json_response({"cleared": cleared})
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/__sandbox/config", get_config)
@@ -156,3 +182,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/__sandbox/faults/orders", set_order_fault)
     r.add_delete("/__sandbox/faults/orders", clear_order_faults)
     r.add_delete("/__sandbox/faults/orders/{order_id}", clear_order_faults)
+    r.add_get("/__sandbox/faults/rows", row_faults)
+    r.add_post("/__sandbox/faults/rows", set_row_fault)
+    r.add_delete("/__sandbox/faults/rows", clear_row_faults)
+    r.add_delete("/__sandbox/faults/rows/{order_id}", clear_row_faults)

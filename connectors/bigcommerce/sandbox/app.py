@@ -10,11 +10,11 @@ from aiohttp import web
 
 from . import admin, routes_catalog, routes_hooks, routes_metafields, routes_orders
 from .config import SandboxConfig
-from .faults import OrderFault, OrderFaults
+from .faults import OrderFault, OrderFaults, RowFaults
 from .quota import WindowQuota
 from .seed import seed_store
 from .state import ApiError, Store
-from .web import CONFIG, FAULTS, HOOKS, QUOTA, RNG, STORE, error_response
+from .web import CONFIG, FAULTS, HOOKS, QUOTA, RNG, ROW_FAULTS, STORE, error_response
 from .webhooks import WebhookDispatcher
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -142,6 +142,7 @@ def create_app(config: SandboxConfig | None = None, *, seed: bool = True) -> web
     app[HOOKS] = WebhookDispatcher(store, config, rng)
     app[INFLIGHT] = {}
     app[FAULTS] = OrderFaults()
+    app[ROW_FAULTS] = RowFaults()
     if seed:
         seed_store(store, seed=config.seed, styles=config.styles, customers=config.customers)
     routes_orders.add_routes(app)

@@ -1,15 +1,24 @@
-"""Faults for one order: every API request about it answers an error (until cleared, or ``times`` times).
+"""Faults for one order.
 
-"About it" means a route with the order's id in its path (``/v2/orders/{id}`` and everything under it,
-``/v3/orders/{id}/...``: products, addresses, coupons, shipments, transactions, refunds, metafields).
-Lists that merely contain the order are served as usual, as BigCommerce does when one order's
-sub-resources fail. Set at runtime with ``POST /__sandbox/faults/orders`` (see :mod:`.admin`).
+- :class:`OrderFaults`: every API request about the order answers an error (until cleared, or ``times``
+  times). "About it" means a route with the order's id in its path (``/v2/orders/{id}`` and everything
+  under it, ``/v3/orders/{id}/...``: products, addresses, coupons, shipments, transactions, refunds,
+  metafields). Lists that merely contain the order are served as usual, as BigCommerce does when one
+  order's sub-resources fail. Set at runtime with ``POST /__sandbox/faults/orders`` (see :mod:`.admin`).
+- :class:`RowFaults`: the order's row is served malformed — one field replaced by a value of another
+  shape — in every orders list (``GET /v2/orders``, with or without its lines) and, unless
+  ``lists_only``, in ``GET /v2/orders/{id}``; the request itself succeeds. Set with
+  ``POST /__sandbox/faults/rows``.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
+
+#: A row fault's defaults: a status *name* where the order has its status id (an integer).
+ROW_FIELD = "status_id"
+ROW_VALUE = "Awaiting Fulfillment"
 
 
 @dataclass
@@ -58,6 +67,56 @@ class OrderFaults:
         if fault.times is not None:
             fault.times -= 1
         return fault
+
+    def public(self) -> list[dict[str, Any]]:
+        return [asdict(f) for f in sorted(self._faults.values(), key=lambda f: f.order_id)]
+
+
+@dataclass
+class RowFault:
+    order_id: int
+    #: the top-level field of the order row replaced
+    field: str = ROW_FIELD
+    #: what it is replaced with (any JSON value)
+    value: Any = ROW_VALUE
+    #: only list rows are malformed (``GET /v2/orders/{id}`` serves the order as it is)
+    lists_only: bool = False
+    #: rows served malformed so far
+    served: int = 0
+
+
+class RowFaults:
+    """The malformed order rows of one sandbox, by order id."""
+
+    def __init__(self) -> None:
+        self._faults: dict[int, RowFault] = {}
+
+    def set(self, payload: dict[str, Any]) -> RowFault:
+        """Add or replace one from ``{"order_id", "field"?, "value"?, "lists_only"?}`` (ValueError if bad)."""
+        field = str(payload.get("field") or ROW_FIELD)
+        if field.startswith("_"):
+            raise ValueError("field must be a field of the order row")
+        fault = RowFault(order_id=int(payload["order_id"]), field=field, value=payload.get("value", ROW_VALUE),
+                         lists_only=bool(payload.get("lists_only", False)))
+        self._faults[fault.order_id] = fault
+        return fault
+
+    def clear(self, order_id: int | None = None) -> int:
+        """Remove the order's fault (every fault when ``order_id`` is None); how many were removed."""
+        if order_id is None:
+            count = len(self._faults)
+            self._faults.clear()
+            return count
+        return 1 if self._faults.pop(order_id, None) is not None else 0
+
+    def apply(self, row: dict[str, Any], *, listing: bool) -> dict[str, Any]:
+        """The order row as served: malformed (a copy) if a fault is set for it, else ``row`` itself.
+        ``listing``: the row is part of an orders list (else the single order's GET)."""
+        fault = self._faults.get(row["id"])
+        if fault is None or (fault.lists_only and not listing):
+            return row
+        fault.served += 1
+        return {**row, fault.field: fault.value}
 
     def public(self) -> list[dict[str, Any]]:
         return [asdict(f) for f in sorted(self._faults.values(), key=lambda f: f.order_id)]

@@ -11,7 +11,7 @@ from aiohttp import web
 from ..formats import parse_rfc2822
 from . import render
 from .state import STATUSES, ApiError
-from .web import body, int_param, store, v2_json, v2_page, v3_json, v3_page
+from .web import ROW_FAULTS, body, int_param, store, v2_json, v2_page, v3_json, v3_page
 
 V2 = "/stores/{store_hash}/v2"
 V3 = "/stores/{store_hash}/v3"
@@ -61,8 +61,9 @@ def _filtered_orders(request: web.Request) -> list[dict[str, Any]]:
 
 async def list_orders(request: web.Request) -> web.Response:
     includes = _includes(request)
-    view = (lambda order: _with_includes(request, order, includes)) if _wants_consignments(includes) else None
-    return v2_page(request, _filtered_orders(request), view)
+    faults = request.app[ROW_FAULTS]
+    return v2_page(request, _filtered_orders(request),
+                   lambda order: faults.apply(_with_includes(request, order, includes), listing=True))
 
 
 def _includes(request: web.Request) -> set[str]:
@@ -180,7 +181,8 @@ def _order_id(request: web.Request) -> int:
 async def get_order(request: web.Request) -> web.Response:
     includes = _includes(request)
     order = store(request).get_order(_order_id(request))
-    return v2_json(_with_includes(request, _order_view(request, order), includes))
+    row = _with_includes(request, _order_view(request, order), includes)
+    return v2_json(request.app[ROW_FAULTS].apply(row, listing=False))
 
 
 async def order_consignments(request: web.Request) -> web.Response:

@@ -19,9 +19,9 @@ from aiohttp import web
 
 from .app import create_app
 from .config import SandboxConfig
-from .faults import OrderFaults
+from .faults import OrderFaults, RowFaults
 from .state import Store
-from .web import FAULTS, HOOKS, STORE
+from .web import FAULTS, HOOKS, ROW_FAULTS, STORE
 from .webhooks import WebhookDispatcher
 
 DEFAULT_HOST = "127.0.0.1"
@@ -52,6 +52,11 @@ class SandboxServer:
     def faults(self) -> OrderFaults:
         """Per-order faults (also ``/__sandbox/faults/orders``)."""
         return self.app[FAULTS]
+
+    @property
+    def row_faults(self) -> RowFaults:
+        """Malformed order rows (also ``/__sandbox/faults/rows``)."""
+        return self.app[ROW_FAULTS]
 
     async def stop(self) -> None:
         await self.runner.cleanup()

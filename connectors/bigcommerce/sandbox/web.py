@@ -11,7 +11,7 @@ from aiohttp import web
 from ..formats import loads
 from . import render
 from .config import SandboxConfig
-from .faults import OrderFaults
+from .faults import OrderFaults, RowFaults
 from .quota import WindowQuota
 from .state import ApiError, Store
 from .webhooks import WebhookDispatcher
@@ -22,6 +22,7 @@ QUOTA = web.AppKey("quota", WindowQuota)
 HOOKS = web.AppKey("hooks", WebhookDispatcher)
 RNG = web.AppKey("rng", random.Random)
 FAULTS = web.AppKey("faults", OrderFaults)
+ROW_FAULTS = web.AppKey("row_faults", RowFaults)
 
 V2_DEFAULT_LIMIT = 50
 MAX_LIMIT = 250

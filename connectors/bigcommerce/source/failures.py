@@ -17,14 +17,9 @@ import asyncpg
 from state import bigcommerce_source as store
 from state.bigcommerce_source import HydrationFailure
 
-#: Longest error text kept (one line).
-MAX_ERROR = 500
+from ..errors import MAX_ERROR, one_line
 
-
-def one_line(error: BaseException) -> str:
-    """``Type: message`` with all whitespace collapsed, at most :data:`MAX_ERROR` characters."""
-    text = " ".join(f"{type(error).__name__}: {error}".split())
-    return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1] + "…"
+__all__ = ["MAX_ERROR", "FailureBook", "HydrationFailed", "count_failure", "given_up", "one_line"]
 
 
 def count_failure(previous: HydrationFailure | None, *, order_id: int, version: str, error: str,

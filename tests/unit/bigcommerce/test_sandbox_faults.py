@@ -1,10 +1,10 @@
-"""Per-order faults of the sandbox (connectors/bigcommerce/sandbox/faults.py)."""
+"""Per-order faults and malformed order rows of the sandbox (connectors/bigcommerce/sandbox/faults.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from connectors.bigcommerce.sandbox.faults import OrderFaults
+from connectors.bigcommerce.sandbox.faults import OrderFaults, RowFaults
 
 
 def test_a_fault_answers_until_cleared_or_its_times_are_used_up() -> None:
@@ -25,3 +25,27 @@ def test_a_fault_must_be_an_error_status() -> None:
         OrderFaults().set({"order_id": 1, "status": 200})
     with pytest.raises(KeyError):
         OrderFaults().set({"status": 500})
+
+
+def test_a_row_fault_malforms_the_order_row_in_lists_and_its_get() -> None:
+    faults = RowFaults()
+    faults.set({"order_id": 7})
+    faults.set({"order_id": 8, "field": "date_modified", "value": 3, "lists_only": True})
+    row = {"id": 7, "status_id": 11}
+    assert faults.apply(row, listing=True) == {"id": 7, "status_id": "Awaiting Fulfillment"}
+    assert faults.apply(row, listing=False)["status_id"] == "Awaiting Fulfillment"
+    assert row == {"id": 7, "status_id": 11}  # the store's row is not touched
+    eight = {"id": 8, "date_modified": "x"}
+    assert faults.apply(eight, listing=True)["date_modified"] == 3
+    assert faults.apply(eight, listing=False) is eight  # lists only
+    assert faults.apply({"id": 9}, listing=True) == {"id": 9}
+    assert [(f["order_id"], f["served"]) for f in faults.public()] == [(7, 2), (8, 1)]
+    assert faults.clear(7) == 1 and faults.apply(row, listing=True) is row
+    assert faults.clear() == 1 and faults.public() == []
+
+
+def test_a_row_fault_names_an_order_and_a_public_field() -> None:
+    with pytest.raises(KeyError):
+        RowFaults().set({"field": "status_id"})
+    with pytest.raises(ValueError):
+        RowFaults().set({"order_id": 1, "field": "_sandbox_coupons"})
