@@ -46,3 +46,8 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 4, statele
 
 Executor = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
 """Anything that runs a query: a connection, a pooled connection or the pool itself."""
+
+
+async def answers(pool: asyncpg.Pool) -> bool:
+    """True when the server answers a trivial query (readiness)."""
+    return bool(await pool.fetchval("SELECT 1"))

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 from mode import Service
 
-from state.db import create_pool
+from state.db import answers, create_pool
 
 
 class Database(Service):
@@ -47,6 +47,6 @@ class Database(Service):
         if self._pool is None:
             return False
         try:
-            return bool(await self._pool.fetchval("SELECT 1"))
+            return await answers(self._pool)
         except (OSError, asyncpg.PostgresError):
             return False

@@ -1,4 +1,4 @@
-"""Publish an event to its public topic and wait until the broker has it.
+"""Publish an event to its public topic and wait until the broker has it (a ``streams.contract.Publisher``).
 
 Sources advance their watermarks only after ``publish`` returns, so a crash between the two
 re-publishes (consumers dedupe on ``event_id``) instead of losing the event.
@@ -6,16 +6,12 @@ re-publishes (consumers dedupe on ``event_id``) instead of losing the event.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from streams.contract import Envelope
 from streams.contract.codec import encode
 from streams.platform.app import topic
 from streams.platform.metrics import EVENTS_OUT
-
-
-class Publisher(Protocol):
-    async def __call__(self, event: Envelope[Any]) -> None: ...
 
 
 async def publish(event: Envelope[Any]) -> None:

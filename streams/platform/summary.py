@@ -15,6 +15,8 @@ import asyncpg
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from state.summary import demo_figures
+
 LATENCY_METRIC = "o2c_order_to_sales_order_seconds"
 
 
@@ -82,18 +84,7 @@ async def collect(pool: asyncpg.Pool, worker_url: str, since: datetime, *, with_
 
     ``with_metrics=False`` skips ``/metrics`` (latency and NetSuite slots), for frequent start-up checks.
     """
-    row = await pool.fetchrow(
-        """SELECT (SELECT count(*) FROM sync_ledger WHERE object_type = 'order' AND updated_at >= $1) AS received,
-                  (SELECT count(*) FROM order_links WHERE status IN ('synced', 'closed') AND synced_at >= $1)
-                      AS synced,
-                  (SELECT count(*) FROM parked_orders WHERE parked_at >= $1) AS parked,
-                  (SELECT count(*) FROM order_links WHERE status = 'held' AND updated_at >= $1) AS held,
-                  (SELECT count(*) FROM exceptions WHERE status IN ('open', 'retrying') AND created_at >= $1)
-                      AS open_exceptions,
-                  (SELECT count(*) FROM sku_map WHERE sellable) AS items""",
-        since,
-    )
-    assert row is not None
+    row = await demo_figures(pool, since)
     async with httpx.AsyncClient(timeout=2.0) as http:
         worker = await worker_state(http, f"{worker_url}/readyz")
         p50, p95, slots, limit = await _metrics(http, f"{worker_url}/metrics") if with_metrics else (None,) * 4

@@ -1,0 +1,26 @@
+"""Set-based counts for the demo's live summary (``streams.platform.summary``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from state.db import Executor
+
+
+async def demo_figures(conn: Executor, since: datetime) -> asyncpg.Record:
+    """Orders received, synced, parked and held, open exceptions since ``since``; sellable items known."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        """SELECT (SELECT count(*) FROM sync_ledger WHERE object_type = 'order' AND updated_at >= $1) AS received,
+                  (SELECT count(*) FROM order_links WHERE status IN ('synced', 'closed') AND synced_at >= $1)
+                      AS synced,
+                  (SELECT count(*) FROM parked_orders WHERE parked_at >= $1) AS parked,
+                  (SELECT count(*) FROM order_links WHERE status = 'held' AND updated_at >= $1) AS held,
+                  (SELECT count(*) FROM exceptions WHERE status IN ('open', 'retrying') AND created_at >= $1)
+                      AS open_exceptions,
+                  (SELECT count(*) FROM sku_map WHERE sellable) AS items""",
+        since,
+    )
+    assert row is not None
+    return row
