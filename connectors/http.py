@@ -75,6 +75,17 @@ class AlreadyExistsError(PermanentError):
     """The record already exists; with an idempotency key this means an earlier attempt succeeded."""
 
 
+#: Longest error text kept (one line).
+MAX_ERROR = 500
+
+
+def one_line(error: BaseException) -> str:
+    """``Type: message`` with all whitespace collapsed, at most :data:`MAX_ERROR` characters: how an error
+    is kept in a record or a log field."""
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1] + "…"
+
+
 def classify_status(status: int) -> type[ConnectorError]:
     """The error class a bare HTTP status maps to, when the body says nothing more specific."""
     if status == 429:

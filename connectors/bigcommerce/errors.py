@@ -5,8 +5,6 @@ BigCommerce error bodies come in three shapes, all kept in the raised error's me
 - V2: a JSON array ``[{"status": 400, "message": "..."}]``
 - V3: ``{"status": 422, "title": "...", "type": "...", "errors": {"field": "why"}}``
 - batch: ``{"batch_errors": [{"status", "title", "errors"}, ...]}``
-
-:func:`one_line` is how an error is kept or logged (failure records, unreadable list rows).
 """
 
 from __future__ import annotations
@@ -20,15 +18,6 @@ from connectors.http import (
     RetryableError,
     classify_status,
 )
-
-#: Longest error text kept (one line).
-MAX_ERROR = 500
-
-
-def one_line(error: BaseException) -> str:
-    """``Type: message`` with all whitespace collapsed, at most :data:`MAX_ERROR` characters."""
-    text = " ".join(f"{type(error).__name__}: {error}".split())
-    return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1] + "…"
 
 
 class BigCommerceError(PermanentError):

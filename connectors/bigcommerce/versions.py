@@ -55,11 +55,6 @@ def version_time(version: str) -> datetime:
     return datetime.fromisoformat(version.partition("/")[0])
 
 
-def version_key(order: Order) -> str:
-    """``<order id>@<version>``: how the poller remembers versions inside its overlap window."""
-    return f"{order.id}@{order_version(order)}"
-
-
 def has_refunds(order: Order, transactions: Sequence[Transaction] = ()) -> bool:
     """Whether the order may carry refunds worth listing (V2's ``refunded_amount`` alone is not trusted)."""
     return (

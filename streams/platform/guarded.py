@@ -28,10 +28,11 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from connectors.http import one_line
 from streams.contract.codec import InvalidEvent, decode
 from streams.platform.failures import backoff, is_transient
 from streams.platform.metrics import AGENT_RETRIES, AGENTS_WAITING, EVENT_OUTCOMES, EVENTS_IN
-from streams.platform.quarantine import Position, one_line, processing_failed, quarantine
+from streams.platform.quarantine import Position, processing_failed, quarantine
 
 log = logging.getLogger(__name__)
 

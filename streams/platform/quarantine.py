@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from connectors.http import one_line
 from state import exceptions as exceptions_store
 from streams.contract import SyncException, SyncExceptionEvent, event_id
 from streams.contract.codec import InvalidEvent, encode
@@ -41,13 +42,6 @@ class Position:
 
     def __str__(self) -> str:
         return f"{self.topic}[{self.partition}]@{self.offset}" if self.offset is not None else self.topic
-
-
-def one_line(error: BaseException, limit: int = 500) -> str:
-    """The error as one line: its class and first line of message."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    line = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    return line[:limit]
 
 
 def _raw_text(raw: bytes | None) -> str | None:

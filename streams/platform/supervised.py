@@ -13,9 +13,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from connectors.http import one_line
 from streams.platform.failures import backoff, is_transient
 from streams.platform.metrics import TASK_FAILURES
-from streams.platform.quarantine import one_line
 
 log = logging.getLogger(__name__)
 

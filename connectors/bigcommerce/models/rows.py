@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from ..errors import one_line
+from connectors.http import one_line
+
 from ..formats import parse_rfc2822
 
 T = TypeVar("T")

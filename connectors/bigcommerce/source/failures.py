@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from connectors.http import MAX_ERROR, one_line
 from state import bigcommerce_source as store
 from state.bigcommerce_source import HydrationFailure
-
-from ..errors import MAX_ERROR, one_line
 
 __all__ = ["MAX_ERROR", "FailureBook", "HydrationFailed", "count_failure", "given_up", "one_line"]
 
