@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -125,46 +126,41 @@ async def seed_products(request: web.Request) -> web.Response:
     return web.json_response({"items": rows})
 
 
-async def order_faults(request: web.Request) -> web.Response:
-    return web.json_response(request.app[FAULTS].public())
+class _FaultBook(Protocol):
+    def set(self, payload: dict[str, Any]) -> Any: ...
+    def clear(self, order_id: int | None = None) -> int: ...
+    def public(self) -> list[dict[str, Any]]: ...
 
 
-async def set_order_fault(request: web.Request) -> web.Response:
-    payload = await request.json()
-    try:
-        if not isinstance(payload, dict):
-            raise ValueError("expected an object")
-        fault = request.app[FAULTS].set(payload)
-    except (KeyError, TypeError, ValueError) as exc:
-        return web.json_response({"error": f"bad fault: {exc}"}, status=400)
-    return web.json_response(asdict(fault))
+def add_fault_routes(r: web.UrlDispatcher, path: str, key: web.AppKey[Any]) -> None:
+    """``GET``/``POST``/``DELETE`` ``path`` (and ``DELETE path/{order_id}``) over the fault book at ``key``."""
 
+    def book(request: web.Request) -> _FaultBook:
+        found: _FaultBook = request.app[key]
+        return found
 
-async def clear_order_faults(request: web.Request) -> web.Response:
-    raw = request.match_info.get("order_id")
-    cleared = request.app[FAULTS].clear(int(raw) if raw is not None and raw.isdigit() else None)
-    return web.json_response({"cleared": cleared})
+    async def listed(request: web.Request) -> web.Response:
+        return web.json_response(book(request).public())
 
+    async def set_fault(request: web.Request) -> web.Response:
+        payload = await request.json()
+        try:
+            if not isinstance(payload, dict):
+                raise ValueError("expected an object")
+            fault = book(request).set(payload)
+        except (KeyError, TypeError, ValueError) as exc:
+            return web.json_response({"error": f"bad fault: {exc}"}, status=400)
+        return web.json_response(asdict(fault))
 
-async def row_faults(request: web.Request) -> web.Response:
-    return web.json_response(request.app[ROW_FAULTS].public())
+    async def clear(request: web.Request) -> web.Response:
+        raw = request.match_info.get("order_id")
+        cleared = book(request).clear(int(raw) if raw is not None and raw.isdigit() else None)
+        return web.json_response({"cleared": cleared})
 
-
-async def set_row_fault(request: web.Request) -> web.Response:
-    payload = await request.json()
-    try:
-        if not isinstance(payload, dict):
-            raise ValueError("expected an object")
-        fault = request.app[ROW_FAULTS].set(payload)
-    except (KeyError, TypeError, ValueError) as exc:
-        return web.json_response({"error": f"bad fault: {exc}"}, status=400)
-    return web.json_response(asdict(fault))
-
-
-async def clear_row_faults(request: web.Request) -> web.Response:
-    raw = request.match_info.get("order_id")
-    cleared = request.app[ROW_FAULTS].clear(int(raw) if raw is not None and raw.isdigit() else None)
-    return web.json_response({"cleared": cleared})
+    r.add_get(path, listed)
+    r.add_post(path, set_fault)
+    r.add_delete(path, clear)
+    r.add_delete(f"{path}/{{order_id}}", clear)
 
 
 def add_routes(app: web.Application) -> None:
@@ -178,11 +174,5 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/__sandbox/state/webhooks", webhooks)
     r.add_get("/__sandbox/state/orders", orders)
     r.add_post("/__sandbox/seed/products", seed_products)
-    r.add_get("/__sandbox/faults/orders", order_faults)
-    r.add_post("/__sandbox/faults/orders", set_order_fault)
-    r.add_delete("/__sandbox/faults/orders", clear_order_faults)
-    r.add_delete("/__sandbox/faults/orders/{order_id}", clear_order_faults)
-    r.add_get("/__sandbox/faults/rows", row_faults)
-    r.add_post("/__sandbox/faults/rows", set_row_fault)
-    r.add_delete("/__sandbox/faults/rows", clear_row_faults)
-    r.add_delete("/__sandbox/faults/rows/{order_id}", clear_row_faults)
+    add_fault_routes(r, "/__sandbox/faults/orders", FAULTS)
+    add_fault_routes(r, "/__sandbox/faults/rows", ROW_FAULTS)
