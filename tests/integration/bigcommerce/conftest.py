@@ -39,8 +39,9 @@ async def sandbox(sandbox_config: SandboxConfig) -> AsyncIterator[SandboxServer]
         await server.stop()
 
 
-def make_client(server: SandboxServer, **policy: object) -> BigCommerceClient:
-    settings = BigCommerceSettings(api_base=server.url, store_hash=server.config.store_hash, max_attempts=8)
+def make_client(server: SandboxServer, *, max_attempts: int = 8, **policy: object) -> BigCommerceClient:
+    settings = BigCommerceSettings(api_base=server.url, store_hash=server.config.store_hash,
+                                   max_attempts=max_attempts)
     governor = RateLimitGovernor(f"test-{next(_counter)}", policy=PacingPolicy(**policy))  # type: ignore[arg-type]
     return BigCommerceClient(settings, governor=governor)
 
@@ -48,6 +49,13 @@ def make_client(server: SandboxServer, **policy: object) -> BigCommerceClient:
 @pytest.fixture
 async def client(sandbox: SandboxServer) -> AsyncIterator[BigCommerceClient]:
     async with make_client(sandbox) as c:
+        yield c
+
+
+@pytest.fixture
+async def quick(sandbox: SandboxServer) -> AsyncIterator[BigCommerceClient]:
+    """A client that gives up after two attempts, so a faulted order fails in well under a second."""
+    async with make_client(sandbox, max_attempts=2) as c:
         yield c
 
 

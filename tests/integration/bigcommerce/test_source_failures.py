@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 from aiokafka import AIOKafkaProducer
 
-from connectors.bigcommerce import BigCommerceClient, BigCommerceSettings, PacingPolicy, RateLimitGovernor
+from connectors.bigcommerce import BigCommerceClient, BigCommerceSettings
 from connectors.bigcommerce.models import Order
 from connectors.bigcommerce.sandbox import SandboxServer
 from connectors.bigcommerce.source import BigCommerceSource, WebhookJob
@@ -27,15 +25,6 @@ from .conftest import KafkaPublisher
 from .helpers import paid_order
 
 LIMIT = 3
-
-
-@pytest.fixture
-async def quick(sandbox: SandboxServer) -> AsyncIterator[BigCommerceClient]:
-    """A client that gives up after two attempts, so a faulted order fails in well under a second."""
-    settings = BigCommerceSettings(api_base=sandbox.url, store_hash=sandbox.config.store_hash, max_attempts=2)
-    async with BigCommerceClient(settings, governor=RateLimitGovernor(f"fail-{uuid.uuid4().hex[:6]}",
-                                                                      policy=PacingPolicy())) as c:
-        yield c
 
 
 def make_source(sandbox: SandboxServer, client: BigCommerceClient, pool: asyncpg.Pool,

@@ -5,14 +5,12 @@ worker's own sink (no worker process)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from connectors.bigcommerce import BigCommerceClient, BigCommerceSettings, PacingPolicy, RateLimitGovernor
 from connectors.bigcommerce.formats import loads
 from connectors.bigcommerce.models import Order
 from connectors.bigcommerce.models.rows import row_fingerprint
@@ -32,15 +30,6 @@ from .test_source_failures import (
     published_ids,
     three_orders,
 )
-
-
-@pytest.fixture
-async def quick(sandbox: SandboxServer) -> AsyncIterator[BigCommerceClient]:
-    """A client that gives up after two attempts (as in test_source_failures)."""
-    settings = BigCommerceSettings(api_base=sandbox.url, store_hash=sandbox.config.store_hash, max_attempts=2)
-    async with BigCommerceClient(settings, governor=RateLimitGovernor(f"rows-{uuid.uuid4().hex[:6]}",
-                                                                      policy=PacingPolicy())) as c:
-        yield c
 
 
 async def malform(admin: httpx.AsyncClient, order_id: int, **extra: Any) -> None:
