@@ -60,11 +60,30 @@ class FulfilmentLineChange:
     item_id: str
     quantity: Decimal
     bc_order_product_id: int | None  # from the sales order line's link field
+    order_line: str = ""  # the sales order line it ships
+
+
+@dataclass(frozen=True, slots=True)
+class PackageLineChange:
+    order_line: str
+    sku: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PackageChange:
+    """One package of a fulfilment; ``lines`` empty when NetSuite does not say what it holds."""
+
+    tracking_number: str
+    carton: str = ""
+    weight: Decimal | None = None
+    lines: tuple[PackageLineChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class FulfilmentChange:
-    """A version of an item fulfilment, with its lines and tracking numbers."""
+    """A version of an item fulfilment, with its lines, tracking numbers and packages; or its deletion
+    (``status`` "deleted", only ``ns_id``, ``tran_id`` and the deletion time are known)."""
 
     account: str
     ns_id: str
@@ -72,14 +91,17 @@ class FulfilmentChange:
     sales_order_id: str  # "" when NetSuite names none
     bc_order_id: int | None  # from the sales order's link field, else its BC-SO-<store>-<id> externalId
     ship_date: date | None
-    status: str  # picked, packed or shipped
+    status: str  # picked, packed, shipped or deleted
     ship_method: str
     carrier: str
     tracking_numbers: tuple[str, ...]
     lines: tuple[FulfilmentLineChange, ...]
     last_modified: datetime
-    modified: str  # lastmodifieddate as NetSuite wrote it
+    modified: str  # lastmodifieddate as NetSuite wrote it (the deletion date of a deletion)
     fingerprint: str
+    store_hash: str = ""  # the sales order's custbody_bc_store_hash, when set
+    ship_method_id: str = ""
+    packages: tuple[PackageChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,29 +65,54 @@ class NsFulfilmentLine(Model):
     ns_item_id: str
     quantity: Decimal
     bc_order_product_id: int | None = Field(None, description="From the sales order line's custcol link.")
+    order_line: str = Field("", description="The sales order line this fulfilment line ships (v2).")
+
+
+class NsPackageLine(Model):
+    """What one package holds of one fulfilment line (from the line's inventory assignments)."""
+
+    order_line: str = Field("", description="The sales order line (the fulfilment line's orderLine).")
+    sku: str = ""
+    quantity: Decimal
+
+
+class NsPackage(Model):
+    """One package of a fulfilment: its tracking number and, when NetSuite says, its contents."""
+
+    tracking_number: str = ""
+    carton: str = Field("", description="packageCartonNumber; the key of the package's contents.")
+    weight: Decimal | None = None
+    lines: tuple[NsPackageLine, ...] = Field(
+        (), description="Contents (empty when NetSuite does not say which lines are in this package).")
 
 
 class NsFulfilment(Model):
     ns_id: str
     tran_id: str = ""
-    sales_order_ns_id: str
+    sales_order_ns_id: str = ""
     bc_order_id: int | None = Field(None, description="From the sales order's custbody link or externalId.")
+    store_hash: str = Field("", description="The sales order's custbody_bc_store_hash, when set (v2).")
     ship_date: date | None = None
-    status: str = Field(description="picked, packed or shipped.")
-    ship_method: str = ""
-    carrier: str = ""
+    status: str = Field(description="picked, packed, shipped, or deleted (the fulfilment was deleted; v2).")
+    ship_method: str = Field("", description="The ship item's name, e.g. 'UPS Ground'.")
+    ship_method_id: str = Field("", description="The ship item's internal id (v2).")
+    carrier: str = Field("", description="NetSuite's shipCarrier (ups, nonups, …).")
     tracking_numbers: tuple[str, ...] = ()
-    lines: tuple[NsFulfilmentLine, ...]
-    last_modified: datetime
+    packages: tuple[NsPackage, ...] = Field(
+        (), description="Packages with their tracking numbers (v2; read only when there are several).")
+    lines: tuple[NsFulfilmentLine, ...] = ()
+    last_modified: datetime = Field(description="lastmodifieddate, or the deletion time of a deleted one.")
 
 
 class NsFulfilmentEvent(Envelope[NsFulfilment]):
-    """Key: BigCommerce order id (or the sales order id when the link is missing)."""
+    """Key: BigCommerce order id (or the sales order id when the link is missing; the fulfilment id for a
+    deletion, which NetSuite no longer links to anything). Version 1 payloads are valid version 2 ones."""
 
     TOPIC: ClassVar[str] = "ns.fulfilments"
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
+    READS_VERSIONS: ClassVar[tuple[int, ...]] = (1,)
     type: Literal["ns.fulfilment.changed"]
-    schema_version: Literal[1]
+    schema_version: Literal[2]
 
 
 class NsItemPrice(Model):

@@ -6,8 +6,9 @@ drop it:
 
 - ``NsItemEvent``, key SKU: (account, ``item``, item id, lastmodifieddate, row fingerprint);
 - ``NsStockEvent``, key SKU: (account, ``stock``, ``item@location``, version, ``on hand/committed/available``);
-- ``NsFulfilmentEvent``, key the BigCommerce order id, else the sales order id, else the fulfilment id:
-  (account, ``fulfilment``, fulfilment id, lastmodifieddate, row fingerprint);
+- ``NsFulfilmentEvent``, key the BigCommerce order id, else the sales order id, else the fulfilment id
+  (a deletion: the fulfilment id): (account, ``fulfilment``, fulfilment id, lastmodifieddate, row
+  fingerprint); a deletion (account, ``fulfilment-deleted``, fulfilment id, deletion date, row fingerprint);
 - ``NsPriceEvent``, key SKU: (account, ``price``, ``item:level:currency:min quantity``, the item's
   lastmodifieddate, price).
 """
@@ -37,7 +38,7 @@ from streams.contract import (
     Publisher,
     event_id,
 )
-from streams.contract.netsuite import NsFulfilmentLine
+from streams.contract.netsuite import NsFulfilmentLine, NsPackage, NsPackageLine
 
 NsEvent = NsItemEvent | NsStockEvent | NsFulfilmentEvent | NsPriceEvent
 
@@ -83,16 +84,23 @@ def stock_event(change: StockChange) -> NsStockEvent:
 def fulfilment_event(change: FulfilmentChange) -> NsFulfilmentEvent:
     fulfilment = NsFulfilment(
         ns_id=change.ns_id, tran_id=change.tran_id, sales_order_ns_id=change.sales_order_id,
-        bc_order_id=change.bc_order_id, ship_date=change.ship_date, status=change.status,
-        ship_method=change.ship_method, carrier=change.carrier, tracking_numbers=change.tracking_numbers,
+        bc_order_id=change.bc_order_id, store_hash=change.store_hash, ship_date=change.ship_date,
+        status=change.status, ship_method=change.ship_method, ship_method_id=change.ship_method_id,
+        carrier=change.carrier, tracking_numbers=change.tracking_numbers,
+        packages=tuple(NsPackage(tracking_number=p.tracking_number, carton=p.carton, weight=p.weight,
+                                 lines=tuple(NsPackageLine(order_line=pl.order_line, sku=pl.sku, quantity=pl.quantity)
+                                             for pl in p.lines))
+                       for p in change.packages),
         lines=tuple(NsFulfilmentLine(sku=line.sku, ns_item_id=line.item_id, quantity=line.quantity,
-                                     bc_order_product_id=line.bc_order_product_id) for line in change.lines),
+                                     bc_order_product_id=line.bc_order_product_id, order_line=line.order_line)
+                    for line in change.lines),
         last_modified=change.last_modified,
     )
     key = str(change.bc_order_id) if change.bc_order_id is not None else (change.sales_order_id or change.ns_id)
+    kind = "fulfilment-deleted" if change.status == "deleted" else "fulfilment"
     return NsFulfilmentEvent.build(
         fulfilment, key=key, source=source_name(change.account), occurred_at=change.last_modified,
-        event_id=event_id(change.account, "fulfilment", change.ns_id, change.modified, change.fingerprint),
+        event_id=event_id(change.account, kind, change.ns_id, change.modified, change.fingerprint),
     )
 
 

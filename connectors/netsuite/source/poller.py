@@ -247,14 +247,20 @@ class NetSuiteSource:
 
     async def poll_fulfilments(self) -> PollResult:
         now, watermark, seen = await self._window("fulfilments")
-        headers = await fulfilments.read_headers(self.client, self.settings, self._since(watermark))
+        since = self._since(watermark)
+        headers = await fulfilments.read_headers(self.client, self.settings, since)
+        deleted = await fulfilments.read_deleted(self.client, since)
         details = await fulfilments.read_details(self.client, self.settings,
                                                  [h for h in headers if row_key(h) not in seen])
 
         async def hand_on(row: Row) -> None:
-            await self.on_change(fulfilments.fulfilment_change(row, details, self.account))
+            if row.get("deleted"):
+                await self.on_change(fulfilments.deleted_change(row, self.account))
+            else:
+                await self.on_change(fulfilments.fulfilment_change(row, details, self.account))
 
-        return await self._hand_on_new("fulfilments", headers, hand_on, now, seen, watermark)
+        rows = sorted([*headers, *deleted], key=lambda r: str(r["lmd"]))  # stable: headers first within a second
+        return await self._hand_on_new("fulfilments", rows, hand_on, now, seen, watermark)
 
     async def poll_prices(self) -> PollResult:
         # Prices are compared with what was last handed on, not with the cursor's keys, so every item in the
