@@ -62,6 +62,9 @@ class BcShippingAddress(BcAddress):
     cost_ex_tax: Charge = Decimal(0)
     cost_inc_tax: Charge = Decimal(0)
     cost_tax: Charge = Decimal(0)
+    cost_tax_class_id: int | None = Field(None, description="BigCommerce tax class of this address's shipping.")
+    handling_cost_ex_tax: Charge = Decimal(0)
+    handling_cost_tax: Charge = Decimal(0)
 
 
 class BcCoupon(Model):
@@ -95,6 +98,11 @@ class BcOrderSnapshot(Model):
     email: str = Field(description="Billing email; the customer match key (normalised by consumers).")
     billing_address: BcAddress
     currency_code: str
+    currency_exchange_rate: Decimal = Field(
+        Decimal(1), gt=0, description="BigCommerce's rate store default currency → order currency (1 when the "
+        "order is in the store's default currency or was created by API).")
+    default_currency_code: str = Field("", description="BigCommerce's transactional currency of the order.")
+    store_default_currency_code: str = Field("", description="The store's default currency (multi-currency on).")
     is_tax_inclusive_pricing: bool
     subtotal_ex_tax: Charge
     subtotal_inc_tax: Charge
@@ -102,10 +110,14 @@ class BcOrderSnapshot(Model):
     shipping_cost_ex_tax: Charge
     shipping_cost_inc_tax: Charge
     shipping_cost_tax: Charge
+    shipping_cost_tax_class_id: int | None = None
     handling_cost_ex_tax: Charge
     handling_cost_inc_tax: Charge
+    handling_cost_tax: Charge = Decimal(0)
+    handling_cost_tax_class_id: int | None = None
     wrapping_cost_ex_tax: Charge = Decimal(0)
     wrapping_cost_inc_tax: Charge = Decimal(0)
+    wrapping_cost_tax: Charge = Decimal(0)
     discount_amount: Charge = Field(description="Order-level manual discount (positive).")
     coupon_discount: Charge = Field(description="Total taken off by coupons (positive).")
     total_ex_tax: Charge
@@ -131,10 +143,12 @@ class BcOrderEvent(Envelope[BcOrderSnapshot]):
     of the same version give the same id, so consumers dedupe on it."""
 
     TOPIC: ClassVar[str] = "bc.orders"
-    SCHEMA_VERSION: ClassVar[int] = 2  # 2: amounts bounded and never negative; product_id 0 = custom line
-    READS_VERSIONS: ClassVar[tuple[int, ...]] = (1,)
+    #: 2: amounts bounded and never negative; product_id 0 = custom line. 3: currency exchange rate and default
+    #: currencies, shipping/handling tax and tax classes (order and shipping address), wrapping tax.
+    SCHEMA_VERSION: ClassVar[int] = 3
+    READS_VERSIONS: ClassVar[tuple[int, ...]] = (1, 2)
     type: Literal["bc.order.snapshot"]
-    schema_version: Literal[2]
+    schema_version: Literal[3]
 
 
 class BcRefundItem(Model):

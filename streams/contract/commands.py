@@ -37,6 +37,37 @@ class CommandLine(Model):
     amount: Money = Field(description="Tax-exclusive; negative for discounts.")
     description: str = ""
     bc_order_product_id: int | None = None
+    tax_code_id: str | None = Field(None, description="NetSuite tax code (suitetax and legacy tax modes).")
+    tax_amount: Money | None = Field(None, description="Tax of this line exactly as BigCommerce charged it "
+                                     "(negative on discounts); suitetax and legacy tax modes.")
+    tax_rate: Money | None = Field(None, description="The rate (percent) the tax code was matched on.")
+    ship_group: int | None = Field(None, description="BigCommerce order_address_id of the line's ship group.")
+
+
+class AddressSpec(Model):
+    """A NetSuite address subrecord (``shippingAddress`` / ``billingAddress``), already cut to NetSuite's lengths."""
+
+    addressee: str = ""
+    attention: str = ""
+    addr1: str = ""
+    addr2: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    country: str = Field("", description="ISO 3166 alpha-2.")
+    phone: str = ""
+
+
+class ShipGroup(Model):
+    """One BigCommerce shipping address of a multi-address order: a NetSuite ship-to per line."""
+
+    order_address_id: int
+    address: AddressSpec
+    ship_method_id: str | None = None
+    label: str = Field(description="Address book label, BC-<order>-<order_address_id>.")
+
+
+TaxMode = Literal["line", "suitetax", "legacy"]
 
 
 class SalesOrderCommand(Model):
@@ -53,16 +84,33 @@ class SalesOrderCommand(Model):
     memo: str = ""
     shipping_cost: Charge = Decimal(0)
     lines: tuple[CommandLine, ...] = ()
+    currency: str = Field("", description="ISO code of the order's currency; empty: the configured default.")
+    currency_id: str | None = Field(None, description="NetSuite currency internal id (mapped by the planner).")
+    exchange_rate: Decimal | None = Field(None, gt=0, description="Order currency → subsidiary base currency; "
+                                          "None: NetSuite's rate table applies.")
+    ship_to: AddressSpec | None = None
+    bill_to: AddressSpec | None = None
+    ship_method_id: str | None = None
+    ship_groups: tuple[ShipGroup, ...] = Field((), description="Multi-address orders only (isMultiShipTo).")
+    message: str = Field("", description="The customer's message on the order.")
+    phone: str = ""
+    tax_mode: TaxMode = "line"
+    tax_total: Charge | None = Field(None, description="BigCommerce's total_tax (suitetax and legacy modes).")
+    shipping_tax_code_id: str | None = None
+    shipping_tax_amount: Charge | None = None
+    shipping_tax_rate: Money | None = None
 
 
 class SalesOrderCommandEvent(Envelope[SalesOrderCommand]):
     """Key: BigCommerce order id."""
 
     TOPIC: ClassVar[str] = "ns.commands"
-    SCHEMA_VERSION: ClassVar[int] = 2  # 2: line kind "custom"; amounts bounded
-    READS_VERSIONS: ClassVar[tuple[int, ...]] = (1,)
+    #: 2: line kind "custom"; amounts bounded. 3: currency and exchange rate, addresses, ship method and ship
+    #: groups, message and phone, tax mode with tax codes and amounts per line and for shipping.
+    SCHEMA_VERSION: ClassVar[int] = 3
+    READS_VERSIONS: ClassVar[tuple[int, ...]] = (1, 2)
     type: Literal["ns.sales_order.command"]
-    schema_version: Literal[2]
+    schema_version: Literal[3]
 
 
 class SyncResult(Model):

@@ -10,6 +10,7 @@ same id, and consumers dedupe on it. Money stays ``Decimal`` throughout.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from connectors.bigcommerce.models import (
     Address,
@@ -80,6 +81,9 @@ def _shipping_address(a: OrderShippingAddress) -> BcShippingAddress:
         cost_ex_tax=a.cost_ex_tax,
         cost_inc_tax=a.cost_inc_tax,
         cost_tax=a.cost_tax,
+        cost_tax_class_id=a.cost_tax_class_id,
+        handling_cost_ex_tax=a.handling_cost_ex_tax,
+        handling_cost_tax=a.handling_cost_tax,
         **_address(a),
     )
 
@@ -124,6 +128,9 @@ def order_snapshot(
         email=order.billing_address.email or "",
         billing_address=BcAddress(**_address(order.billing_address)),
         currency_code=order.currency_code or order.default_currency_code,
+        currency_exchange_rate=order.currency_exchange_rate if order.currency_exchange_rate > 0 else Decimal(1),
+        default_currency_code=order.default_currency_code or "",
+        store_default_currency_code=order.store_default_currency_code or "",
         is_tax_inclusive_pricing=order.is_tax_inclusive_pricing,
         subtotal_ex_tax=order.subtotal_ex_tax,
         subtotal_inc_tax=order.subtotal_inc_tax,
@@ -131,10 +138,14 @@ def order_snapshot(
         shipping_cost_ex_tax=order.shipping_cost_ex_tax,
         shipping_cost_inc_tax=order.shipping_cost_inc_tax,
         shipping_cost_tax=order.shipping_cost_tax,
+        shipping_cost_tax_class_id=order.shipping_cost_tax_class_id,
         handling_cost_ex_tax=order.handling_cost_ex_tax,
         handling_cost_inc_tax=order.handling_cost_inc_tax,
+        handling_cost_tax=order.handling_cost_tax,
+        handling_cost_tax_class_id=order.handling_cost_tax_class_id,
         wrapping_cost_ex_tax=order.wrapping_cost_ex_tax,
         wrapping_cost_inc_tax=order.wrapping_cost_inc_tax,
+        wrapping_cost_tax=order.wrapping_cost_tax,
         discount_amount=order.discount_amount,
         coupon_discount=order.coupon_discount,
         total_ex_tax=order.total_ex_tax,

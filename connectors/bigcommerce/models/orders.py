@@ -41,10 +41,14 @@ class Order(ReadModel):
     shipping_cost_ex_tax: Money = Decimal(0)
     shipping_cost_inc_tax: Money = Decimal(0)
     shipping_cost_tax: Money = Decimal(0)
+    shipping_cost_tax_class_id: int | None = None
     handling_cost_ex_tax: Money = Decimal(0)
     handling_cost_inc_tax: Money = Decimal(0)
+    handling_cost_tax: Money = Decimal(0)
+    handling_cost_tax_class_id: int | None = None
     wrapping_cost_ex_tax: Money = Decimal(0)
     wrapping_cost_inc_tax: Money = Decimal(0)
+    wrapping_cost_tax: Money = Decimal(0)
     total_ex_tax: Money = Decimal(0)
     total_inc_tax: Money = Decimal(0)
     total_tax: Money = Decimal(0)
@@ -60,6 +64,7 @@ class Order(ReadModel):
     currency_code: Text = ""
     default_currency_code: Text = ""
     currency_exchange_rate: Money = Decimal(1)
+    store_default_currency_code: Text = ""
     discount_amount: Money = Decimal(0)
     coupon_discount: Money = Decimal(0)
     shipping_address_count: int = 0
@@ -130,6 +135,7 @@ class OrderShippingAddress(Address):
     cost_ex_tax: Money = Decimal(0)
     cost_inc_tax: Money = Decimal(0)
     cost_tax: Money = Decimal(0)
+    cost_tax_class_id: int | None = None
     # Declared (not left as extras) so the V2 strings of ``/shipping_addresses`` and the JSON numbers of
     # a shipping consignment parse to the same Decimal.
     base_handling_cost: Money = Decimal(0)
