@@ -48,4 +48,4 @@ def test_the_largest_bookable_amount_passes_and_an_earlier_version_is_read() -> 
     assert bounded(Decimal("999999999999999.9999")) == Decimal("999999999999999.9999")
     data = orjson.loads(order_bytes())
     data["schema_version"] = 1
-    assert decode(BcOrderEvent, orjson.dumps(data)).schema_version == 2
+    assert decode(BcOrderEvent, orjson.dumps(data)).schema_version == BcOrderEvent.SCHEMA_VERSION
