@@ -4,6 +4,7 @@
 - :func:`customers_by_external_ids`: internal ids of customers by their ``externalId``;
 - :func:`document_numbers`: a transaction's document number (``tranid``) by its internal id;
 - :func:`find_item`: an item's internal id and type by its ``itemid``;
+- :func:`add_address_book_entries`: a customer's address-book entries by label, added when missing;
 - :func:`sales_order_lines` and :func:`close_sales_order`: read a sales order's lines (with what shipped),
   then close every line. Whether to close (nothing fulfilled yet) is the caller's decision.
 
@@ -14,9 +15,10 @@ SuiteQL takes at most 1,000 values in an ``IN`` list, so longer lists are sent i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.models import WriteResult
@@ -122,3 +124,28 @@ async def close_sales_order(client: NetSuiteClient, order: SalesOrderLines) -> W
     """Close every line of ``order`` (``isClosed: true``, lines keyed by number, so safe to repeat)."""
     body = {"item": {"items": [{"line": x.line, "isClosed": True} for x in order.lines]}}
     return await client.patch("salesOrder", order.id, body)
+
+
+def _address_book(record: Mapping[str, Any]) -> dict[str, str]:
+    entries = (record.get("addressBook") or {}).get("items") or []
+    return {str(e["label"]): str(e.get("internalId") or e.get("id")) for e in entries
+            if e.get("label") and (e.get("internalId") or e.get("id"))}
+
+
+async def add_address_book_entries(client: NetSuiteClient, customer_id: str,
+                                   entries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Label → address-book entry id of the customer, for every label of ``entries`` (an address subrecord
+    each). Missing labels are added in one ``PATCH`` of ``addressBook`` (merged, so existing entries stay);
+    the ids are read back from the customer. Safe to repeat."""
+    record = await client.get("customer", customer_id, expand=True)
+    known = _address_book(record)
+    missing = [label for label in entries if label not in known]
+    if missing:
+        body = {"addressBook": {"items": [{"label": label, "defaultShipping": False, "defaultBilling": False,
+                                           "addressBookAddress": dict(entries[label])} for label in missing]}}
+        await client.patch("customer", customer_id, body)
+        known = _address_book(await client.get("customer", customer_id, expand=True))
+    absent = [label for label in entries if label not in known]
+    if absent:
+        raise LookupError(f"customer {customer_id}: address book entries {', '.join(absent)} not found after adding")
+    return {label: known[label] for label in entries}

@@ -72,10 +72,17 @@ class SalesOrderDraft:
     shipping_cost: Decimal
     bc_total: Decimal
     memo: str
+    tax_mode: str = "line"
+    tax_total: Decimal | None = None
+    shipping_tax_code_id: str | None = None
+    shipping_tax_amount: Decimal | None = None
+    shipping_tax_rate: Decimal | None = None
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), ZERO) + self.shipping_cost
+        """What NetSuite's total comes to: lines and shipping, plus the per-line tax in the tax modes."""
+        tax = sum((line.tax_amount or ZERO for line in self.lines), ZERO) + (self.shipping_tax_amount or ZERO)
+        return sum((line.amount for line in self.lines), ZERO) + self.shipping_cost + tax
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,11 @@ def build_sales_order(order: BcOrderSnapshot, config: MappingConfig) -> SalesOrd
         shipping_cost=order.shipping_cost_ex_tax, bc_total=order.total_inc_tax,
         memo=f"BigCommerce order #{order.order_id}",
     )
+    return guard(draft, order, config)
+
+
+def guard(draft: SalesOrderDraft, order: BcOrderSnapshot, config: MappingConfig) -> SalesOrderDraft | TotalMismatch:
+    """The rounding guard: a drift within the tolerance becomes an (untaxed) rounding line, a larger one holds."""
     drift = order.total_inc_tax - draft.total
     if drift == 0:
         return draft

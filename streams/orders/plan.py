@@ -12,17 +12,26 @@ that must be written into a command, a wait for missing items, or a hold for fin
 | has a status that is not "to fulfil"                   | ``Ignore``          |
 | has the same content as the one synced or held         | ``Unchanged``       |
 | needs SKUs NetSuite does not have                      | ``Park``            |
-| does not add up to what was charged (beyond tolerance) | ``Hold``            |
+| is in a currency with no NetSuite currency configured  | ``Hold`` (finance)  |
+| ships to several addresses, NetSuite has no MSR        | ``Hold`` (ops)      |
+| has tax no configured tax code fits (tax modes)        | ``Hold`` (finance)  |
+| does not add up to what was charged (beyond tolerance) | ``Hold`` (finance)  |
 | otherwise                                              | ``Send`` (upsert)   |
+
+A ``Send`` carries the mapped currency and the shipping plan; a ship method with no mapping does not hold the
+order (the default is used) but is reported (``unmapped``) for operations.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from streams.contract import BcOrderSnapshot
+from streams.orders.currency import Currency, CurrencyConfig, CurrencyUnmapped, order_currency
 from streams.orders.mapping import MappingConfig, SalesOrderDraft, TotalMismatch, build_sales_order, skus_needed
+from streams.orders.shipping import MultiAddressUnsupported, Shipping, ShippingConfig, plan_shipping
+from streams.orders.tax import TaxCodeUnmapped, TaxConfig, build_taxed_sales_order
 
 
 class Link(Protocol):
@@ -39,6 +48,9 @@ class PlanRules:
     to_fulfil_statuses: frozenset[int]
     cancelled_statuses: frozenset[int]
     mapping: MappingConfig
+    tax: TaxConfig = field(default_factory=TaxConfig)
+    currency: CurrencyConfig = field(default_factory=lambda: CurrencyConfig({"USD": "1"}))
+    shipping: ShippingConfig = field(default_factory=lambda: ShippingConfig({}))
 
 
 @dataclass(frozen=True)
@@ -84,15 +96,40 @@ class Park:
         return f"SKU not in NetSuite: {', '.join(self.missing)}"
 
 
+Problem = TotalMismatch | CurrencyUnmapped | TaxCodeUnmapped | MultiAddressUnsupported
+
+#: exception kind and owner of each reason to hold an order
+HOLD_KINDS: dict[type, tuple[str, str]] = {
+    TotalMismatch: ("total_mismatch", "finance"), CurrencyUnmapped: ("currency_unmapped", "finance"),
+    TaxCodeUnmapped: ("tax_code_unmapped", "finance"), MultiAddressUnsupported: ("multi_address_unsupported",
+                                                                                 "operations"),
+}
+
+
 @dataclass(frozen=True)
 class Hold:
-    mismatch: TotalMismatch
+    problem: Problem
     outcome = "held"
+
+    @property
+    def kind(self) -> str:
+        return HOLD_KINDS[type(self.problem)][0]
+
+    @property
+    def owner(self) -> str:
+        return HOLD_KINDS[type(self.problem)][1]
+
+    @property
+    def mismatch(self) -> TotalMismatch:
+        assert isinstance(self.problem, TotalMismatch)
+        return self.problem
 
 
 @dataclass(frozen=True)
 class Send:
     draft: SalesOrderDraft
+    currency: Currency | None = None
+    shipping: Shipping | None = None
     outcome = "command"
 
 
@@ -119,7 +156,14 @@ def build(order: BcOrderSnapshot, known_skus: set[str], rules: PlanRules) -> Bui
     missing = tuple(sorted(skus_needed(order, rules.mapping) - known_skus))
     if missing:
         return Park(missing)
-    draft = build_sales_order(order, rules.mapping)
-    if isinstance(draft, TotalMismatch):
+    currency = order_currency(order, rules.currency)
+    if isinstance(currency, CurrencyUnmapped):
+        return Hold(currency)
+    shipping = plan_shipping(order, rules.shipping)
+    if isinstance(shipping, MultiAddressUnsupported):
+        return Hold(shipping)
+    draft = (build_sales_order(order, rules.mapping) if rules.tax.mode == "line"
+             else build_taxed_sales_order(order, rules.mapping, rules.tax))
+    if not isinstance(draft, SalesOrderDraft):
         return Hold(draft)
-    return Send(draft)
+    return Send(draft, currency, shipping)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,7 +16,35 @@ class OrderSettings(BaseSettings):
     enabled: bool = Field(False, description="Run the order flow (orders agent and NetSuite writer).")
     subsidiary_id: str = Field("1", description="NetSuite subsidiary of customers and sales orders.")
     location_id: str = Field("1", description="NetSuite location that fulfils web orders.")
-    currency_id: str = Field("1", description="NetSuite currency of sales orders.")
+    currency_id: str = Field("1", description="NetSuite currency of sales orders and new customers when "
+                             "O2C_ORDERS_CURRENCIES is not set (then the only currency, O2C_ORDERS_BASE_CURRENCY).")
+    currencies: dict[str, str] = Field(
+        default_factory=dict, description="(JSON) BigCommerce currency_code → NetSuite currency internal id, e.g. "
+        '{"USD": "1", "EUR": "2", "GBP": "3", "CAD": "4"}. Empty: {O2C_ORDERS_BASE_CURRENCY: O2C_ORDERS_CURRENCY_ID}. '
+        "An order in a currency not listed is held as currency_unmapped (finance).")
+    base_currency: str = Field(
+        "USD", description="ISO code of the subsidiary's base currency. When the store's default currency is this "
+        "one, an order in another currency is booked at 1 / BigCommerce's currency_exchange_rate; otherwise "
+        "NetSuite's currency rate table applies.")
+    tax_mode: Literal["line", "suitetax", "legacy"] = Field(
+        "line", description="How tax reaches NetSuite: 'line' (one tax item line; tax kept outside NetSuite), "
+        "'suitetax' (per-line taxDetails with taxDetailsOverride, SuiteTax accounts), 'legacy' (per-line "
+        "taxCode and tax1Amt, legacy-tax accounts). Amounts are always BigCommerce's.")
+    tax_codes: dict[str, str] = Field(
+        default_factory=dict, description='(JSON) rate → NetSuite tax code id for the suitetax and legacy modes. '
+        'Keys "<country>:<rate%>", "<rate%>" (any country), "<country>:*" (any rate in that country, e.g. US '
+        'sales tax) or "class:<BigCommerce tax class id>" (shipping and handling), e.g. {"GB:20": "101", '
+        '"GB:5": "102", "GB:0": "103", "US:*": "201", "US:0": "202"}. A rate not listed holds the order as '
+        "tax_code_unmapped (finance).")
+    ship_methods: dict[str, str] = Field(
+        default_factory=dict, description='(JSON) BigCommerce shipping method name → NetSuite shipItem internal id, '
+        'e.g. {"UPS Ground": "301", "Free Shipping": "303"}. A method not listed uses the default and raises one '
+        "ship_method_unmapped exception per method (operations).")
+    default_ship_method: str = Field(
+        "", description="NetSuite shipItem internal id for unmapped methods; empty: such orders get no ship method.")
+    multiple_shipping_routes: bool = Field(
+        False, description="The NetSuite account has Multiple Shipping Routes: an order shipping to several "
+        "addresses gets one ship group per address. Off: such orders are held as multi_address_unsupported.")
     to_fulfil_statuses: frozenset[int] = Field(
         frozenset({2, 3, 8, 9, 10, 11}),
         description="BigCommerce status ids that mean 'to fulfil' (Shipped, Partially Shipped, Awaiting "
@@ -52,6 +81,10 @@ class OrderSettings(BaseSettings):
     )
     writeback_batch_size: int = Field(50, description="Order metafields per batch request to BigCommerce.")
     writeback_interval: float = Field(5.0, description="Longest wait (seconds) before a partial batch is sent.")
+
+    def currency_ids(self) -> dict[str, str]:
+        """The currency map in force (today's single currency when none is configured)."""
+        return dict(self.currencies) or {self.base_currency.upper(): self.currency_id}
 
 
 @lru_cache(maxsize=1)

@@ -24,6 +24,8 @@ from state import exceptions as exceptions_store
 from state import orders as orders_store
 from streams.contract import LineKind, SalesOrderCommand, SalesOrderCommandEvent
 from streams.orders import write_rules as rules
+from streams.orders.addresses import subrecord
+from streams.orders.body import apply_tax, header_fields, ship_group_fields
 from streams.orders.customers import CustomerCreator, EmailLookup, resolve_customer
 from streams.orders.mapping import SalesOrderDraft, sales_order_body
 from streams.orders.runtime import order_settings, report
@@ -118,13 +120,22 @@ async def _upsert(command: SalesOrderCommand) -> str:
     draft = SalesOrderDraft(
         external_id=command.external_id, bc_order_id=command.bc_order_id, tran_date=command.tran_date,
         lines=command.lines, shipping_cost=command.shipping_cost, bc_total=command.bc_total, memo=command.memo,
+        tax_mode=command.tax_mode, tax_total=command.tax_total, shipping_tax_code_id=command.shipping_tax_code_id,
+        shipping_tax_amount=command.shipping_tax_amount, shipping_tax_rate=command.shipping_tax_rate,
     )
 
     async def write() -> WriteResult:
         body = sales_order_body(draft, customer_id=customer_id, item_ids=await resolve_items(client, command),
                                 subsidiary_id=order_settings.subsidiary_id, location_id=order_settings.location_id,
                                 currency_id=order_settings.currency_id, store_hash=command.store_hash)
-        return await client.upsert("salesOrder", command.external_id, body, replace=["item"])
+        body |= header_fields(command, currency_id=order_settings.currency_id)
+        if command.ship_groups:
+            address_ids = await operations.add_address_book_entries(
+                client, customer_id, {g.label: subrecord(g.address) for g in command.ship_groups})
+            ship_group_fields(command, body["item"]["items"], address_ids)
+        apply_tax(body, draft)
+        replace = ["item", "taxDetails"] if command.tax_mode == "suitetax" else ["item"]
+        return await client.upsert("salesOrder", command.external_id, body, replace=replace)
 
     try:
         result = await write()
