@@ -139,7 +139,8 @@ async def mark_retried(conn: Executor, exception_id: int, note: str) -> bool:
 
 
 #: Kinds whose flow picks up ``retrying`` exceptions (``o2c exceptions retry`` refuses the others).
-RETRIED_BY_FLOWS = frozenset({"order_unreadable", "invalid_event", "processing_failed"})
+RETRIED_BY_FLOWS = frozenset({"order_unreadable", "invalid_event", "processing_failed", "fulfilment_unmatched",
+                              "tracking_invalid", "shipment_rejected"})
 
 
 async def request_retry(conn: Executor, exception_id: int) -> bool:

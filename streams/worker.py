@@ -9,6 +9,7 @@ import time
 import faust
 
 from streams.contract.topics import PUBLIC_TOPICS
+from streams.fulfilments import agents as _fulfilments  # noqa: F401
 from streams.ingest import bigcommerce as _bigcommerce_ingest  # noqa: F401
 from streams.ingest import netsuite as _netsuite_ingest  # noqa: F401
 from streams.inventory import agents as _inventory  # noqa: F401  (register agents, timers, pages)
