@@ -93,6 +93,11 @@ def observed_rate(net: Decimal, tax: Decimal) -> Decimal:
     return (tax * HUNDRED / net).quantize(RATE_PLACES) if net else ZERO
 
 
+def shown_rate(net: Decimal, tax: Decimal) -> str:
+    """A rate as people write it: 2 places at most, no trailing zeros (``20%``, ``8.88%``)."""
+    return f"{observed_rate(net, tax).quantize(Decimal('0.01')).normalize():f}%"
+
+
 def _diff(net: Decimal, tax: Decimal, rate: Decimal) -> Decimal:
     return abs(q2(net * rate / HUNDRED) - tax)
 
@@ -179,8 +184,8 @@ def _charge_code(net: Decimal, tax: Decimal, country: str, config: TaxConfig, cl
         return None
     code = identify([(net, tax)], 1, country, config, class_id)
     if code is None:
-        unmapped.append(f"{what} ({observed_rate(net, tax).normalize():f}% on {net})")
-        rates.append(f"{observed_rate(net, tax).normalize():f}%")
+        unmapped.append(f"{what} ({shown_rate(net, tax)} on {net})")
+        rates.append(shown_rate(net, tax))
     return code
 
 
@@ -198,7 +203,7 @@ def build_taxed_sales_order(order: BcOrderSnapshot, config: MappingConfig,
         code = identify([(line.total_ex_tax, pre), (line.total_ex_tax - _discount_basis(line), line.total_tax)],
                         line.quantity, country, tax)
         if code is None:
-            seen = f"{observed_rate(line.total_ex_tax, pre).normalize():f}%"
+            seen = shown_rate(line.total_ex_tax, pre)
             unmapped.append(f"{line.sku or line.name} ({seen} on {line.total_ex_tax})")
             rates.append(seen)
             continue
