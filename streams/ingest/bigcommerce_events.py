@@ -48,6 +48,22 @@ def refund_event_id(store_hash: str, refund_id: int) -> str:
     return event_id(store_hash, "refund", refund_id)
 
 
+def _extra_money(order: Order, name: str) -> Decimal:
+    """An order field BigCommerce returns but the connector's model leaves undeclared (a V2 decimal string)."""
+    value = (order.model_extra or {}).get(name)
+    return Decimal(str(value)) if value not in (None, "") else Decimal(0)
+
+
+def _extra_id(order: Order, name: str) -> int | None:
+    value = (order.model_extra or {}).get(name)
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+
+def _extra_text(order: Order, name: str) -> str:
+    value = (order.model_extra or {}).get(name)
+    return str(value) if value else ""
+
+
 def _address(a: Address) -> dict[str, str]:
     return {name: getattr(a, name) or "" for name in BcAddress.model_fields}
 
@@ -130,7 +146,7 @@ def order_snapshot(
         currency_code=order.currency_code or order.default_currency_code,
         currency_exchange_rate=order.currency_exchange_rate if order.currency_exchange_rate > 0 else Decimal(1),
         default_currency_code=order.default_currency_code or "",
-        store_default_currency_code=order.store_default_currency_code or "",
+        store_default_currency_code=_extra_text(order, "store_default_currency_code"),
         is_tax_inclusive_pricing=order.is_tax_inclusive_pricing,
         subtotal_ex_tax=order.subtotal_ex_tax,
         subtotal_inc_tax=order.subtotal_inc_tax,
@@ -138,14 +154,14 @@ def order_snapshot(
         shipping_cost_ex_tax=order.shipping_cost_ex_tax,
         shipping_cost_inc_tax=order.shipping_cost_inc_tax,
         shipping_cost_tax=order.shipping_cost_tax,
-        shipping_cost_tax_class_id=order.shipping_cost_tax_class_id,
+        shipping_cost_tax_class_id=_extra_id(order, "shipping_cost_tax_class_id"),
         handling_cost_ex_tax=order.handling_cost_ex_tax,
         handling_cost_inc_tax=order.handling_cost_inc_tax,
-        handling_cost_tax=order.handling_cost_tax,
-        handling_cost_tax_class_id=order.handling_cost_tax_class_id,
+        handling_cost_tax=_extra_money(order, "handling_cost_tax"),
+        handling_cost_tax_class_id=_extra_id(order, "handling_cost_tax_class_id"),
         wrapping_cost_ex_tax=order.wrapping_cost_ex_tax,
         wrapping_cost_inc_tax=order.wrapping_cost_inc_tax,
-        wrapping_cost_tax=order.wrapping_cost_tax,
+        wrapping_cost_tax=_extra_money(order, "wrapping_cost_tax"),
         discount_amount=order.discount_amount,
         coupon_discount=order.coupon_discount,
         total_ex_tax=order.total_ex_tax,

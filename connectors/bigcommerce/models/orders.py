@@ -27,6 +27,10 @@ class Address(ReadModel):
 
 
 class Order(ReadModel):
+    """An order row. Fields read only by the order-to-cash snapshot (shipping/handling/wrapping tax and tax
+    classes, ``store_default_currency_code``) stay undeclared extras: declared fields make the order's
+    version fingerprint (``connectors.bigcommerce.versions.order_version``), which must not change."""
+
     id: int
     customer_id: int = 0
     date_created: V2Date = None
@@ -41,14 +45,10 @@ class Order(ReadModel):
     shipping_cost_ex_tax: Money = Decimal(0)
     shipping_cost_inc_tax: Money = Decimal(0)
     shipping_cost_tax: Money = Decimal(0)
-    shipping_cost_tax_class_id: int | None = None
     handling_cost_ex_tax: Money = Decimal(0)
     handling_cost_inc_tax: Money = Decimal(0)
-    handling_cost_tax: Money = Decimal(0)
-    handling_cost_tax_class_id: int | None = None
     wrapping_cost_ex_tax: Money = Decimal(0)
     wrapping_cost_inc_tax: Money = Decimal(0)
-    wrapping_cost_tax: Money = Decimal(0)
     total_ex_tax: Money = Decimal(0)
     total_inc_tax: Money = Decimal(0)
     total_tax: Money = Decimal(0)
@@ -64,7 +64,6 @@ class Order(ReadModel):
     currency_code: Text = ""
     default_currency_code: Text = ""
     currency_exchange_rate: Money = Decimal(1)
-    store_default_currency_code: Text = ""
     discount_amount: Money = Decimal(0)
     coupon_discount: Money = Decimal(0)
     shipping_address_count: int = 0
