@@ -235,3 +235,11 @@ class OrdersApi(Transport):
             json=update.body(),
         )
         return Shipment.model_validate(row)
+
+    async def delete_shipment(self, order_id: int, shipment_id: int) -> None:
+        """``DELETE /v2/orders/{id}/shipments/{shipment_id}`` (204). The quantities become shippable again;
+        the order keeps its status (BigCommerce does not move it out of Shipped). Retried like any DELETE,
+        so a retry after a lost 204 answers :class:`connectors.http.NotFoundError`: the shipment is gone either way."""
+        await self._json(
+            "DELETE", "v2", f"/orders/{order_id}/shipments/{shipment_id}", endpoint="shipment_delete", lane=Lane.HIGH
+        )

@@ -8,8 +8,9 @@
 - ``GET  /__sandbox/state/webhooks``       events emitted and delivery attempts
 - ``GET  /__sandbox/state/orders``         ids and statuses of every order
 - ``GET  /__sandbox/faults/orders``         per-order faults set (``faults.OrderFault``)
-- ``POST /__sandbox/faults/orders``         ``{"order_id", "status"?: 500, "message"?, "times"?}``: every API
-  request about that order answers this error (``times`` requests, or until cleared)
+- ``POST /__sandbox/faults/orders``         ``{"order_id", "status"?: 500, "message"?, "times"?, "path"?,
+  "method"?}``: every API request about that order (only under sub-resource ``path``, e.g. ``"shipments"``,
+  and with ``method``, e.g. ``"POST"``, when given) answers this error (``times`` requests, or until cleared)
 - ``DELETE /__sandbox/faults/orders[/{order_id}]``  clear one order's fault, or all of them
 - ``GET  /__sandbox/faults/rows``           malformed order rows set (``faults.RowFault``)
 - ``POST /__sandbox/faults/rows``           ``{"order_id", "field"?: "status_id", "value"?: "Awaiting

@@ -55,7 +55,8 @@ def _order_fault(request: web.Request) -> OrderFault | None:
     raw = request.match_info.get("order_id")
     if raw is None or not raw.isdigit():
         return None
-    return request.app[FAULTS].take(int(raw))
+    _, _, tail = request.path.partition(f"/orders/{raw}")
+    return request.app[FAULTS].take(int(raw), request.method, tail.strip("/"))
 
 
 @web.middleware

@@ -34,6 +34,7 @@ class SandboxConfig:
     tax_rate: Decimal = Decimal("0.08")
     currency: str = "USD"
     inventory_delay_ms: float = 200.0  # adjustments are applied this long after the 200
+    capture_delay_ms: float = 100.0  # a capture is "capture pending" this long, then "captured" (0 = at once)
     decrement_stock_on_order: bool = True
     # --- webhooks
     webhook_delay_ms: float = 0.0

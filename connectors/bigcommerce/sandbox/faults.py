@@ -4,7 +4,10 @@
   times). "About it" means a route with the order's id in its path (``/v2/orders/{id}`` and everything
   under it, ``/v3/orders/{id}/...``: products, addresses, coupons, shipments, transactions, refunds,
   metafields). Lists that merely contain the order are served as usual, as BigCommerce does when one
-  order's sub-resources fail. Set at runtime with ``POST /__sandbox/faults/orders`` (see :mod:`.admin`).
+  order's sub-resources fail. A fault may be narrowed to one sub-resource (``path``: ``"shipments"``
+  matches ``/v2/orders/{id}/shipments`` and under it) and one ``method`` (``"POST"``), e.g. to make one
+  order's shipment POST answer 422 while its reads work. Set at runtime with
+  ``POST /__sandbox/faults/orders`` (see :mod:`.admin`).
 - :class:`RowFaults`: the order's row is served malformed — one field replaced by a value of another
   shape — in every orders list (``GET /v2/orders``, with or without its lines) and, unless
   ``lists_only``, in ``GET /v2/orders/{id}``; the request itself succeeds. Set with
@@ -30,6 +33,18 @@ class OrderFault:
     times: int | None = None
     #: requests answered with this fault so far
     served: int = 0
+    #: only requests under this sub-resource of the order (``"shipments"``, ``"payment_actions/capture"``)
+    path: str | None = None
+    #: only requests with this HTTP method (upper case)
+    method: str | None = None
+
+    def matches(self, method: str, sub_path: str) -> bool:
+        """Whether a request (``method``, path after ``/orders/{id}/``) is one this fault answers."""
+        if self.method is not None and method.upper() != self.method:
+            return False
+        if self.path is None:
+            return True
+        return sub_path == self.path or sub_path.startswith(self.path + "/")
 
 
 class OrderFaults:
@@ -39,14 +54,17 @@ class OrderFaults:
         self._faults: dict[int, OrderFault] = {}
 
     def set(self, payload: dict[str, Any]) -> OrderFault:
-        """Add or replace a fault from ``{"order_id", "status"?, "message"?, "times"?}`` (ValueError if bad)."""
+        """Add or replace a fault from ``{"order_id", "status"?, "message"?, "times"?, "path"?, "method"?}``
+        (ValueError if bad)."""
         status = int(payload.get("status", 500))
         if not 400 <= status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
         times = payload.get("times")
         fault = OrderFault(order_id=int(payload["order_id"]), status=status,
                            message=str(payload.get("message") or "Internal Server Error"),
-                           times=None if times is None else max(0, int(times)))
+                           times=None if times is None else max(0, int(times)),
+                           path=str(payload["path"]).strip("/") if payload.get("path") else None,
+                           method=str(payload["method"]).upper() if payload.get("method") else None)
         self._faults[fault.order_id] = fault
         return fault
 
@@ -58,10 +76,11 @@ class OrderFaults:
             return count
         return 1 if self._faults.pop(order_id, None) is not None else 0
 
-    def take(self, order_id: int) -> OrderFault | None:
-        """The fault to answer a request about ``order_id`` with, if any (uses up one of its ``times``)."""
+    def take(self, order_id: int, method: str = "GET", sub_path: str = "") -> OrderFault | None:
+        """The fault to answer a request about ``order_id`` with, if any (uses up one of its ``times``).
+        ``sub_path``: the request's path after ``/orders/{id}/`` (``""`` for the order itself)."""
         fault = self._faults.get(order_id)
-        if fault is None or fault.times == 0:
+        if fault is None or fault.times == 0 or not fault.matches(method, sub_path):
             return None
         fault.served += 1
         if fault.times is not None:

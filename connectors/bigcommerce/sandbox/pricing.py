@@ -8,7 +8,9 @@ derived per line, tax rounded half-up to the cent. Rules (documented in docs/big
 - discounts, in order: line (product-level) discounts, coupons (percentage on what is left, or a fixed
   amount), then the manual order discount; order-level ones are spread over lines pro rata;
 - ``discount_amount`` = line + manual discounts, ``coupon_discount`` = coupons;
-- tax is charged on discounted lines and on shipping; ``total_tax`` = Σ line tax + shipping tax;
+- tax is charged on discounted lines, on shipping and on handling, each at its own rate (a line's
+  ``LineInput.tax_rate``, else the order's; shipping and handling rates default to the order's);
+  ``total_tax`` = Σ line tax + shipping tax + handling tax;
 - ``total_inc_tax = total_ex_tax + total_tax`` and, in the basis currency side,
   ``total_<basis> = subtotal_<basis> + shipping_<basis> - discount_amount - coupon_discount`` exactly.
 """
@@ -49,6 +51,7 @@ class LineInput:
     unit_price: Decimal  # basis
     quantity: int
     line_discount: Decimal = ZERO  # basis, whole line
+    tax_rate: Decimal | None = None  # fraction (0.20); None = the order's rate
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,10 @@ class OrderTotals:
     total_ex_tax: Decimal
     total_inc_tax: Decimal
     total_tax: Decimal
+    handling: list[ShippingTotals] = field(default_factory=list)
+    handling_cost_ex_tax: Decimal = ZERO
+    handling_cost_inc_tax: Decimal = ZERO
+    handling_cost_tax: Decimal = ZERO
 
 
 def split_tax(amount: Decimal, rate: Decimal, inclusive: bool) -> tuple[Decimal, Decimal, Decimal]:
@@ -123,8 +130,11 @@ def compute_totals(
     shipping: list[Decimal] | None = None,
     coupons: list[CouponInput] | None = None,
     manual_discount: Decimal = ZERO,
+    shipping_tax_rate: Decimal | None = None,
+    handling: list[Decimal] | None = None,
+    handling_tax_rate: Decimal | None = None,
 ) -> OrderTotals:
-    """Totals of an order from basis prices, discounts and shipping costs."""
+    """Totals of an order from basis prices, discounts, shipping and handling costs (per address)."""
     basis = [q2(line.unit_price * line.quantity) for line in lines]
     line_disc = [min(q2(line.line_discount), b) for line, b in zip(lines, basis, strict=True)]
     remaining = [b - d for b, d in zip(basis, line_disc, strict=True)]
@@ -153,14 +163,15 @@ def compute_totals(
 
     out_lines: list[LineTotals] = []
     for line, b, net, applied in zip(lines, basis, remaining, discounts, strict=True):
-        total_ex, total_inc, total_tax = split_tax(b, tax_rate, inclusive)
-        net_ex, net_inc, net_tax = split_tax(net, tax_rate, inclusive)
+        rate = tax_rate if line.tax_rate is None else line.tax_rate
+        total_ex, total_inc, total_tax = split_tax(b, rate, inclusive)
+        net_ex, net_inc, net_tax = split_tax(net, rate, inclusive)
         if inclusive:
             price_inc = line.unit_price
-            price_ex = q4(line.unit_price / (1 + tax_rate))
+            price_ex = q4(line.unit_price / (1 + rate))
         else:
             price_ex = line.unit_price
-            price_inc = line.unit_price + q4(line.unit_price * tax_rate)
+            price_inc = line.unit_price + q4(line.unit_price * rate)
         out_lines.append(
             LineTotals(
                 price_ex_tax=price_ex,
@@ -176,12 +187,18 @@ def compute_totals(
             )
         )
 
-    ships = [ShippingTotals(*split_tax(q2(c), tax_rate, inclusive)) for c in (shipping or [])]
+    ship_rate = tax_rate if shipping_tax_rate is None else shipping_tax_rate
+    ships = [ShippingTotals(*split_tax(q2(c), ship_rate, inclusive)) for c in (shipping or [])]
     ship_ex = sum((s.cost_ex_tax for s in ships), ZERO)
     ship_inc = sum((s.cost_inc_tax for s in ships), ZERO)
     ship_tax = sum((s.cost_tax for s in ships), ZERO)
-    total_tax = sum((lt.net_tax for lt in out_lines), ZERO) + ship_tax
-    total_ex = sum((lt.net_ex_tax for lt in out_lines), ZERO) + ship_ex
+    hand_rate = tax_rate if handling_tax_rate is None else handling_tax_rate
+    hands = [ShippingTotals(*split_tax(q2(c), hand_rate, inclusive)) for c in (handling or [])]
+    hand_ex = sum((h.cost_ex_tax for h in hands), ZERO)
+    hand_inc = sum((h.cost_inc_tax for h in hands), ZERO)
+    hand_tax = sum((h.cost_tax for h in hands), ZERO)
+    total_tax = sum((lt.net_tax for lt in out_lines), ZERO) + ship_tax + hand_tax
+    total_ex = sum((lt.net_ex_tax for lt in out_lines), ZERO) + ship_ex + hand_ex
     subtotal_ex = sum((lt.total_ex_tax for lt in out_lines), ZERO)
     subtotal_inc = sum((lt.total_inc_tax for lt in out_lines), ZERO)
     return OrderTotals(
@@ -199,4 +216,8 @@ def compute_totals(
         total_ex_tax=total_ex,
         total_inc_tax=total_ex + total_tax,
         total_tax=total_tax,
+        handling=hands,
+        handling_cost_ex_tax=hand_ex,
+        handling_cost_inc_tax=hand_inc,
+        handling_cost_tax=hand_tax,
     )

@@ -1,5 +1,5 @@
-"""Orders V2 (orders, products, addresses, coupons, shipments, statuses, customer groups) and
-Orders V3 payment actions (refund quotes, refunds, transactions)."""
+"""Orders V2 (orders, products, addresses, coupons, shipments, taxes, statuses, customer groups) and
+Orders V3 payment actions (capture, refund quotes, refunds, transactions)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from ..formats import parse_rfc2822
-from . import render
+from . import payments, render, shipments, taxes
 from .state import STATUSES, ApiError
 from .web import ROW_FAULTS, body, int_param, store, v2_json, v2_page, v3_json, v3_page
 
@@ -178,6 +178,13 @@ def _order_id(request: web.Request) -> int:
         raise ApiError(404, "The requested resource was not found.") from exc
 
 
+def _shipment_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["shipment_id"])
+    except ValueError as exc:
+        raise ApiError(404, "The requested resource was not found.") from exc
+
+
 async def get_order(request: web.Request) -> web.Response:
     includes = _includes(request)
     order = store(request).get_order(_order_id(request))
@@ -236,7 +243,7 @@ async def create_shipment(request: web.Request) -> web.Response:
 async def get_shipment(request: web.Request) -> web.Response:
     oid = _order_id(request)
     store(request).get_order(oid)
-    sid = int(request.match_info["shipment_id"])
+    sid = _shipment_id(request)
     found = next((s for s in store(request).shipments[oid] if s["id"] == sid), None)
     if found is None:
         raise ApiError(404, "The requested resource was not found.")
@@ -245,9 +252,35 @@ async def get_shipment(request: web.Request) -> web.Response:
 
 async def update_shipment(request: web.Request) -> web.Response:
     shipment = store(request).update_shipment(
-        _order_id(request), int(request.match_info["shipment_id"]), await body(request) or {}
+        _order_id(request), _shipment_id(request), await body(request) or {}
     )
     return v2_json(shipment)
+
+
+async def delete_shipment(request: web.Request) -> web.Response:
+    shipments.delete(store(request), _order_id(request), _shipment_id(request))
+    return web.Response(status=204)
+
+
+async def delete_shipments(request: web.Request) -> web.Response:
+    shipments.delete_all(store(request), _order_id(request))
+    return web.Response(status=204)
+
+
+async def count_shipments(request: web.Request) -> web.Response:
+    return v2_json({"count": shipments.count(store(request), _order_id(request))})
+
+
+async def order_taxes(request: web.Request) -> web.Response:
+    """``GET /v2/orders/{id}/taxes`` (``?details=true`` adds ``order_product_id`` and ``line_item_type``)."""
+    details = request.query.get("details", "false").lower() == "true"
+    return v2_page(request, taxes.rows(store(request), _order_id(request), details=details))
+
+
+async def capture_payment(request: web.Request) -> web.Response:
+    """``POST /v3/orders/{id}/payment_actions/capture``: 201 with an empty object (spec ``201_Created``)."""
+    payments.capture(store(request), _order_id(request))
+    return web.Response(text="{}", status=201, content_type="application/json")
 
 
 async def order_statuses(request: web.Request) -> web.Response:
@@ -313,11 +346,16 @@ def add_routes(app: web.Application) -> None:
     r.add_get(f"{V2}/orders/{{order_id}}/consignments", order_consignments)
     r.add_get(f"{V2}/orders/{{order_id}}/shipments", list_shipments)
     r.add_post(f"{V2}/orders/{{order_id}}/shipments", create_shipment)
+    r.add_delete(f"{V2}/orders/{{order_id}}/shipments", delete_shipments)
+    r.add_get(f"{V2}/orders/{{order_id}}/shipments/count", count_shipments)
     r.add_get(f"{V2}/orders/{{order_id}}/shipments/{{shipment_id}}", get_shipment)
     r.add_put(f"{V2}/orders/{{order_id}}/shipments/{{shipment_id}}", update_shipment)
+    r.add_delete(f"{V2}/orders/{{order_id}}/shipments/{{shipment_id}}", delete_shipment)
+    r.add_get(f"{V2}/orders/{{order_id}}/taxes", order_taxes)
     r.add_get(f"{V2}/order_statuses", order_statuses)
     r.add_get(f"{V2}/customer_groups", customer_groups)
     r.add_post(f"{V3}/orders/{{order_id}}/payment_actions/refund_quotes", refund_quote)
     r.add_post(f"{V3}/orders/{{order_id}}/payment_actions/refunds", create_refund, name="refund_create")
     r.add_get(f"{V3}/orders/{{order_id}}/payment_actions/refunds", list_refunds)
     r.add_get(f"{V3}/orders/{{order_id}}/transactions", list_transactions)
+    r.add_post(f"{V3}/orders/{{order_id}}/payment_actions/capture", capture_payment)

@@ -20,6 +20,7 @@ from typing import Any
 from ..formats import parse_money
 from .config import SandboxConfig
 from .pricing import CouponInput, LineInput, compute_totals, q2
+from .taxes import TaxOptions
 
 STATUSES: dict[int, tuple[str, str]] = {
     0: (
@@ -64,6 +65,9 @@ STATUSES: dict[int, tuple[str, str]] = {
 }
 READ_ONLY = "The field '{}' cannot be written to. Please remove it from your request before trying again."
 PAID_STATUSES = {2, 3, 8, 9, 10, 11, 14}
+#: ``payment_status`` values (spec enum); orders are created with one through ``_sandbox_payment_status``.
+PAYMENT_STATUSES = {"", "authorized", "captured", "capture pending", "declined", "held for review", "paid",
+                    "partially refunded", "pending", "refunded", "void", "void pending"}
 
 
 class ApiError(Exception):
@@ -90,6 +94,23 @@ def money(value: Any, name: str) -> Decimal:
 #: The text fields of a BigCommerce address (billing, shipping).
 ADDRESS_FIELDS = ("first_name", "last_name", "company", "street_1", "street_2", "city", "state", "zip", "country",
                   "country_iso2", "phone", "email")
+
+
+def currency_fields(body: dict[str, Any], store_currency: str) -> dict[str, Any]:
+    """The order's currency fields as POSTed (multi-currency), else the store's currency at rate 1.
+    ``default_currency_code`` is the transactional currency; amounts stay in the order's currency."""
+    code = str(body.get("currency_code") or body.get("default_currency_code") or store_currency)
+    return {
+        "currency_id": int(body.get("currency_id", 1)),
+        "currency_code": code,
+        "currency_exchange_rate": money(body.get("currency_exchange_rate", 1), "currency_exchange_rate"),
+        "default_currency_id": int(body.get("default_currency_id", 1)),
+        "default_currency_code": str(body.get("default_currency_code") or code),
+        "store_default_currency_code": str(body.get("store_default_currency_code") or store_currency),
+        "store_default_to_transactional_exchange_rate": money(
+            body.get("store_default_to_transactional_exchange_rate", 1), "store_default_to_transactional_exchange_rate"
+        ),
+    }
 
 
 def address_fields(raw: dict[str, Any]) -> dict[str, str | None]:
@@ -301,11 +322,13 @@ class Store:
 
     # ------------------------------------------------------------------ orders
 
-    def _line_from_body(self, raw: dict[str, Any]) -> tuple[dict[str, Any], LineInput]:
+    def _line_from_body(self, raw: dict[str, Any], tax: TaxOptions) -> tuple[dict[str, Any], LineInput]:
         qty = int(raw.get("quantity", 0))
         if qty <= 0:
             raise ApiError(400, "The field 'quantity' must be a positive integer.")
-        basis_field = "price_inc_tax" if self.config.tax_inclusive else "price_ex_tax"
+        line_rate, class_id, tax_name = tax.line(raw)
+        rate = tax.rate if line_rate is None else line_rate
+        basis_field = "price_inc_tax" if tax.inclusive else "price_ex_tax"
         variant: dict[str, Any] | None = None
         product: dict[str, Any] | None = None
         if raw.get("product_id"):
@@ -327,13 +350,13 @@ class Store:
             name, sku = str(raw["name"]), str(raw.get("sku", ""))
         if raw.get(basis_field) is not None:
             price = money(raw[basis_field], basis_field)
-        elif raw.get("price_ex_tax") is not None and not self.config.tax_inclusive:
+        elif raw.get("price_ex_tax") is not None and not tax.inclusive:
             price = money(raw["price_ex_tax"], "price_ex_tax")
         elif raw.get("price_inc_tax") is not None:
             inc = money(raw["price_inc_tax"], "price_inc_tax")
-            price = inc if self.config.tax_inclusive else q2(inc / (1 + self.config.tax_rate))
+            price = inc if tax.inclusive else q2(inc / (1 + rate))
         elif raw.get("price_ex_tax") is not None:
-            price = q2(money(raw["price_ex_tax"], "price_ex_tax") * (1 + self.config.tax_rate))
+            price = q2(money(raw["price_ex_tax"], "price_ex_tax") * (1 + rate))
         elif default_price is not None:
             price = default_price
         else:
@@ -345,9 +368,12 @@ class Store:
             "sku": sku,
             "quantity": qty,
             "address_index": int(raw.get("_sandbox_address_index", 0)),
+            "tax_rate": rate,
+            "tax_class_id": class_id,
+            "tax_name": tax_name,
         }
         discount = money(raw.get("_sandbox_line_discount", 0), "_sandbox_line_discount")
-        return meta, LineInput(price, qty, discount)
+        return meta, LineInput(price, qty, discount, line_rate)
 
     def create_order(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v2/orders``: validate, price, store, decrement stock, fire webhooks."""
@@ -367,29 +393,28 @@ class Store:
                     400,
                     READ_ONLY.format(ro),
                 )
-        metas, inputs = zip(*(self._line_from_body(p) for p in products), strict=True)
+        tax = TaxOptions.of(body, self.config)
+        metas, inputs = zip(*(self._line_from_body(p, tax) for p in products), strict=True)
         addresses_raw = body.get("shipping_addresses") or [billing]
-        shipping_basis_field = "cost_inc_tax" if self.config.tax_inclusive else "cost_ex_tax"
-        ship_costs: list[Decimal] = []
-        for i, addr in enumerate(addresses_raw):
-            if addr.get(shipping_basis_field) is not None:
-                ship_costs.append(money(addr[shipping_basis_field], shipping_basis_field))
-            elif i == 0:
-                order_field = "shipping_cost_inc_tax" if self.config.tax_inclusive else "shipping_cost_ex_tax"
-                ship_costs.append(money(body.get(order_field, 0), order_field))
-            else:
-                ship_costs.append(Decimal("0.00"))
+        if not isinstance(addresses_raw, list) or not all(isinstance(a, dict) for a in addresses_raw):
+            raise ApiError(400, "The field 'shipping_addresses' is invalid.")
+        side = "inc_tax" if tax.inclusive else "ex_tax"
+        ship_costs = self._address_costs(body, addresses_raw, f"cost_{side}", f"shipping_cost_{side}")
+        handling_costs = self._address_costs(body, addresses_raw, f"handling_cost_{side}", f"handling_cost_{side}")
         coupons = [
             CouponInput(str(c.get("code", "")), int(c.get("type", 2)), money(c.get("amount", 0), "amount"))
             for c in body.get("_sandbox_coupons") or []
         ]
         totals = compute_totals(
             list(inputs),
-            tax_rate=self.config.tax_rate,
-            inclusive=self.config.tax_inclusive,
+            tax_rate=tax.rate,
+            inclusive=tax.inclusive,
             shipping=ship_costs,
             coupons=coupons,
             manual_discount=money(body.get("discount_amount", 0), "discount_amount"),
+            shipping_tax_rate=tax.shipping_rate,
+            handling=handling_costs,
+            handling_tax_rate=tax.handling_rate,
         )
         order_id = self.next_id("order")
         created = now()
@@ -400,7 +425,7 @@ class Store:
         if status_id not in STATUSES:
             raise ApiError(400, "The field 'status_id' is invalid.")
         addresses: list[dict[str, Any]] = []
-        for addr, ship in zip(addresses_raw, totals.shipping, strict=True):
+        for addr, ship, hand in zip(addresses_raw, totals.shipping, totals.handling, strict=True):
             addresses.append(
                 {
                     "id": self.next_id("address"),
@@ -409,16 +434,16 @@ class Store:
                     "items_total": 0,
                     "items_shipped": 0,
                     "shipping_method": str(addr.get("shipping_method", "Flat Rate")),
-                    "base_cost": ship.cost_inc_tax if self.config.tax_inclusive else ship.cost_ex_tax,
+                    "base_cost": ship.cost_inc_tax if tax.inclusive else ship.cost_ex_tax,
                     "cost_ex_tax": ship.cost_ex_tax,
                     "cost_inc_tax": ship.cost_inc_tax,
                     "cost_tax": ship.cost_tax,
-                    "cost_tax_class_id": 2,
-                    "base_handling_cost": Decimal(0),
-                    "handling_cost_ex_tax": Decimal(0),
-                    "handling_cost_inc_tax": Decimal(0),
-                    "handling_cost_tax": Decimal(0),
-                    "handling_cost_tax_class_id": 2,
+                    "cost_tax_class_id": tax.shipping_class_id,
+                    "base_handling_cost": hand.cost_inc_tax if tax.inclusive else hand.cost_ex_tax,
+                    "handling_cost_ex_tax": hand.cost_ex_tax,
+                    "handling_cost_inc_tax": hand.cost_inc_tax,
+                    "handling_cost_tax": hand.cost_tax,
+                    "handling_cost_tax_class_id": tax.handling_class_id,
                     "shipping_zone_id": 1,
                     "shipping_zone_name": "United States",
                     "form_fields": [],
@@ -426,7 +451,7 @@ class Store:
             )
         lines: list[dict[str, Any]] = []
         for meta, inp, lt in zip(metas, inputs, totals.lines, strict=True):
-            address = addresses[min(meta["address_index"], len(addresses) - 1)]
+            address = self._line_address(meta, addresses)
             address["items_total"] += meta["quantity"]
             variant, product = meta["variant"], meta["product"]
             opid = self.next_id("order_product")
@@ -515,6 +540,9 @@ class Store:
                     "product_options": options,
                     "configurable_fields": [],
                     "_net_tax": lt.net_tax,
+                    "_tax_rate": meta["tax_rate"],
+                    "_tax_class_id": meta["tax_class_id"],
+                    "_tax_name": meta["tax_name"],
                 }
             )
         coupon_rows = [
@@ -532,6 +560,10 @@ class Store:
         items_total = sum(int(line["quantity"]) for line in lines)
         payment_method = str(body.get("payment_method", "Test Payment Gateway"))
         paid = status_id in PAID_STATUSES
+        payment_status = "captured" if paid else ("pending" if status_id in (1, 7) else "")
+        payment_status = str(body.get("_sandbox_payment_status", payment_status))
+        if payment_status not in PAYMENT_STATUSES:
+            raise ApiError(400, "The field '_sandbox_payment_status' is invalid.")
         order: dict[str, Any] = {
             "id": order_id,
             "customer_id": customer_id,
@@ -543,18 +575,16 @@ class Store:
             "subtotal_ex_tax": totals.subtotal_ex_tax,
             "subtotal_inc_tax": totals.subtotal_inc_tax,
             "subtotal_tax": totals.subtotal_tax,
-            "base_shipping_cost": totals.shipping_cost_inc_tax
-            if self.config.tax_inclusive
-            else totals.shipping_cost_ex_tax,
+            "base_shipping_cost": totals.shipping_cost_inc_tax if tax.inclusive else totals.shipping_cost_ex_tax,
             "shipping_cost_ex_tax": totals.shipping_cost_ex_tax,
             "shipping_cost_inc_tax": totals.shipping_cost_inc_tax,
             "shipping_cost_tax": totals.shipping_cost_tax,
-            "shipping_cost_tax_class_id": 2,
-            "base_handling_cost": Decimal(0),
-            "handling_cost_ex_tax": Decimal(0),
-            "handling_cost_inc_tax": Decimal(0),
-            "handling_cost_tax": Decimal(0),
-            "handling_cost_tax_class_id": 2,
+            "shipping_cost_tax_class_id": tax.shipping_class_id,
+            "base_handling_cost": totals.handling_cost_inc_tax if tax.inclusive else totals.handling_cost_ex_tax,
+            "handling_cost_ex_tax": totals.handling_cost_ex_tax,
+            "handling_cost_inc_tax": totals.handling_cost_inc_tax,
+            "handling_cost_tax": totals.handling_cost_tax,
+            "handling_cost_tax_class_id": tax.handling_class_id,
             "base_wrapping_cost": Decimal(0),
             "wrapping_cost_ex_tax": Decimal(0),
             "wrapping_cost_inc_tax": Decimal(0),
@@ -563,12 +593,12 @@ class Store:
             "total_ex_tax": totals.total_ex_tax,
             "total_inc_tax": totals.total_inc_tax,
             "total_tax": totals.total_tax,
-            "is_tax_inclusive_pricing": self.config.tax_inclusive,
+            "is_tax_inclusive_pricing": tax.inclusive,
             "items_total": items_total,
             "items_shipped": 0,
             "payment_method": payment_method,
             "payment_provider_id": str(body.get("payment_provider_id", "")),
-            "payment_status": "captured" if paid else ("pending" if status_id in (1, 7) else ""),
+            "payment_status": payment_status,
             "refunded_amount": Decimal(0),
             "order_is_digital": False,
             "store_credit_amount": Decimal(0),
@@ -577,13 +607,7 @@ class Store:
             "ip_address_v6": "",
             "geoip_country": "United States",
             "geoip_country_iso2": "US",
-            "currency_id": 1,
-            "currency_code": self.config.currency,
-            "currency_exchange_rate": Decimal(1),
-            "default_currency_id": 1,
-            "default_currency_code": self.config.currency,
-            "store_default_currency_code": self.config.currency,
-            "store_default_to_transactional_exchange_rate": Decimal(1),
+            **currency_fields(body, self.config.currency),
             "staff_notes": str(body.get("staff_notes", "")),
             "customer_message": str(body.get("customer_message", "")),
             "discount_amount": totals.discount_amount,
@@ -608,6 +632,9 @@ class Store:
             "customer_locale": "en",
             "external_order_id": str(body.get("external_order_id", "")),
             "fees": [],
+            "_tax_name": tax.name,
+            "_shipping_tax_rate": tax.shipping_rate,
+            "_handling_tax_rate": tax.handling_rate,
         }
         self.orders[order_id] = order
         self.order_products[order_id] = lines
@@ -616,8 +643,9 @@ class Store:
         self.shipments[order_id] = []
         self.refunds[order_id] = []
         self.transactions[order_id] = []
-        if paid:
-            self._transaction(order, "purchase", totals.total_inc_tax)
+        if payment_status in ("authorized", "captured", "paid"):
+            event = "authorization" if payment_status == "authorized" else "purchase"
+            self.add_transaction(order, event, totals.total_inc_tax)
         if self.config.decrement_stock_on_order:
             for line in lines:
                 if line["variant_id"]:
@@ -639,13 +667,35 @@ class Store:
         self.emit("store/order/created", {"type": "order", "id": order_id})
         return order
 
+    def _address_costs(self, body: dict[str, Any], addresses: list[dict[str, Any]], field_name: str,
+                       order_field: str) -> list[Decimal]:
+        """Each address's cost ``field_name`` (the first address falls back to the order's ``order_field``)."""
+        costs: list[Decimal] = []
+        for i, addr in enumerate(addresses):
+            if addr.get(field_name) is not None:
+                costs.append(money(addr[field_name], field_name))
+            elif i == 0:
+                costs.append(money(body.get(order_field, 0), order_field))
+            else:
+                costs.append(Decimal("0.00"))
+        return costs
+
+    @staticmethod
+    def _line_address(meta: dict[str, Any], addresses: list[dict[str, Any]]) -> dict[str, Any]:
+        """The shipping address of a product line: sandbox-only ``_sandbox_address_index``, an index into the
+        POST's ``shipping_addresses`` (0, the first, by default)."""
+        index = int(meta["address_index"])
+        if not 0 <= index < len(addresses):
+            raise ApiError(400, "The field 'order_address_id' is invalid.")
+        return addresses[index]
+
     def get_order(self, order_id: int) -> dict[str, Any]:
         order = self.orders.get(order_id)
         if order is None:
             raise ApiError(404, "The requested resource was not found.")
         return order
 
-    def _transaction(self, order: dict[str, Any], event: str, amount: Decimal) -> None:
+    def add_transaction(self, order: dict[str, Any], event: str, amount: Decimal) -> None:
         self.transactions[order["id"]].append(
             {
                 "id": self.next_id("transaction"),
@@ -713,87 +763,16 @@ class Store:
     # ------------------------------------------------------------------ shipments
 
     def create_shipment(self, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        order = self.get_order(order_id)
-        if not isinstance(body, dict) or "order_address_id" not in body or not body.get("items"):
-            raise ApiError(400, "The fields 'order_address_id' and 'items' are required.")
-        addresses = {a["id"]: a for a in self.order_addresses[order_id]}
-        address = addresses.get(int(body["order_address_id"]))
-        if address is None:
-            raise ApiError(400, "The field 'order_address_id' is invalid.")
-        if len(str(body.get("tracking_number", ""))) > 50:
-            raise ApiError(400, "The field 'tracking_number' must be 50 characters or fewer.")
-        lines = {line["id"]: line for line in self.order_products[order_id]}
-        wanted: list[tuple[dict[str, Any], int]] = []
-        for item in body["items"]:
-            line = lines.get(int(item.get("order_product_id", 0)))
-            qty = int(item.get("quantity", 0))
-            if line is None or line["order_address_id"] != address["id"]:
-                raise ApiError(400, f"The order product {item.get('order_product_id')} is not part of this address.")
-            if qty <= 0 or line["quantity_shipped"] + qty > line["quantity"]:
-                raise ApiError(400, f"Quantity to ship for order product {line['id']} exceeds the quantity remaining.")
-            wanted.append((line, qty))
-        for line, qty in wanted:
-            line["quantity_shipped"] += qty
-            address["items_shipped"] += qty
-            order["items_shipped"] += qty
-        provider = str(body.get("shipping_provider", ""))
-        tracking = str(body.get("tracking_number", ""))
-        shipment = {
-            "id": self.next_id("shipment"),
-            "order_id": order_id,
-            "customer_id": order["customer_id"],
-            "order_address_id": address["id"],
-            "date_created": now(),
-            "tracking_number": tracking,
-            "merchant_shipping_cost": money(body.get("merchant_shipping_cost", 0), "merchant_shipping_cost"),
-            "shipping_method": str(body.get("shipping_method", address["shipping_method"])),
-            "shipping_provider": provider,
-            "tracking_carrier": str(body.get("tracking_carrier", "")),
-            "tracking_link": str(body.get("tracking_link", "")),
-            "comments": str(body.get("comments", "")),
-            "billing_address": dict(order["billing_address"]),
-            "shipping_address": {k: address[k] for k in ADDRESS_FIELDS},
-            "items": [
-                {"order_product_id": line["id"], "product_id": line["product_id"], "quantity": qty}
-                for line, qty in wanted
-            ],
-            "shipping_provider_display_name": provider.upper() if provider else "",
-            "generated_tracking_link": f"https://tracking.example/{provider}/{tracking}"
-            if provider and tracking and not body.get("tracking_link")
-            else "",
-        }
-        self.shipments[order_id].append(shipment)
-        self.emit("store/shipment/created", {"type": "shipment", "id": shipment["id"], "orderId": order_id})
-        fully = order["items_shipped"] >= order["items_total"]
-        if fully:
-            order["date_shipped"] = now()
-        self.set_status(order, 2 if fully else 3)
-        return shipment
+        """``POST /v2/orders/{id}/shipments`` (rules in :mod:`.shipments`)."""
+        from . import shipments
+
+        return shipments.create(self, order_id, body)
 
     def update_shipment(self, order_id: int, shipment_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        self.get_order(order_id)
-        shipment = next((s for s in self.shipments[order_id] if s["id"] == shipment_id), None)
-        if shipment is None:
-            raise ApiError(404, "The requested resource was not found.")
-        if "items" in body:
-            raise ApiError(
-                400,
-                READ_ONLY.format("items"),
-            )
-        for key in (
-            "tracking_number",
-            "shipping_method",
-            "shipping_provider",
-            "tracking_carrier",
-            "tracking_link",
-            "comments",
-        ):
-            if key in body:
-                shipment[key] = str(body[key])
-        if "order_address_id" in body:
-            shipment["order_address_id"] = int(body["order_address_id"])
-        self.emit("store/shipment/updated", {"type": "shipment", "id": shipment_id, "orderId": order_id})
-        return shipment
+        """``PUT /v2/orders/{id}/shipments/{shipment_id}`` (rules in :mod:`.shipments`)."""
+        from . import shipments
+
+        return shipments.update(self, order_id, shipment_id, body)
 
     # ------------------------------------------------------------------ refunds
 
@@ -949,7 +928,7 @@ class Store:
         order["refunded_amount"] = order["refunded_amount"] + total
         fully = order["refunded_amount"] >= order["total_inc_tax"]
         order["payment_status"] = "refunded" if fully else "partially refunded"
-        self._transaction(order, "refund", total)
+        self.add_transaction(order, "refund", total)
         self.emit(
             "store/order/refund/created",
             {"type": "order", "id": order_id, "refund": {"refund_id": refund["id"]}},
