@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from connectors.netsuite import codec
-from connectors.netsuite.sandbox import warehouse
+from connectors.netsuite.sandbox import fulfilments, warehouse
 from connectors.netsuite.sandbox.auth import Authenticator, AuthFailure
 from connectors.netsuite.sandbox.behaviour import Behaviour
 from connectors.netsuite.sandbox.config import TIER_LIMITS, SandboxConfig
@@ -796,8 +796,10 @@ async def delete_record(request: web.Request) -> web.Response:
     state = _state(request)
     try:
         record_type = _record_type(request)
-        record_id = state.store.resolve_id(record_type, request.match_info["id"])
-        state.store.delete(record_type, record_id)
+        if record_type == "itemFulfillment":  # quantities and stock go back on the sales order
+            fulfilments.delete(state, request.match_info["id"])
+        else:
+            state.store.delete(record_type, state.store.resolve_id(record_type, request.match_info["id"]))
     except StoreError as exc:
         return _error(exc)
     return web.Response(status=204)

@@ -24,6 +24,16 @@ PRICE_LEVELS = (
     ("3", "Trade", Decimal("-25")),
     ("4", "Online Price", Decimal("0")),
 )
+#: Ship items (``shipMethod`` on sales orders and fulfilments), fixed internal ids.
+SHIP_ITEMS = (
+    ("301", "UPS Ground"),
+    ("302", "FedEx 2Day"),
+    ("303", "Free Shipping"),
+    ("304", "USPS Priority Mail"),
+    ("305", "Royal Mail Tracked 24"),
+    ("306", "DHL Express Worldwide"),
+    ("307", "Canada Post Expedited"),
+)
 
 
 def _fixed(store: Store, record_type: str, record_id: str, body: dict[str, object]) -> None:
@@ -79,8 +89,10 @@ def seed(store: Store, behaviour: Behaviour, *, seed_value: int = 7, styles: int
             level_id,
             {"name": name, "discountPct": pct, "isOnline": level_id in ("1", "4")},
         )
-    for name in ("UPS Ground", "FedEx 2Day", "Free Shipping"):
-        store.create("shipItem", {"itemId": name, "displayName": name})
+    for ship_id, name in SHIP_ITEMS:
+        _fixed(store, "shipItem", ship_id, {"itemId": name, "displayName": name})
+    for _ in range(3):  # ids 101-103 (the ship items' before they were fixed): the other items keep theirs
+        store.new_id("shipItem")
     store.create("discountItem", {"itemId": "BC-DISCOUNT", "displayName": "BigCommerce discount"})
     store.create("nonInventoryResaleItem", {"itemId": "ROUNDING-ADJ", "displayName": "Rounding adjustment"})
 

@@ -137,6 +137,8 @@ class Store:
         self._tran_numbers: dict[str, int] = {}
         #: Called after every create, update and delete with (record type, record).
         self.listeners: list[Callable[[str, Record], None]] = []
+        #: One row per deleted record (SuiteQL ``deletedrecord``): recordid, type, name, deleteddate.
+        self.deleted: list[Record] = []
 
     # -- lookup -----------------------------------------------------------------------------------
 
@@ -346,8 +348,12 @@ class Store:
             self._eids.get(group_of(record_type), {}).pop(str(eid).lower(), None)
 
     def new_id(self, record_type: str) -> str:
+        """The group's next free id (ids created with a fixed ``record_id`` are skipped)."""
         group = group_of(record_type)
+        taken = self._by_id.get(group, {})
         self._next_id[group] = self._next_id.get(group, 100) + 1
+        while str(self._next_id[group]) in taken:
+            self._next_id[group] += 1
         return str(self._next_id[group])
 
     def create(
@@ -438,6 +444,8 @@ class Store:
 
     def delete(self, record_type: str, record_id: str) -> None:
         record = self.records[record_type].pop(record_id)
+        self.deleted.append({"recordid": str(record_id), "type": record_type.lower(),
+                             "name": self.display_name(record), "deleteddate": self.clock()})
         self._unregister_eid(record_type, record)
         self._by_id.get(group_of(record_type), {}).pop(record_id, None)
         self._notify(record_type, record)

@@ -4,7 +4,7 @@
 item and location), ``location``, ``customer``, ``transaction``, ``transactionline`` (mainline row
 plus item lines; sales-side quantities and amounts negative), ``trackingnumber`` /
 ``trackingnumbermap``, ``previoustransactionlinelink``, ``pricelevel``, ``pricing``, ``subsidiary``,
-``currency``, ``shipitem``.
+``currency``, ``shipitem``, ``deletedrecord``.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ class Tables:
             "subsidiary": lambda: self._simple("subsidiary"),
             "currency": lambda: self._simple("currency"),
             "shipitem": lambda: self._items_of("shipItem"),
+            "deletedrecord": self.deletedrecord,
         }
 
     def __call__(self, name: str, keys: dict[str, set[str]] | None = None) -> list[Row]:
@@ -322,6 +323,13 @@ class Tables:
 
     def trackingnumbermap(self) -> list[Row]:
         return [{"transaction": tid, "trackingnumber": f"{tid}{i:02d}"} for tid, i, _ in self._packages()]
+
+    def deletedrecord(self) -> list[Row]:
+        """NetSuite's ``DeletedRecord`` table: ``recordid`` (text), ``type`` (lower-case record type, e.g.
+        ``itemfulfillment``), ``name`` (tranId / entityId / itemId), ``deleteddate`` (a timestamp), oldest
+        first. The real table's exact column set is not documented publicly with certainty; these are the
+        columns o2c reads."""
+        return [dict(row) for row in self.store.deleted]
 
     def links(self) -> list[Row]:
         rows = []

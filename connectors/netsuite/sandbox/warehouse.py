@@ -6,7 +6,8 @@
 - **receive a return**: an item receipt against a return authorization (stock goes back).
 
 Over HTTP (no authentication, no governance, like the other ``/__sandbox`` routes):
-``POST /__sandbox/warehouse/fulfil``, ``/__sandbox/warehouse/stock``, ``/__sandbox/warehouse/receive-return``.
+``POST /__sandbox/warehouse/fulfil``, ``/__sandbox/warehouse/stock``, ``/__sandbox/warehouse/receive-return``;
+``POST`` / ``DELETE /__sandbox/warehouse/fulfilment/{id}`` edit or delete a fulfilment (:mod:`.fulfilments`).
 From the command line: :func:`main` (``o2c sandbox netsuite-warehouse …``), which calls those routes.
 """
 
@@ -23,6 +24,7 @@ import httpx
 from aiohttp import web
 
 from connectors.netsuite import codec
+from connectors.netsuite.sandbox import fulfilments
 from connectors.netsuite.sandbox.behaviour import Behaviour
 from connectors.netsuite.sandbox.store import Record, Store, StoreError, to_decimal
 
@@ -87,24 +89,44 @@ def _transform(state: _HasStore, source_type: str, ref: str, target_type: str, b
 
 def fulfil(state: _HasStore, sales_order: str, *, lines: Sequence[Mapping[str, Any]] | None = None,
            carrier: str | None = None, ship_method: str | None = None, tracking: Sequence[str] = (),
-           location: str | None = None, status: str = "C") -> Record:
-    """An item fulfilment for ``sales_order`` (internal id or ``eid:…``); partial when ``lines`` say so."""
+           location: str | None = None, status: str = "C",
+           packages: Sequence[Mapping[str, Any]] | None = None) -> Record:
+    """An item fulfilment for ``sales_order`` (internal id or ``eid:…``); partial when ``lines`` say so.
+
+    ``packages`` (see :func:`fulfilments.build_packages`) become the ``package`` sublist and the packed
+    lines' ``inventoryDetail``; without ``lines``, what is fulfilled is what the packages contain.
+    ``tracking`` numbers not in a package become packages without contents.
+    """
     store = state.store
     source = store.get("salesOrder", sales_order)
-    body: Record = {"shipStatus": {"id": status}}
+    body: Record = {"shipStatus": {"id": fulfilments.ship_status_id(status)}}
+    contents: dict[str, list[Record]] = {}
+    if packages:
+        package_items, contents = fulfilments.build_packages(store, source, packages, tracking)
+        body["package"] = {"items": package_items}
+        if not lines and contents:
+            lines = [{"orderLine": key, "quantity": fulfilments.packed_total(assignments)}
+                     for key, assignments in contents.items()]
+    elif tracking:
+        body["package"] = {"items": [{"packageTrackingNumber": number, "packageWeight": Decimal("1")}
+                                     for number in tracking]}
     chosen = _select_lines(store, source, lines, location)
+    if contents:
+        by_key = {str(line["orderLine"]): line for line in chosen or [] if line.get("itemReceive") is not False}
+        for key, assignments in contents.items():
+            line = by_key.get(key)
+            if line is None:
+                raise StoreError(400, "INVALID_CONTENT", f"Order line {key} is packed but not fulfilled.")
+            quantity = to_decimal(line.get("quantity"))
+            if quantity is not None and fulfilments.packed_total(assignments) > quantity:
+                raise StoreError(400, "INVALID_CONTENT", f"More is packed than fulfilled on order line {key}.")
+            line["inventoryDetail"] = fulfilments.inventory_detail(assignments)
     if chosen is not None:
         body["item"] = {"items": chosen}
     if carrier:
-        body["shipCarrier"] = {"id": carrier.lower(), "refName": carrier}
+        body["shipCarrier"] = fulfilments.carrier_ref(carrier)
     if ship_method:
-        method = next((r for r in store.all("shipItem") if ship_method in (r["id"], r.get("itemId"))), None)
-        if method is None:
-            raise StoreError(400, "INVALID_CONTENT", f"Unknown ship method {ship_method}.", "shipMethod")
-        body["shipMethod"] = {"id": method["id"]}
-    if tracking:
-        body["package"] = {"items": [{"packageTrackingNumber": number, "packageWeight": Decimal("1")}
-                                     for number in tracking]}
+        body["shipMethod"] = fulfilments.ship_method_ref(store, ship_method)
     return _transform(state, "salesOrder", sales_order, "itemFulfillment", body)
 
 
@@ -167,7 +189,7 @@ def add_routes(app: web.Application, state_of: Callable[[web.Request], _HasStore
             record = fulfil(state_of(request), str(data["salesOrder"]), lines=data.get("lines"),
                             carrier=data.get("carrier"), ship_method=data.get("shipMethod"),
                             tracking=list(data.get("tracking") or ()), location=data.get("location"),
-                            status=str(data.get("shipStatus") or "C"))
+                            status=str(data.get("shipStatus") or "C"), packages=data.get("packages"))
         except (StoreError, KeyError, ValueError) as exc:
             return failure(exc)
         return answer({"itemFulfillment": record["id"], "tranId": record.get("tranId")}, 201)
@@ -187,7 +209,24 @@ def add_routes(app: web.Application, state_of: Callable[[web.Request], _HasStore
             return failure(exc)
         return answer({"itemReceipt": record["id"], "tranId": record.get("tranId")}, 201)
 
+    async def edit_route(request: web.Request) -> web.Response:
+        try:
+            record = fulfilments.edit(state_of(request), request.match_info["id"], await body_of(request))
+        except (StoreError, KeyError, ValueError) as exc:
+            return failure(exc)
+        return answer({"itemFulfillment": record["id"], "tranId": record.get("tranId"),
+                       "lastModifiedDate": record.get("lastModifiedDate")})
+
+    async def delete_route(request: web.Request) -> web.Response:
+        try:
+            deleted = fulfilments.delete(state_of(request), request.match_info["id"])
+        except (StoreError, KeyError, ValueError) as exc:
+            return failure(exc)
+        return answer({"itemFulfillment": deleted, "deleted": True})
+
     app.router.add_post("/__sandbox/warehouse/fulfil", fulfil_route)
+    app.router.add_post("/__sandbox/warehouse/fulfilment/{id}", edit_route)
+    app.router.add_delete("/__sandbox/warehouse/fulfilment/{id}", delete_route)
     app.router.add_post("/__sandbox/warehouse/stock", stock_route)
     app.router.add_post("/__sandbox/warehouse/receive-return", receive_route)
 
