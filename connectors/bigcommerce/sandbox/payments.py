@@ -36,7 +36,8 @@ def capture(store: Store, order_id: int) -> None:
             return
         order["payment_status"] = "captured"
         order["date_modified"] = now()
-        store.add_transaction(order, "capture", order["total_inc_tax"])
+        authorization = next((t["id"] for t in store.transactions[order_id] if t["event"] == "authorization"), None)
+        store.add_transaction(order, "capture", order["total_inc_tax"], reference=authorization)
         store.emit("store/order/updated", {"type": "order", "id": order_id})
 
     delay = store.config.capture_delay_ms / 1000.0

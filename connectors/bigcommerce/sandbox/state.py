@@ -695,9 +695,13 @@ class Store:
             raise ApiError(404, "The requested resource was not found.")
         return order
 
-    def add_transaction(self, order: dict[str, Any], event: str, amount: Decimal) -> None:
+    def add_transaction(self, order: dict[str, Any], event: str, amount: Decimal,
+                        reference: int | None = None) -> None:
+        """Record a gateway transaction; ``reference``: the id of the transaction it acts on (a capture's
+        authorization), else the field is left out (the spec types it as a non-null integer)."""
         self.transactions[order["id"]].append(
             {
+                **({"reference_transaction_id": reference} if reference is not None else {}),
                 "id": self.next_id("transaction"),
                 "order_id": str(order["id"]),
                 "event": event,
@@ -710,7 +714,6 @@ class Store:
                 "test": True,
                 "status": "ok",
                 "fraud_review": False,
-                "reference_transaction_id": None,
                 "offline": None,
                 "custom": None,
                 "payment_method_id": "testgateway",
