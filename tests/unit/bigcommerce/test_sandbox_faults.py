@@ -20,6 +20,17 @@ def test_a_fault_answers_until_cleared_or_its_times_are_used_up() -> None:
     assert faults.clear() == 1 and faults.public() == []
 
 
+def test_a_fault_can_be_narrowed_to_one_sub_resource_and_method() -> None:
+    faults = OrderFaults()
+    faults.set({"order_id": 7, "status": 422, "path": "/shipments/", "method": "post", "times": 1})
+    assert faults.take(7, "GET", "shipments") is None  # reads of the shipments are served
+    assert faults.take(7, "POST", "") is None  # another sub-resource (the order itself)
+    assert faults.take(7, "POST", "shipmentsx") is None
+    assert faults.take(7, "POST", "shipments/3") is not None  # under it
+    assert faults.take(7, "POST", "shipments") is None  # times used up
+    assert faults.public()[0]["path"] == "shipments" and faults.public()[0]["method"] == "POST"
+
+
 def test_a_fault_must_be_an_error_status() -> None:
     with pytest.raises(ValueError):
         OrderFaults().set({"order_id": 1, "status": 200})
