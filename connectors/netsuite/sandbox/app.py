@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from connectors.netsuite import codec
-from connectors.netsuite.sandbox import fulfilments, warehouse
+from connectors.netsuite.sandbox import fulfilments, sales_orders, warehouse
 from connectors.netsuite.sandbox.auth import Authenticator, AuthFailure
 from connectors.netsuite.sandbox.behaviour import Behaviour
 from connectors.netsuite.sandbox.config import TIER_LIMITS, SandboxConfig
@@ -162,6 +162,7 @@ class SandboxState:
         self.rng = random.Random(config.seed)
         self.store = Store(self.now)
         self.behaviour = Behaviour(self.store)
+        self.behaviour.rules = sales_orders.Rules(self.store, config)
         self.tables = Tables(self.store)
         self.auth = Authenticator(config)
         self.stats = Stats()
@@ -1158,6 +1159,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--styles", type=int, default=4, help="matrix styles to seed")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-auth", action="store_true", help="accept unauthenticated requests")
+    parser.add_argument("--tax-engine", default="suitetax", choices=["suitetax", "legacy"],
+                        help="the account's tax: SuiteTax (taxDetails) or legacy (line taxCode + tax1Amt)")
+    parser.add_argument("--multiple-shipping-routes", action="store_true",
+                        help="enable Multiple Shipping Routes (line shipAddress / shipMethod, shipGroup)")
     args = parser.parse_args(argv)
     config = SandboxConfig(
         concurrency_limit=args.concurrency_limit,
@@ -1170,6 +1175,8 @@ def main(argv: list[str] | None = None) -> int:
         seed_styles=args.styles,
         seed=args.seed,
         require_auth=not args.no_auth,
+        tax_engine=args.tax_engine,
+        multiple_shipping_routes=args.multiple_shipping_routes,
     )
     logging.basicConfig(level=logging.INFO)
     run(args.host, args.port, config)

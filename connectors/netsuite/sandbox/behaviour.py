@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -59,6 +59,8 @@ class Behaviour:
         self._order_items: dict[str, set[str]] = {}
         self._item_orders: dict[str, set[str]] = {}  # reverse index: item → sales orders with a line for it
         self._item_newest: dict[str, str] = {}  # item → its highest sales order id (checked against the index)
+        #: Account rules run on customers and sales orders (set by the app: ``sales_orders``, ``tax``).
+        self.rules: Callable[[str, Record], None] | None = None
         store.listeners.append(self.on_write)
 
     # -- defaults and totals ------------------------------------------------------------------------
@@ -77,6 +79,8 @@ class Behaviour:
         elif record_type == "customer":
             record.setdefault("isInactive", False)
             record.setdefault("isPerson", bool(record.get("firstName") or record.get("lastName")))
+            if self.rules is not None:
+                self.rules(record_type, record)
         elif record_type in ITEM_TYPE_CODES:
             record.setdefault("isInactive", False)
             record.setdefault("itemType", {"id": ITEM_TYPE_CODES[record_type]})
@@ -100,6 +104,8 @@ class Behaviour:
             if record_type in ("itemFulfillment", "itemReceipt"):
                 continue
             subtotal += to_decimal(line.get("amount")) or ZERO
+        if self.rules is not None and record_type == "salesOrder":
+            self.rules(record_type, record)  # may set taxTotal
         if record_type == "journalEntry":
             lines = (record.get("line") or {}).get("items") or []
             debit = sum((to_decimal(x.get("debit")) or ZERO for x in lines), ZERO)

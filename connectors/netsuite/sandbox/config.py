@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 #: Base size of the account-wide request pool per NetSuite service tier (+10 per SuiteCloud Plus licence).
+TAX_ENGINES = ("suitetax", "legacy")
 TIER_LIMITS = {"developer": 5, "standard": 5, "premium": 15, "enterprise": 20, "ultimate": 20}
 
 
@@ -70,6 +71,12 @@ class SandboxConfig:
     push_secret: str = ""
     push_loss_rate: float = 0.0
 
+    # Account features. ``tax_engine``: "suitetax" (taxDetails, taxDetailsOverride) or "legacy" (line
+    # taxCode + tax1Amt, shippingTaxCode + shippingTaxAmount); see ``sandbox/tax.py``.
+    # ``multiple_shipping_routes``: lines may ship to their own address and method (``shipGroup``).
+    tax_engine: str = "suitetax"
+    multiple_shipping_routes: bool = False
+
     seed: int = 7
     clock_offset_seconds: float = 0.0
     seed_styles: int = 4
@@ -90,6 +97,8 @@ class SandboxConfig:
                 raise KeyError(key)
             if key == "service_tier" and value and str(value).lower() not in TIER_LIMITS:
                 raise KeyError(f"service_tier {value}")
+            if key == "tax_engine" and value not in TAX_ENGINES:
+                raise KeyError(f"tax_engine {value} (suitetax or legacy)")
         for key, value in changes.items():
             setattr(self, key, value)
 

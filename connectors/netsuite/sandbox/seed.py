@@ -34,6 +34,14 @@ SHIP_ITEMS = (
     ("306", "DHL Express Worldwide"),
     ("307", "Canada Post Expedited"),
 )
+#: Tax codes (``salesTaxItem``): id, name, rate in percent (``None``: set per address, any amount accepted).
+TAX_CODES = (
+    ("101", "VAT:S-GB", Decimal("20"), "UK VAT standard rate"),
+    ("102", "VAT:R-GB", Decimal("5"), "UK VAT reduced rate"),
+    ("103", "VAT:Z-GB", Decimal("0"), "UK VAT zero rate"),
+    ("201", "US:SALES", None, "US sales tax (rate by address)"),
+    ("202", "US:EXEMPT", Decimal("0"), "US sales tax exempt"),
+)
 
 
 def _fixed(store: Store, record_type: str, record_id: str, body: dict[str, object]) -> None:
@@ -46,6 +54,10 @@ def seed(store: Store, behaviour: Behaviour, *, seed_value: int = 7, styles: int
     _fixed(store, "subsidiary", "1", {"name": "Honeycomb Apparel Inc.", "country": "US"})
     _fixed(store, "currency", "1", {"name": "USA", "symbol": "USD"})
     _fixed(store, "currency", "2", {"name": "Euro", "symbol": "EUR"})
+    _fixed(store, "currency", "3", {"name": "British pound", "symbol": "GBP"})
+    _fixed(store, "currency", "4", {"name": "Canadian dollar", "symbol": "CAD"})
+    for code_id, name, rate, description in TAX_CODES:
+        _fixed(store, "salesTaxItem", code_id, {"itemId": name, "rate": rate, "description": description})
     _fixed(
         store,
         "location",

@@ -37,7 +37,7 @@ TRANSACTION_TYPES = {
     "customerPayment": ("CustPymt", "PYMT"),
     "journalEntry": ("Journal", "JE"),
 }
-OTHER_TYPES = ("location", "priceLevel", "subsidiary", "currency")
+OTHER_TYPES = ("location", "priceLevel", "subsidiary", "currency", "salesTaxItem")
 ITEM_TYPE_CODES = {
     "inventoryItem": "InvtPart",
     "nonInventoryResaleItem": "NonInvtPart",
@@ -62,8 +62,11 @@ REF_GROUPS = {
     "price": "priceLevel",
     "shipMethod": "item",
     "createdFrom": "transaction",
+    "taxCode": "salesTaxItem",
+    "shippingTaxCode": "salesTaxItem",
 }
-MONEY_FIELDS = ("rate", "amount", "shippingCost", "handlingCost", "taxTotal", "discountTotal", "price")
+MONEY_FIELDS = ("rate", "amount", "shippingCost", "handlingCost", "taxTotal", "discountTotal", "price", "tax1Amt",
+                "shippingTaxAmount", "taxBasis", "taxAmount", "exchangeRate")
 
 
 def id_key(internal_id: str) -> tuple[int, str]:

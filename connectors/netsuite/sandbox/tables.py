@@ -4,7 +4,7 @@
 item and location), ``location``, ``customer``, ``transaction``, ``transactionline`` (mainline row
 plus item lines; sales-side quantities and amounts negative), ``trackingnumber`` /
 ``trackingnumbermap``, ``previoustransactionlinelink``, ``pricelevel``, ``pricing``, ``subsidiary``,
-``currency``, ``shipitem``, ``deletedrecord``.
+``currency``, ``shipitem``, ``salestaxitem``, ``deletedrecord``.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ class Tables:
             "currency": lambda: self._simple("currency"),
             "shipitem": lambda: self._items_of("shipItem"),
             "deletedrecord": self.deletedrecord,
+            "salestaxitem": self.salestaxitem,
         }
 
     def __call__(self, name: str, keys: dict[str, set[str]] | None = None) -> list[Row]:
@@ -323,6 +324,11 @@ class Tables:
 
     def trackingnumbermap(self) -> list[Row]:
         return [{"transaction": tid, "trackingnumber": f"{tid}{i:02d}"} for tid, i, _ in self._packages()]
+
+    def salestaxitem(self) -> list[Row]:
+        """Tax codes: ``id``, ``itemid``, ``rate`` (percent; null for a code without a fixed rate), ``description``."""
+        return [{"id": r["id"], "itemid": r.get("itemId"), "rate": r.get("rate"), "description": r.get("description"),
+                 "isinactive": _tf(r.get("isInactive"))} for r in self.store.all("salesTaxItem")]
 
     def deletedrecord(self) -> list[Row]:
         """NetSuite's ``DeletedRecord`` table: ``recordid`` (text), ``type`` (lower-case record type, e.g.
