@@ -71,7 +71,6 @@ def apply_tax(body: dict[str, Any], draft: SalesOrderDraft) -> None:
                             "taxCode": {"id": line.tax_code_id}, "taxBasis": line.amount,
                             "taxRate": line.tax_rate, "taxAmount": line.tax_amount})
         if draft.shipping_tax_code_id is not None:
-            body["shippingTaxDetailsReference"] = "o2c-shipping"
             details.append({"taxDetailsReference": "o2c-shipping", "lineType": "Shipping", "lineName": "Shipping",
                             "taxCode": {"id": draft.shipping_tax_code_id}, "taxBasis": draft.shipping_cost,
                             "taxRate": draft.shipping_tax_rate, "taxAmount": draft.shipping_tax_amount})
