@@ -84,7 +84,8 @@ def build_packages(store: Store, source: Record, packages: Sequence[Any],
     """The ``package`` lines and, per sales order line (as text), its ``inventoryAssignment`` items.
 
     A package is ``{"tracking", "carton", "weight", "description", "lines": [{"orderLine"|"sku"|"item",
-    "quantity"}]}``; ``carton`` defaults to ``C<n>``, ``weight`` to 1; a content line without a quantity
+    "quantity"}]}``; ``carton`` defaults to ``C<n>`` for a package with contents (none without), ``weight``
+    to 1; a content line without a quantity
     is the line's open quantity. Numbers in ``tracking`` not in any package become packages without contents.
     """
     items: list[Record] = []
@@ -93,10 +94,11 @@ def build_packages(store: Store, source: Record, packages: Sequence[Any],
     for index, package in enumerate(packages, start=1):
         if not isinstance(package, Mapping):
             raise StoreError(400, "INVALID_CONTENT", f"Package {index} must be an object.")
-        carton = str(package.get("carton") or f"C{index}")
-        if carton in cartons:
+        carton = str(package["carton"]) if package.get("carton") else f"C{index}" if package.get("lines") else None
+        if carton is not None and carton in cartons:
             raise StoreError(400, "INVALID_CONTENT", f"Carton {carton} is used by two packages.")
-        cartons.add(carton)
+        if carton is not None:
+            cartons.add(carton)
         weight = package.get("weight")
         line: Record = {"packageTrackingNumber": package.get("tracking"), "packageCartonNumber": carton,
                         "packageWeight": _quantity(weight, f"package {carton} weight") if weight is not None
@@ -110,7 +112,7 @@ def build_packages(store: Store, source: Record, packages: Sequence[Any],
             else:
                 quantity = (to_decimal(order_line.get("quantity")) or ZERO) - (
                     to_decimal(order_line.get("quantityFulfilled")) or ZERO)
-            contents.setdefault(str(order_line["line"]), []).append({"quantity": quantity, "packCarton": carton})
+            contents.setdefault(str(order_line["line"]), []).append({"quantity": quantity, "packCarton": str(carton)})
     known = {str(x.get("packageTrackingNumber")) for x in items}
     items.extend({"packageTrackingNumber": number, "packageWeight": Decimal(1)}
                  for number in tracking if str(number) not in known)
@@ -127,8 +129,9 @@ def packed_total(assignments: list[Record]) -> Decimal:
 
 
 def edit(state: HasStore, ref: str, changes: Mapping[str, Any]) -> Record:
-    """Change a fulfilment: ``tracking`` (a list: one package per number) or ``packages`` (replace the
-    ``package`` sublist and the lines' pack assignments), ``shipStatus``, ``carrier``, ``shipMethod``."""
+    """Change a fulfilment: ``packages`` (replace the ``package`` sublist and the lines' pack assignments),
+    or ``tracking`` (a list: as many numbers as packages renumber them, cartons and contents kept; otherwise
+    one package per number without contents), ``shipStatus``, ``carrier``, ``shipMethod``."""
     store = state.store
     fulfilment_id = store.resolve_id("itemFulfillment", ref)
     current = store.records["itemFulfillment"][fulfilment_id]
@@ -145,11 +148,16 @@ def edit(state: HasStore, ref: str, changes: Mapping[str, Any]) -> Record:
         source_id = str((current.get("createdFrom") or {}).get("id"))
         source = store.records["salesOrder"].get(source_id) or {}
         packages = list(changes.get("packages") or [])
-        package_items, contents = build_packages(store, source, packages, list(changes.get("tracking") or ()))
+        tracking = [str(x) for x in changes.get("tracking") or ()]
+        existing: list[Record] = (current.get("package") or {}).get("items") or []
+        if not packages and existing and len(tracking) == len(existing):
+            # as many numbers as packages: renumber them, cartons and contents stay
+            package_items = [{**package, "packageTrackingNumber": number}
+                             for package, number in zip(existing, tracking, strict=True)]
+        else:
+            package_items, contents = build_packages(store, source, packages, tracking)
         body["package"] = {"items": package_items}
         replace.append("package")
-        if not packages:
-            contents = None  # plain tracking numbers leave what is packed where as it was
     if not body:
         raise StoreError(400, "INVALID_REQUEST",
                          "Nothing to change: give tracking, packages, shipStatus, carrier or shipMethod.")

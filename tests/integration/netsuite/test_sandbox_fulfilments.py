@@ -98,9 +98,17 @@ async def test_edit_fulfilment_over_the_warehouse_and_rest(client: NetSuiteClien
     assert [p["packageCartonNumber"] for p in record["package"]["items"]] == ["A", "B"]
     assert record["item"]["items"][0]["inventoryDetail"]["inventoryAssignment"]["items"] == [
         {"quantity": 2, "packCarton": "A"}, {"quantity": 1, "packCarton": "B"}]
+    renumbered = await admin.post(f"/__sandbox/warehouse/fulfilment/{fid}", json={"tracking": ["1ZR1", "1ZR2"]})
+    assert renumbered.status_code == 200
+    record = await client.get("itemFulfillment", fid, expand=True)
+    assert [(p["packageTrackingNumber"], p["packageCartonNumber"]) for p in record["package"]["items"]] == [
+        ("1ZR1", "A"), ("1ZR2", "B")]
+    assert len(record["item"]["items"][0]["inventoryDetail"]["inventoryAssignment"]["items"]) == 2
     assert (await admin.post(f"/__sandbox/warehouse/fulfilment/{fid}", json={"tracking": ["9400X"]})).status_code == 200
     record = await client.get("itemFulfillment", fid, expand=True)
     assert [p["packageTrackingNumber"] for p in record["package"]["items"]] == ["9400X"]
+    assert "packageCartonNumber" not in record["package"]["items"][0]  # no contents, no carton
+    assert "inventoryDetail" not in record["item"]["items"][0]
     assert (await admin.post(f"/__sandbox/warehouse/fulfilment/{fid}", json={"shipStatus": "lost"})).status_code == 400
     await client.patch("itemFulfillment", fid, {"shipStatus": {"id": "B"},
                                                 "package": {"items": [{"packageTrackingNumber": "PATCHED",
