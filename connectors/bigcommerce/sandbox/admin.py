@@ -7,6 +7,8 @@
 - ``POST /__sandbox/inventory/drift``      ``{"sku", "location_id", "quantity"}``: set stock silently
 - ``GET  /__sandbox/state/webhooks``       events emitted and delivery attempts
 - ``GET  /__sandbox/state/orders``         ids and statuses of every order
+- ``GET  /__sandbox/state/shipments``      every shipment of every order (id, order, items, tracking fields,
+  comments, creation time), for benchmarks and the demo summary
 - ``GET  /__sandbox/faults/orders``         per-order faults set (``faults.OrderFault``)
 - ``POST /__sandbox/faults/orders``         ``{"order_id", "status"?: 500, "message"?, "times"?, "path"?,
   "method"?}``: every API request about that order (only under sub-resource ``path``, e.g. ``"shipments"``,
@@ -30,7 +32,7 @@ from aiohttp import web
 
 from .seed import add_stock_products
 from .state import ApiError
-from .web import CONFIG, FAULTS, HOOKS, QUOTA, ROW_FAULTS, store
+from .web import CONFIG, FAULTS, HOOKS, QUOTA, ROW_FAULTS, store, v2_json
 
 
 async def get_config(request: web.Request) -> web.Response:
@@ -113,6 +115,16 @@ async def orders(request: web.Request) -> web.Response:
     )
 
 
+SHIPMENT_FIELDS = ("id", "order_id", "order_address_id", "tracking_number", "tracking_carrier", "shipping_provider",
+                   "tracking_link", "comments", "date_created", "items")
+
+
+async def shipments(request: web.Request) -> web.Response:
+    s = store(request)
+    rows = [shipment for shipments_of_order in s.shipments.values() for shipment in shipments_of_order]
+    return v2_json([{k: shipment.get(k) for k in SHIPMENT_FIELDS} for shipment in rows])
+
+
 async def seed_products(request: web.Request) -> web.Response:
     payload = await request.json()
     try:
@@ -174,6 +186,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/__sandbox/inventory/drift", drift)
     r.add_get("/__sandbox/state/webhooks", webhooks)
     r.add_get("/__sandbox/state/orders", orders)
+    r.add_get("/__sandbox/state/shipments", shipments)
     r.add_post("/__sandbox/seed/products", seed_products)
     add_fault_routes(r, "/__sandbox/faults/orders", FAULTS)
     add_fault_routes(r, "/__sandbox/faults/rows", ROW_FAULTS)

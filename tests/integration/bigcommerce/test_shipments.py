@@ -163,3 +163,13 @@ async def test_fault_makes_one_orders_shipment_post_422_in_a_burst(quick, admin)
     assert isinstance(error, ValidationError) and error.status == 422
     assert error.details == [{"status": 422, "message": "Shipment could not be created."}]
     assert await quick.list_shipments(bad) == []  # GET under shipments is not faulted
+
+
+async def test_admin_lists_every_shipment_with_its_items(client, admin):
+    order = await paid_order(client)
+    line, _, create = await _one_line_ship(client, order, tracking_number="Z9", tracking_carrier="ups")
+    made = await client.create_shipment(order.id, create)
+    listed = [s for s in (await admin.get("/__sandbox/state/shipments")).json() if s["order_id"] == order.id]
+    assert listed == [{**{k: listed[0][k] for k in listed[0]}, "id": made.id, "tracking_number": "Z9",
+                       "tracking_carrier": "ups", "items": [{"order_product_id": line.id,
+                                                             "product_id": line.product_id, "quantity": 1}]}]
