@@ -243,8 +243,25 @@ def _line(text: str) -> dict[str, str]:
     return entry
 
 
+def _package(text: str) -> dict[str, Any]:
+    """``TRACKING[:CARTON][=CONTENT,…]``, a content being ``SKU[*QTY]`` or ``#LINE[*QTY]``."""
+    head, _, contents = text.partition("=")
+    tracking, _, carton = head.partition(":")
+    package: dict[str, Any] = {"tracking": tracking or None, "carton": carton or None}
+    lines = []
+    for content in filter(None, contents.split(",")):
+        name, _, quantity = content.partition("*")
+        entry: dict[str, str] = {"orderLine": name[1:]} if name.startswith("#") else {"sku": name}
+        if quantity:
+            entry["quantity"] = quantity
+        lines.append(entry)
+    if lines:
+        package["lines"] = lines
+    return {k: v for k, v in package.items() if v is not None}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``o2c sandbox netsuite-warehouse [--url URL] fulfil|stock|receive-return …``."""
+    """``o2c sandbox netsuite-warehouse [--url URL] fulfil|fulfilment|delete-fulfilment|stock|receive-return …``."""
     parser = argparse.ArgumentParser(prog="o2c sandbox netsuite-warehouse",
                                      description="Warehouse actions in a running NetSuite sandbox")
     parser.add_argument("--url", default="http://127.0.0.1:8702", help="the sandbox's URL")
@@ -257,6 +274,18 @@ def main(argv: list[str] | None = None) -> int:
     ship.add_argument("--tracking", action="append", default=[], help="a tracking number (repeatable)")
     ship.add_argument("--location", default=None, help="ship from this location id")
     ship.add_argument("--status", default="C", choices=["A", "B", "C"], help="picked, packed or shipped")
+    ship.add_argument("--package", action="append", type=_package, default=[],
+                      metavar="TRACKING[:CARTON][=SKU*QTY,#LINE*QTY]", help="a package and what it holds (repeatable)")
+    change = commands.add_parser("fulfilment", help="change a fulfilment's tracking, packages, status, carrier")
+    change.add_argument("fulfilment", help="the item fulfilment's internal id")
+    change.add_argument("--tracking", action="append", default=None, help="a tracking number (repeatable)")
+    change.add_argument("--package", action="append", type=_package, default=None,
+                        metavar="TRACKING[:CARTON][=SKU*QTY,#LINE*QTY]", help="replaces the packages (repeatable)")
+    change.add_argument("--status", default=None, help="picked, packed or shipped (or A, B, C)")
+    change.add_argument("--carrier", default=None)
+    change.add_argument("--ship-method", default=None)
+    drop = commands.add_parser("delete-fulfilment", help="delete a fulfilment (quantities and stock go back)")
+    drop.add_argument("fulfilment", help="the item fulfilment's internal id")
     stock = commands.add_parser("stock", help="set (or --adjust) on hand of a SKU at a location")
     stock.add_argument("sku")
     stock.add_argument("location")
@@ -268,10 +297,19 @@ def main(argv: list[str] | None = None) -> int:
     back.add_argument("--location", default=None)
     args = parser.parse_args(argv)
 
+    method = "POST"
+    payload: dict[str, Any] | None
     if args.command == "fulfil":
         path, payload = "fulfil", {"salesOrder": args.sales_order, "lines": args.line or None,
                                    "carrier": args.carrier, "shipMethod": args.ship_method,
-                                   "tracking": args.tracking, "location": args.location, "shipStatus": args.status}
+                                   "tracking": args.tracking, "location": args.location, "shipStatus": args.status,
+                                   "packages": args.package or None}
+    elif args.command == "fulfilment":
+        path = f"fulfilment/{args.fulfilment}"
+        payload = {k: v for k, v in {"tracking": args.tracking, "packages": args.package, "shipStatus": args.status,
+                                     "carrier": args.carrier, "shipMethod": args.ship_method}.items() if v is not None}
+    elif args.command == "delete-fulfilment":
+        method, path, payload = "DELETE", f"fulfilment/{args.fulfilment}", None
     elif args.command == "stock":
         path, payload = "stock", {"sku": args.sku, "location": args.location, "quantity": args.quantity,
                                   "adjust": args.adjust}
@@ -279,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         path, payload = "receive-return", {"returnAuthorization": args.return_authorization,
                                            "lines": args.line or None, "location": args.location}
     try:
-        response = httpx.post(f"{args.url.rstrip('/')}/__sandbox/warehouse/{path}", json=payload, timeout=30)
+        response = httpx.request(method, f"{args.url.rstrip('/')}/__sandbox/warehouse/{path}", json=payload,
+                                 timeout=30)
     except httpx.HTTPError as exc:
         print(f"cannot reach the sandbox at {args.url}: {exc}", file=sys.stderr)
         return 2

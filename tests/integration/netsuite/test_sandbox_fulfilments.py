@@ -3,9 +3,11 @@ and the fixed ship items."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 from connectors.netsuite import NetSuiteClient
+from connectors.netsuite.sandbox.warehouse import main as warehouse_main
 from tests.integration.netsuite.test_sandbox_gaps import stock_of
 
 
@@ -148,3 +150,22 @@ async def test_deleting_a_fulfilment_puts_quantities_and_stock_back(client: NetS
     assert later == []
     missing = await admin.delete(f"/__sandbox/warehouse/fulfilment/{first['itemFulfillment']}")
     assert missing.status_code == 404
+
+
+async def test_warehouse_cli_packs_edits_and_deletes(sandbox, client: NetSuiteClient, admin):
+    so, _ = await _order(client, admin, "BC-SO-pk-6")
+    loop = asyncio.get_running_loop()
+    args = ["--url", sandbox.url, "fulfil", so, "--carrier", "DHL", "--ship-method", "306",
+            "--package", "JD01:C1=TEE-BLK-M*2,#2*1", "--package", "JD02:C2=#1*1"]
+    assert await loop.run_in_executor(None, warehouse_main, args) == 0
+    (fulfilment,) = [f for f in (await admin.get("/__sandbox/records/itemFulfillment")).json()
+                     if f["createdFrom"]["id"] == so]
+    assert [(x["orderLine"], x["quantity"]) for x in fulfilment["item"]["items"]] == [(1, 3), (2, 1)]
+    fid = fulfilment["id"]
+    assert await loop.run_in_executor(None, warehouse_main, ["--url", sandbox.url, "fulfilment", fid,
+                                                             "--status", "packed", "--tracking", "JD09"]) == 0
+    record = await client.get("itemFulfillment", fid, expand=True)
+    assert record["shipStatus"]["id"] == "B"
+    assert [p["packageTrackingNumber"] for p in record["package"]["items"]] == ["JD09"]
+    assert await loop.run_in_executor(None, warehouse_main, ["--url", sandbox.url, "delete-fulfilment", fid]) == 0
+    assert await loop.run_in_executor(None, warehouse_main, ["--url", sandbox.url, "delete-fulfilment", fid]) == 1
