@@ -10,7 +10,8 @@ from state.db import Executor
 
 
 async def demo_figures(conn: Executor, since: datetime) -> asyncpg.Record:
-    """Orders received, synced, parked and held, open exceptions since ``since``; sellable items known."""
+    """Orders received, synced, parked and held, open exceptions and shipments made since ``since``; sellable
+    items known."""
     row: asyncpg.Record | None = await conn.fetchrow(
         """SELECT (SELECT count(*) FROM sync_ledger WHERE object_type = 'order' AND updated_at >= $1) AS received,
                   (SELECT count(*) FROM order_links WHERE status IN ('synced', 'closed') AND synced_at >= $1)
@@ -19,7 +20,9 @@ async def demo_figures(conn: Executor, since: datetime) -> asyncpg.Record:
                   (SELECT count(*) FROM order_links WHERE status = 'held' AND updated_at >= $1) AS held,
                   (SELECT count(*) FROM exceptions WHERE status IN ('open', 'retrying') AND created_at >= $1)
                       AS open_exceptions,
-                  (SELECT count(*) FROM sku_map WHERE sellable) AS items""",
+                  (SELECT count(*) FROM sku_map WHERE sellable) AS items,
+                  (SELECT count(*) FROM fulfilment_shipments WHERE status = 'created' AND created_at >= $1)
+                      AS shipments""",
         since,
     )
     assert row is not None

@@ -57,6 +57,7 @@ class Summary:
     slot_limit: float | None
     worker: WorkerState = STARTING
     items_known: int = 0  # NetSuite items in the SKU map: orders wait (parked) for theirs
+    shipments: int = 0  # BigCommerce shipments created from NetSuite fulfilments
 
     @property
     def waiting_for_items(self) -> bool:
@@ -76,7 +77,7 @@ class Summary:
                  if self.slots_in_use is not None and self.slot_limit is not None else "NetSuite slots -")
         return (f"{self.state()} | orders received {self.orders_received} | sales orders {self.sales_orders} "
                 f"| parked {self.parked} | held {self.held} | exceptions open {self.exceptions_open} | {latency} "
-                f"| {slots}")
+                f"| shipments {self.shipments} | {slots}")
 
 
 async def collect(pool: asyncpg.Pool, worker_url: str, since: datetime, *, with_metrics: bool = True) -> Summary:
@@ -89,7 +90,8 @@ async def collect(pool: asyncpg.Pool, worker_url: str, since: datetime, *, with_
         worker = await worker_state(http, f"{worker_url}/readyz")
         p50, p95, slots, limit = await _metrics(http, f"{worker_url}/metrics") if with_metrics else (None,) * 4
     return Summary(int(row["received"]), int(row["synced"]), int(row["parked"]), int(row["held"]),
-                   int(row["open_exceptions"]), p50, p95, slots, limit, worker, int(row["items"]))
+                   int(row["open_exceptions"]), p50, p95, slots, limit, worker, int(row["items"]),
+                   int(row["shipments"]))
 
 
 async def _metrics(http: httpx.AsyncClient, url: str) -> tuple[float | None, ...]:

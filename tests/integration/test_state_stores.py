@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from state import cursors, exceptions, ledger
+from state import cursors, exceptions, ledger, summary
 from state.db import create_pool
 
 
@@ -60,3 +60,12 @@ async def test_cursor_never_moves_back_and_keeps_ids_at_the_watermark(pool: asyn
     cursor = await cursors.load(pool, "bigcommerce:orders")
     assert cursor is not None and cursor.seen_ids == frozenset({"3"})
     assert await cursors.load(pool, "netsuite:items") is None
+
+
+async def test_demo_figures_count_shipments_created_since_the_start(pool: asyncpg.Pool) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    before = (await summary.demo_figures(pool, since))["shipments"]
+    await pool.execute("""INSERT INTO fulfilment_shipments (store_hash, ns_id, package_key, status, shipment_id)
+                          VALUES ('demo', 'IF-STATE-1', '1', 'created', 7),
+                                 ('demo', 'IF-STATE-1', '2', 'pending', NULL)""")
+    assert (await summary.demo_figures(pool, since))["shipments"] == before + 1

@@ -59,3 +59,8 @@ def test_start_up_milestones_are_reported_once_each_in_order() -> None:
         [],
     ]
     assert watch.done
+
+
+def test_the_line_counts_shipments_made_from_netsuite_fulfilments() -> None:
+    line = Summary(5, 5, 0, 0, 0, 1.0, 2.0, 3, 15, READY, 80, shipments=4).line()
+    assert "| shipments 4 |" in line and line.endswith("NetSuite slots 3/15")
