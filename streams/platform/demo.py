@@ -1,7 +1,9 @@
 """``o2c run --demo``: both sandboxes seeded to match, the whole daemon, a demo load, and a live summary.
 
 The sandboxes and the order generator run as child processes of ``o2c run``; the worker is configured
-to use them (BigCommerce webhooks + catch-up poller, NetSuite pollers, the order flow).
+to use them (BigCommerce webhooks + catch-up poller, NetSuite pollers, the order, inventory and
+fulfilment flows). The NetSuite sandbox's demo warehouse ships a share of the sales orders, so the
+summary shows shipments coming back to BigCommerce.
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ from datetime import UTC, datetime
 from streams.platform.settings import Settings
 
 STYLES = "6"  # the same catalogue on both sides: every BigCommerce variant has its NetSuite matrix child
+#: Share of the demo's sales orders the NetSuite sandbox's warehouse ships (some partially, some in two
+#: cartons; ``connectors.netsuite.sandbox.demo_warehouse``), so shipments flow back to BigCommerce.
+DEMO_SHIP_SHARE = "0.6"
 
 
 def sandbox_commands(settings: Settings) -> list[list[str]]:
     cli = [sys.executable, "-m", "streams.cli", "sandbox"]
     return [
         [*cli, "bigcommerce", "--port", str(settings.demo_bigcommerce_port), "--styles", STYLES, "--plan", "pro"],
-        [*cli, "netsuite", "--port", str(settings.demo_netsuite_port), "--styles", STYLES, "--latency-ms", "150"],
+        [*cli, "netsuite", "--port", str(settings.demo_netsuite_port), "--styles", STYLES, "--latency-ms", "150",
+         "--demo-warehouse", DEMO_SHIP_SHARE],
     ]
 
 
@@ -33,6 +39,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
     return {
         "O2C_ORDERS_ENABLED": "true",
         "O2C_INVENTORY_ENABLED": "true",
+        "O2C_FULFILMENTS_ENABLED": "true",
         "O2C_BC_SOURCE_ENABLED": "true",
         "O2C_BC_API_BASE": f"http://127.0.0.1:{settings.demo_bigcommerce_port}",
         "O2C_BC_WEBHOOK_DESTINATION": f"http://{settings.web_host}:{settings.web_port}/webhooks/bigcommerce",
@@ -43,7 +50,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         # after the worker is ready: a short items interval lets the first demo orders sync within seconds.
         "O2C_NS_ITEMS_POLL_SECONDS": "2",
         "O2C_NS_STOCK_POLL_SECONDS": "15",
-        "O2C_NS_FULFILMENTS_POLL_SECONDS": "15",
+        "O2C_NS_FULFILMENTS_POLL_SECONDS": "3",
         "O2C_HEARTBEAT_INTERVAL": "0",
         "O2C_LOG_LEVEL": "warning",
     }

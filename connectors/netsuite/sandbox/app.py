@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from connectors.netsuite import codec
-from connectors.netsuite.sandbox import fulfilments, sales_orders, warehouse
+from connectors.netsuite.sandbox import demo_warehouse, fulfilments, sales_orders, warehouse
 from connectors.netsuite.sandbox.auth import Authenticator, AuthFailure
 from connectors.netsuite.sandbox.behaviour import Behaviour
 from connectors.netsuite.sandbox.config import TIER_LIMITS, SandboxConfig
@@ -1126,19 +1126,25 @@ async def start_sandbox(host: str = "127.0.0.1", port: int = 0, config: SandboxC
     return SandboxHandle(url=f"http://{host}:{bound}", app=app, runner=runner)
 
 
-async def _serve(host: str, port: int, config: SandboxConfig) -> None:
+async def _serve(host: str, port: int, config: SandboxConfig, demo_ship_share: float = 0.0) -> None:
     handle = await start_sandbox(host, port, config)
     print(f"NetSuite sandbox listening on {handle.url} (account {config.account_id})", flush=True)
     try:
-        await asyncio.Event().wait()
+        if demo_ship_share > 0:
+            job = demo_warehouse.DemoWarehouse(lambda: handle.app[STATE_KEY], share=demo_ship_share)
+            async with demo_warehouse.running(job):
+                await asyncio.Event().wait()
+        else:
+            await asyncio.Event().wait()
     finally:
         await handle.stop()
 
 
-def run(host: str = "127.0.0.1", port: int = 8702, config: SandboxConfig | None = None) -> None:
-    """Run the sandbox until interrupted."""
+def run(host: str = "127.0.0.1", port: int = 8702, config: SandboxConfig | None = None,
+        demo_ship_share: float = 0.0) -> None:
+    """Run the sandbox until interrupted (with the demo warehouse shipping ``demo_ship_share`` of orders)."""
     try:
-        asyncio.run(_serve(host, port, config or SandboxConfig()))
+        asyncio.run(_serve(host, port, config or SandboxConfig(), demo_ship_share))
     except KeyboardInterrupt:
         pass
 
@@ -1163,6 +1169,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the account's tax: SuiteTax (taxDetails) or legacy (line taxCode + tax1Amt)")
     parser.add_argument("--multiple-shipping-routes", action="store_true",
                         help="enable Multiple Shipping Routes (line shipAddress / shipMethod, shipGroup)")
+    parser.add_argument("--demo-warehouse", type=float, default=0.0, metavar="SHARE",
+                        help="ship this share of sales orders by itself, as the demo's warehouse (0 = off)")
     args = parser.parse_args(argv)
     config = SandboxConfig(
         concurrency_limit=args.concurrency_limit,
@@ -1179,7 +1187,7 @@ def main(argv: list[str] | None = None) -> int:
         multiple_shipping_routes=args.multiple_shipping_routes,
     )
     logging.basicConfig(level=logging.INFO)
-    run(args.host, args.port, config)
+    run(args.host, args.port, config, demo_ship_share=args.demo_warehouse)
     return 0
 
 
