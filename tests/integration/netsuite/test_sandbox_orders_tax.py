@@ -59,8 +59,12 @@ async def test_uk_vat_order_under_suitetax_override(client: NetSuiteClient, admi
     assert record["currency"]["id"] == "3" and D(str(record["exchangeRate"])) == D("1.27")
     assert [d["taxCode"]["id"] for d in record["taxDetails"]["items"]] == ["101", "102", "103", "101"]
     assert [x["taxDetailsReference"] for x in record["item"]["items"]] == ["o2c-1", "o2c-2", "o2c-3"]
-    (row,) = [r async for r in client.suiteql("SELECT currency, shipmethod FROM transaction WHERE id = ?", [so.id])]
-    assert (row["currency"], row["shipmethod"]) == ("3", "305")
+    (row,) = [r async for r in client.suiteql(
+        "SELECT currency, BUILTIN.DF(currency) cur, shipmethod, BUILTIN.DF(shipmethod) method, exchangerate, taxtotal "
+        "FROM transaction WHERE id = ?", [so.id])]
+    assert (row["currency"], row["cur"], row["shipmethod"], row["method"]) == (
+        "3", "British pound", "305", "Royal Mail Tracked 24")
+    assert (D(str(row["exchangerate"])), D(str(row["taxtotal"]))) == (D("1.27"), D("24.00"))
 
 
 async def test_wrong_code_under_suitetax_is_refused(client: NetSuiteClient, admin):
