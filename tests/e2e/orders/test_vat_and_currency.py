@@ -176,3 +176,40 @@ async def test_vat_order_in_legacy_mode(
     assert tax_per_code(record) == {"101": D("8.20"), "102": D("0.45"), "103": D("0.00")}
     assert charged(record) == vat.total_inc_tax
     assert await records(url, "salesOrder")
+
+
+@pytest.fixture
+async def msr_netsuite() -> AsyncIterator[SandboxHandle]:
+    options: dict[str, Any] = {"seed_styles": 3}
+    if "multiple_shipping_routes" in {f.name for f in dataclasses.fields(SandboxConfig)}:
+        options["multiple_shipping_routes"] = True
+    handle = await start_sandbox("127.0.0.1", 0, SandboxConfig(**options))
+    try:
+        yield handle
+    finally:
+        await handle.stop()
+
+
+async def test_two_addresses_with_multiple_shipping_routes_ship_as_two_groups(
+    kafka: KafkaBroker, msr_netsuite: SandboxHandle, make_worker: Callable[..., WorkerProcess],
+) -> None:
+    url = msr_netsuite.url
+    await asyncio.to_thread(lambda: make_worker(
+        O2C_ORDERS_ENABLED="true", O2C_BC_STORE_HASH=STORE, O2C_NS_BASE_URL=url, O2C_ORDERS_TAX_MODE="suitetax",
+        O2C_ORDERS_TAX_CODES=json.dumps(UK_CODES), O2C_ORDERS_CURRENCIES=json.dumps(CURRENCIES),
+        O2C_ORDERS_SHIP_METHODS=json.dumps(SHIP_METHODS), O2C_ORDERS_MULTIPLE_SHIPPING_ROUTES="true"))
+    base = ids_base()
+    skus = [s for s in await publish_items(kafka.bootstrap, url) if s.count("-") == 2]
+    two = us(base + 1, skus)
+    second = BcShippingAddress(**two.billing_address.model_dump(exclude={"street_1"}), street_1="2 Side St", id=2,
+                               shipping_method="FedEx 2Day")
+    two = two.model_copy(update={"shipping_addresses": (*two.shipping_addresses, second),
+                                 "lines": (two.lines[0], two.lines[1].model_copy(update={"order_address_id": 2}))})
+    await produce(kafka.bootstrap, BcOrderEvent.TOPIC, [order_message(two)])
+    await wait_for(kafka, {base + 1}, "synced")
+    record = (await sales_orders(url))[f"BC-SO-{STORE}-{base + 1}"]
+    assert record["isMultiShipTo"] is True and "shippingAddress" not in record
+    products = [x for x in record["item"]["items"] if x.get("shipAddress")]
+    assert [x["shipAddress"]["refName"] for x in products] == [f"BC-{base + 1}-1", f"BC-{base + 1}-2"]
+    assert [x["shipMethod"]["id"] for x in products] == ["301", "302"]
+    assert charged(record) == two.total_inc_tax
