@@ -133,7 +133,10 @@ def _unmatched(f: NsFulfilment, what: str, **detail: object) -> Plan:
 
 def _contents(f: NsFulfilment, products: dict[str, tuple[int, int]]) -> list[tuple[NsPackage, dict[int, int]]] | str:
     """(package, {order product: quantity}) per package with contents; leftovers go to the first package."""
-    by_sku = {line.sku: _line_key(line) for line in f.lines if line.sku}
+    by_sku: dict[str, str] = {}
+    for index, line in enumerate(f.lines):
+        if line.sku:
+            by_sku.setdefault(line.sku, _line_key(line, index))
     remaining = {key: qty for key, (_, qty) in products.items()}
     out: list[tuple[NsPackage, dict[int, int]]] = []
     for package in f.packages:
@@ -156,15 +159,16 @@ def _contents(f: NsFulfilment, products: dict[str, tuple[int, int]]) -> list[tup
     return out
 
 
-def _line_key(line: NsFulfilmentLine) -> str:
-    return line.order_line or line.sku
+def _line_key(line: NsFulfilmentLine, index: int) -> str:
+    """A fulfilment line's identity: its sales order line, else its position (two lines may share a SKU)."""
+    return line.order_line or f"#{index}"
 
 
 def wanted_shipments(f: NsFulfilment, order: Mapping[int, OrderLine], *, carriers: Mapping[str, str],
                      links: Mapping[str, str]) -> tuple[list[Wanted], tuple[str, ...]] | Plan:
     """The shipments this fulfilment should be in BigCommerce, or a Plan with the problem."""
     products: dict[str, tuple[int, int]] = {}  # fulfilment line key → (order product id, quantity)
-    for line in f.lines:
+    for index, line in enumerate(f.lines):
         if line.quantity <= 0:
             continue
         if line.bc_order_product_id is None:
@@ -177,7 +181,7 @@ def wanted_shipments(f: NsFulfilment, order: Mapping[int, OrderLine], *, carrier
         if line.quantity != line.quantity.to_integral_value():
             return _unmatched(f, f"its line {line.sku} ships {line.quantity}, and BigCommerce ships whole units",
                               sku=line.sku)
-        key = _line_key(line)
+        key = _line_key(line, index)
         _, before = products.get(key, (line.bc_order_product_id, 0))
         products[key] = (line.bc_order_product_id, before + int(line.quantity))
     if not products:

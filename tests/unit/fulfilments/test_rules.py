@@ -254,3 +254,12 @@ def test_lines_shipping_to_two_addresses_are_two_shipments() -> None:
     order = {501: OrderLine(501, 7), 502: OrderLine(502, 8)}
     keys = [a.wanted.package_key for a in plan(fulfilment(), {}, order).actions if isinstance(a, Create)]
     assert keys == ["1@7", "1@8"]
+
+
+def test_two_lines_with_the_same_sku_and_no_order_line_stay_two_lines() -> None:
+    lines = (
+        NsFulfilmentLine(sku="S", ns_item_id="1", quantity=Decimal(1), bc_order_product_id=501),
+        NsFulfilmentLine(sku="S", ns_item_id="1", quantity=Decimal(2), bc_order_product_id=502),
+    )
+    (action,) = plan(fulfilment(lines=lines), {}, ORDER).actions
+    assert isinstance(action, Create) and action.wanted.items == ((501, 1), (502, 2))
