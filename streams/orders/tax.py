@@ -213,7 +213,9 @@ def build_taxed_sales_order(order: BcOrderSnapshot, config: MappingConfig,
     ship_code = _charge_code(order.shipping_cost_ex_tax, order.shipping_cost_tax, country, tax,
                              order.shipping_cost_tax_class_id, "shipping", unmapped, rates)
     handling_ex = order.handling_cost_ex_tax + order.wrapping_cost_ex_tax
-    handling_tax = order.handling_cost_tax + order.wrapping_cost_tax
+    # inc − ex is the charged tax by definition (and also there in bc.orders v2 events, which lack the tax fields)
+    handling_tax = (order.handling_cost_inc_tax - order.handling_cost_ex_tax
+                    + order.wrapping_cost_inc_tax - order.wrapping_cost_ex_tax)
     handling_code = _charge_code(handling_ex, handling_tax, country, tax, order.handling_cost_tax_class_id,
                                  "handling and wrapping", unmapped, rates)
     if unmapped:

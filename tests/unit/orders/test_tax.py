@@ -152,3 +152,15 @@ def test_any_mixed_rate_order_adds_up_to_the_cent(lines: list[tuple[str, Decimal
     assert draft.total == order.total_inc_tax
     assert sum(tax_per_code(draft).values()) == order.total_tax
     assert not [x for x in draft.lines if x.kind in ("tax", "rounding")]
+
+
+def test_handling_is_a_line_with_its_own_code_and_bigcommerces_tax() -> None:
+    order = uk_order()
+    order = order.model_copy(update={
+        "handling_cost_ex_tax": D("2.50"), "handling_cost_inc_tax": D("3.00"), "handling_cost_tax": D("0.50"),
+        "total_ex_tax": order.total_ex_tax + D("2.50"), "total_inc_tax": order.total_inc_tax + D("3.00"),
+        "total_tax": order.total_tax + D("0.50")})
+    draft = build(order)
+    (handling,) = [x for x in draft.lines if x.kind == "handling"]
+    assert (handling.amount, handling.tax_code_id, handling.tax_amount) == (D("2.50"), "101", D("0.50"))
+    assert draft.total == order.total_inc_tax and sum(tax_per_code(draft).values()) == order.total_tax
