@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import random
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
-import pytest
 
-from connectors.bigcommerce import BigCommerceClient, BigCommerceSettings, PacingPolicy, RateLimitGovernor
+from connectors.bigcommerce import BigCommerceClient
 from connectors.bigcommerce.models.orders import Order
-from connectors.bigcommerce.sandbox import SandboxConfig, SandboxServer, start_sandbox
+from connectors.bigcommerce.sandbox import SandboxServer
 from deploy.local.kafka import KafkaBroker
 from streams.contract import NsFulfilmentEvent, event_id
 from streams.contract.codec import encode
@@ -29,24 +27,6 @@ from tests.support.waits import eventually
 from tests.support.worker import WorkerProcess
 
 T0 = datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    server = await start_sandbox("127.0.0.1", 0, SandboxConfig(store_hash=f"ful{uuid.uuid4().hex[:8]}", rng_seed=5))
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
-async def client(sandbox: SandboxServer) -> AsyncIterator[BigCommerceClient]:
-    settings = BigCommerceSettings(api_base=sandbox.url, store_hash=sandbox.config.store_hash)
-    async with BigCommerceClient(
-        settings, governor=RateLimitGovernor(f"e2e-{uuid.uuid4().hex[:6]}", policy=PacingPolicy())
-    ) as c:
-        yield c
 
 
 async def new_order(client: BigCommerceClient, quantities: tuple[int, ...]) -> Order:
