@@ -29,7 +29,7 @@ from tests.support.worker import WorkerProcess
 T0 = datetime.now(UTC).replace(microsecond=0)
 
 
-async def new_order(client: BigCommerceClient, quantities: tuple[int, ...]) -> Order:
+async def new_order(client: BigCommerceClient, quantities: tuple[int, ...], **extra: Any) -> Order:
     variants = []
     async for v in client.list_variants():
         variants.append(v)
@@ -54,6 +54,7 @@ async def new_order(client: BigCommerceClient, quantities: tuple[int, ...]) -> O
                 {"product_id": v.product_id, "variant_id": v.id, "quantity": q}
                 for v, q in zip(variants, quantities, strict=True)
             ],
+            **extra,
         }
     )
 
@@ -215,3 +216,63 @@ async def test_fulfilments_become_shipments_once_each(
 
     await eventually(edited, timeout=60, what="tracking corrected and shipment deleted")
     assert len(await shipments(a.id)) == 3
+
+
+async def test_capture_at_first_shipment_once(
+    kafka: KafkaBroker,
+    sandbox: SandboxServer,
+    client: BigCommerceClient,
+    make_worker: Callable[..., WorkerProcess],
+    worker_env: dict[str, str],
+) -> None:
+    store = sandbox.config.store_hash
+    await asyncio.to_thread(
+        make_worker,
+        O2C_FULFILMENTS_ENABLED="true",
+        O2C_BC_API_BASE=sandbox.url,
+        O2C_BC_STORE_HASH=store,
+        O2C_FULFILMENTS_CAPTURE_ON_SHIPMENT="true",
+    )
+    authorised = await new_order(client, (1, 1), _sandbox_payment_status="authorized")
+    paid = await new_order(client, (1,))
+    pa = [p.id for p in await client.order_products(authorised.id)]
+    (pp,) = [p.id for p in await client.order_products(paid.id)]
+    base = random.randint(10**6, 10**8)
+    await produce(
+        kafka.bootstrap,
+        NsFulfilmentEvent.TOPIC,
+        [
+            message(ful(str(base), authorised.id, [(pa[0], 1)])),
+            message(ful(str(base + 1), authorised.id, [(pa[1], 1)], tracking=("1Z2",))),
+            message(ful(str(base + 2), paid.id, [(pp, 1)])),
+        ],
+    )
+    conn = await asyncpg.connect(worker_env["O2C_DATABASE_URL"])
+    try:
+
+        async def both_tried() -> bool:
+            n = await conn.fetchval(
+                "SELECT count(*) FROM fulfilment_captures WHERE order_id = ANY($1::bigint[])", [authorised.id, paid.id]
+            )
+            return bool(n == 2) and len(await client.list_shipments(authorised.id)) == 2
+
+        await eventually(both_tried, timeout=60, what="a capture attempt per order")
+        status = {
+            r["order_id"]: r["status"]
+            for r in await conn.fetch(
+                "SELECT order_id, status FROM fulfilment_captures WHERE order_id = ANY($1::bigint[])",
+                [authorised.id, paid.id],
+            )
+        }
+        assert status == {authorised.id: "captured", paid.id: "refused"}
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM exceptions WHERE kind = 'capture_failed' AND bc_id = ANY($1)",
+                [str(authorised.id), str(paid.id)],
+            )
+            == 0
+        )
+    finally:
+        await conn.close()
+    captures = [t for t in sandbox.store.transactions.get(authorised.id, []) if t.get("event") == "capture"]
+    assert len(captures) == 1
