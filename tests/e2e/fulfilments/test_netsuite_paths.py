@@ -1,6 +1,7 @@
 """A fulfilment made in the NetSuite sandbox reaches BigCommerce as a shipment through the NetSuite source:
 polled (no webhook: the worker's start-up poll) and pushed (the user-event script's signed notice starts a poll;
-the fulfilment timer is an hour, so only the push can find it)."""
+the fulfilment timer is an hour, so only the push can find it); packages with cartons become one shipment each
+(read with one GET of the fulfilment); a fulfilment deleted in NetSuite (``deletedrecord``) deletes its shipment."""
 
 from __future__ import annotations
 
@@ -126,4 +127,54 @@ async def test_polled_and_pushed_fulfilments_become_shipments(
         [(i.order_product_id, i.quantity) for i in second.items],
     ) == ("FX900", "fedex", [(qp, 1)])
     assert len(await shipments(polled.id)) == 1  # the second poll did not send the first one again
+
+    async def push() -> None:
+        stamp = str(int(time.time()))
+        async with httpx.AsyncClient(base_url=worker.url) as web:
+            answer = await web.post(
+                "/webhooks/netsuite",
+                content=body,
+                headers={"X-O2C-Timestamp": stamp, "X-O2C-Signature": sign(SECRET, stamp, body)},
+            )
+        assert answer.status_code == 202
+
+    # the rest of the first order in two cartons: one shipment per package, each with its tracking number
+    shipped = await admin.post(
+        "/__sandbox/warehouse/fulfil",
+        json={
+            "salesOrder": so1,
+            "shipMethod": "DHL Express Worldwide",
+            "lines": [{"sku": skus[0], "quantity": 1}, {"sku": skus[1], "quantity": 1}],
+            "packages": [
+                {"tracking": "JD01", "carton": "C1", "weight": 1.0, "lines": [{"sku": skus[0], "quantity": 1}]},
+                {"tracking": "jd 02", "carton": "C2", "weight": 2.0, "lines": [{"sku": skus[1], "quantity": 1}]},
+            ],
+        },
+    )
+    assert shipped.status_code == 201, shipped.text
+    await push()
+
+    async def three() -> bool:
+        return len(await shipments(polled.id)) == 3
+
+    await eventually(three, timeout=60, what="one shipment per package")
+    by_tracking = {s.tracking_number: s for s in await shipments(polled.id)}
+    assert [(i.order_product_id, i.quantity) for i in by_tracking["JD01"].items] == [(pp[0], 1)]
+    assert [(i.order_product_id, i.quantity) for i in by_tracking["JD02"].items] == [(pp[1], 1)]
+    assert by_tracking["JD02"].tracking_carrier == "dhl"
+    assert (await client.get_order(polled.id)).status_id == 2  # Shipped
+
+    # the pushed order's fulfilment is deleted in NetSuite: its shipment is deleted
+    fulfilment_id = next(
+        r["id"]
+        for r in (await admin.get("/__sandbox/records/itemFulfillment")).json()
+        if str((r.get("createdFrom") or {}).get("id")) == so2
+    )
+    (await admin.delete(f"/__sandbox/warehouse/fulfilment/{fulfilment_id}")).raise_for_status()
+    await push()
+
+    async def deleted() -> bool:
+        return await shipments(pushed.id) == []
+
+    await eventually(deleted, timeout=60, what="the deleted fulfilment's shipment deleted")
     await admin.aclose()
