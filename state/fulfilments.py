@@ -66,7 +66,7 @@ async def save(conn: Executor, *, store_hash: str, ns_id: str, package_key: str,
         list(fields), source_modified)
 
 
-async def shipped_orders(conn: Executor, store_hash: str, order_id: int) -> int:
+async def shipments_created(conn: Executor, store_hash: str, order_id: int) -> int:
     """Shipments o2c has created (and not deleted) for this BigCommerce order."""
     value = await conn.fetchval(
         "SELECT count(*) FROM fulfilment_shipments WHERE store_hash = $1 AND bc_order_id = $2 AND status = 'created' "

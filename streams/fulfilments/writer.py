@@ -124,8 +124,8 @@ class FulfilmentWriter:
                 return "rejected"
             for kind in PROBLEM_KINDS:
                 await exceptions_store.auto_resolve_key(pool, f"{kind}:fulfilment:{f.ns_id}")
-            if self.settings.capture_on_shipment and order_id is not None and done.get("created"):
-                await self._capture(pool, store_hash, order_id, f)
+            if self.settings.capture_on_shipment and order_id is not None and f.status == "shipped":
+                await self._capture(pool, store_hash, order_id, f)  # also after a retried event: once per order
             return ", ".join(f"{k} {v}" for k, v in done.items()) or p.reason or "nothing to do"
 
     async def _order_lines(self, pool: asyncpg.Pool, store_hash: str, order_id: int) -> dict[int, OrderLine] | None:
@@ -246,6 +246,8 @@ class FulfilmentWriter:
         """Capture the order's payment once, when its first shipment went out."""
         if await store.capture_status(pool, store_hash, order_id) is not None:
             return
+        if not await store.shipments_created(pool, store_hash, order_id):
+            return  # no shipment has gone out yet
         api = cast(ShipmentApi, await self._client())
         try:
             await api.capture_payment(order_id)
