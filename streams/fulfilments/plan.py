@@ -267,6 +267,7 @@ def plan(f: NsFulfilment, recorded: Mapping[str, Recorded], order: Mapping[int, 
         elif r.fields != w.fields:
             actions.append(Update(w, r.shipment_id))
     keys = {w.package_key for w in wanted}
-    actions.extend(Delete(k, r.shipment_id) for k, r in sorted(live.items()) if k not in keys)
+    # packages that are gone first: their quantities must be free before BigCommerce takes the new shipments
+    actions[:0] = [Delete(k, r.shipment_id) for k, r in sorted(live.items()) if k not in keys]
     return Plan(actions=tuple(actions), notes=notes, reason="" if actions else "already in BigCommerce")
 

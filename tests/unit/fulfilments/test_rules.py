@@ -263,3 +263,19 @@ def test_two_lines_with_the_same_sku_and_no_order_line_stay_two_lines() -> None:
     )
     (action,) = plan(fulfilment(lines=lines), {}, ORDER).actions
     assert isinstance(action, Create) and action.wanted.items == ((501, 1), (502, 2))
+
+
+def test_repacked_into_cartons_deletes_the_old_shipment_before_creating_the_new_ones() -> None:
+    f = fulfilment()
+    recorded = created(f)
+    repacked = fulfilment(
+        tracking_numbers=("1ZA", "1ZB"),
+        last_modified=T0 + timedelta(minutes=5),
+        packages=(
+            NsPackage(tracking_number="1ZA", carton="C1", lines=(NsPackageLine(order_line="1", quantity=Decimal(2)),)),
+            NsPackage(tracking_number="1ZB", carton="C2", lines=(NsPackageLine(order_line="2", quantity=Decimal(1)),)),
+        ),
+    )
+    actions = plan(repacked, recorded, ORDER).actions
+    assert actions[0] == Delete("1", 55)
+    assert [a.wanted.package_key for a in actions[1:] if isinstance(a, Create)] == ["c:C1", "c:C2"]
