@@ -22,6 +22,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.stack import Stack, cpu_by_role, local_stack, peak_rss_mb, print_cpu
+from streams.platform.demo import DEMO_ORDER_ENV
 
 
 async def _wait_items(dsn: str, timeout: float = 300) -> int:
@@ -213,11 +214,12 @@ def main() -> None:
     args = parser.parse_args()
     with local_stack() as stack:
         stack.ns_url = stack.sandbox("netsuite", "--concurrency-limit", str(args.ns_limit),
-                                     "--latency-ms", str(args.ns_latency_ms), "--styles", "6")
+                                     "--latency-ms", str(args.ns_latency_ms), "--styles", "6",
+                                     "--multiple-shipping-routes")
         stack.bc_url = stack.sandbox("bigcommerce", "--store-hash", args.store, "--quota", "1000000",
                                      "--window-ms", "30000", "--styles", "6")
         worker = stack.worker(
-            webhooks=True, O2C_ORDERS_ENABLED="true",
+            webhooks=True, O2C_ORDERS_ENABLED="true", **DEMO_ORDER_ENV,
             O2C_ORDERS_WRITER_CONCURRENCY=str(args.writer_concurrency),
             O2C_NS_BASE_URL=stack.ns_url, O2C_NS_CONCURRENCY_LIMIT=str(args.ns_limit), O2C_NS_SOURCE_ENABLED="true",
             O2C_NS_ITEMS_POLL_SECONDS="5", O2C_BC_SOURCE_ENABLED="true", O2C_BC_API_BASE=stack.bc_url,

@@ -19,6 +19,14 @@ STYLES = "6"  # the same catalogue on both sides: every BigCommerce variant has 
 #: Share of the demo's sales orders the NetSuite sandbox's warehouse ships (some partially, some in two
 #: cartons; ``connectors.netsuite.sandbox.demo_warehouse``), so shipments flow back to BigCommerce.
 DEMO_SHIP_SHARE = "0.6"
+#: The demo store's shipping methods (``connectors.bigcommerce.sandbox.load.SHIPPING``) → the NetSuite
+#: sandbox's ship items (UPS Ground, FedEx 2Day, Free Shipping). Its multi-address orders (about 6%) need
+#: Multiple Shipping Routes, which the demo account has.
+DEMO_ORDER_ENV = {
+    "O2C_ORDERS_SHIP_METHODS": '{"Flat Rate": "301", "Express": "302", "Free Shipping": "303"}',
+    "O2C_ORDERS_DEFAULT_SHIP_METHOD": "301",
+    "O2C_ORDERS_MULTIPLE_SHIPPING_ROUTES": "true",
+}
 
 
 def sandbox_commands(settings: Settings) -> list[list[str]]:
@@ -26,7 +34,7 @@ def sandbox_commands(settings: Settings) -> list[list[str]]:
     return [
         [*cli, "bigcommerce", "--port", str(settings.demo_bigcommerce_port), "--styles", STYLES, "--plan", "pro"],
         [*cli, "netsuite", "--port", str(settings.demo_netsuite_port), "--styles", STYLES, "--latency-ms", "150",
-         "--demo-warehouse", DEMO_SHIP_SHARE],
+         "--demo-warehouse", DEMO_SHIP_SHARE, "--multiple-shipping-routes"],
     ]
 
 
@@ -38,6 +46,7 @@ def load_command(settings: Settings, rate: float) -> list[str]:
 def worker_env(settings: Settings) -> dict[str, str]:
     return {
         "O2C_ORDERS_ENABLED": "true",
+        **DEMO_ORDER_ENV,
         "O2C_INVENTORY_ENABLED": "true",
         "O2C_FULFILMENTS_ENABLED": "true",
         "O2C_BC_SOURCE_ENABLED": "true",

@@ -25,7 +25,7 @@ from aiohttp import web
 
 from connectors.netsuite import codec
 from connectors.netsuite.sandbox import fulfilments
-from connectors.netsuite.sandbox.behaviour import Behaviour
+from connectors.netsuite.sandbox.behaviour import FULFILLABLE, Behaviour
 from connectors.netsuite.sandbox.store import Record, Store, StoreError, to_decimal
 
 
@@ -47,15 +47,26 @@ def item_id(store: Store, body: Mapping[str, Any]) -> str:
     raise KeyError("sku")
 
 
+def _ships(line: Mapping[str, Any]) -> bool:
+    """A sales order line the warehouse can still ship (goods with quantity left)."""
+    kind = line.get("itemType")
+    kind = kind.get("id") if isinstance(kind, dict) else kind
+    left = (to_decimal(line.get("quantity")) or Decimal(1)) - (to_decimal(line.get("quantityFulfilled")) or Decimal(0))
+    return (kind is None or kind in FULFILLABLE) and left > 0
+
+
 def _select_lines(store: Store, source: Record, wanted: Sequence[Mapping[str, Any]] | None,
                   location: str | None) -> list[Record] | None:
     """Transform lines: the listed ones (by ``orderLine``, ``sku`` or ``item``) and ``itemReceive: false``
     for the others; ``None`` (every open line) when nothing is listed."""
     source_lines = (source.get("item") or {}).get("items") or []
+    # The transform pre-populates only open lines of goods: tax, discount and charge lines are not shipped,
+    # so naming them (even with itemReceive false) is an invalid orderLine.
+    goods = [line for line in source_lines if _ships(line)]
     if not wanted:
         if location is None:
             return None
-        return [{"orderLine": line["line"], "location": {"id": location}} for line in source_lines]
+        return [{"orderLine": line["line"], "location": {"id": location}} for line in goods]
     chosen: dict[str, Record] = {}
     for entry in wanted:
         if entry.get("orderLine") is not None:
@@ -73,7 +84,7 @@ def _select_lines(store: Store, source: Record, wanted: Sequence[Mapping[str, An
         if location is not None:
             line["location"] = {"id": location}
         chosen[key] = line
-    others = [{"orderLine": line["line"], "itemReceive": False} for line in source_lines
+    others = [{"orderLine": line["line"], "itemReceive": False} for line in goods
               if str(line.get("line")) not in chosen]
     return list(chosen.values()) + others
 

@@ -169,3 +169,21 @@ async def test_warehouse_cli_packs_edits_and_deletes(sandbox, client: NetSuiteCl
     assert [p["packageTrackingNumber"] for p in record["package"]["items"]] == ["JD09"]
     assert await loop.run_in_executor(None, warehouse_main, ["--url", sandbox.url, "delete-fulfilment", fid]) == 0
     assert await loop.run_in_executor(None, warehouse_main, ["--url", sandbox.url, "delete-fulfilment", fid]) == 1
+
+
+async def test_a_partial_fulfilment_of_an_order_with_tax_and_discount_lines(client: NetSuiteClient, admin):
+    """Only goods are pre-populated: the warehouse names no tax or discount line (not even to skip it)."""
+    items = {r["itemId"]: r["id"] for r in (await admin.get("/__sandbox/records/inventoryItem")).json()}
+    discount = (await admin.get("/__sandbox/records/discountItem")).json()[0]["id"]
+    await admin.post("/__sandbox/warehouse/stock", json={"sku": "TEE-BLK-M", "location": "1", "quantity": 10})
+    await admin.post("/__sandbox/warehouse/stock", json={"sku": "TEE-BLK-L", "location": "1", "quantity": 10})
+    so = await client.upsert("salesOrder", "BC-SO-pk-tax", {
+        "entity": {"id": "101"}, "location": {"id": "1"},
+        "item": {"items": [{"item": {"id": items["TEE-BLK-M"]}, "quantity": 3, "rate": 10},
+                           {"item": {"id": discount}, "amount": -2},
+                           {"item": {"id": items["TEE-BLK-L"]}, "quantity": 2, "rate": 10}]}})
+    shipped = await admin.post("/__sandbox/warehouse/fulfil", json={
+        "salesOrder": so.id, "lines": [{"orderLine": 1, "quantity": 2}], "packages": [{"tracking": "1ZTAX"}]})
+    assert shipped.status_code == 201, shipped.text
+    order = await client.get("salesOrder", so.id, expand=True)
+    assert [x.get("quantityFulfilled") or 0 for x in order["item"]["items"]] == [2, 0, 0]
