@@ -114,6 +114,14 @@ class Plan:
     notes: tuple[str, ...] = ()  # info for the log (packages without contents)
 
 
+def for_this_store(f: NsFulfilment, store_hash: str) -> bool:
+    """Whether this deployment ships ``f``: its sales order names this store, or no store at all.
+
+    One NetSuite account can serve several BigCommerce stores; a fulfilment of another store's sales order
+    must never become a shipment on this store's order that happens to have the same number."""
+    return not f.store_hash or f.store_hash == store_hash
+
+
 def marker(ns_id: str, package_key: str) -> str:
     """The text a shipment's comments carry so o2c can find it again (read-before-write)."""
     return f"o2c:{ns_id}:{package_key}"

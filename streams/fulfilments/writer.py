@@ -37,6 +37,7 @@ from streams.fulfilments.plan import (
     Update,
     Wanted,
     describe,
+    for_this_store,
     marker,
     plan,
 )
@@ -51,6 +52,8 @@ LATENCY = Histogram(
 SHIPMENTS = Counter("o2c_shipments_total", "BigCommerce shipments written by o2c, by action", ["action"])
 UNSPLIT = Counter("o2c_fulfilment_packages_unsplit_total", "Fulfilments with several packages but no contents per "
                   "package: one shipment with the other tracking numbers in its comments")
+OTHER_STORE = Counter("o2c_fulfilments_other_store_total",
+                      "Fulfilments of sales orders of another BigCommerce store (left to that store's deployment)")
 CAPTURES = Counter("o2c_shipment_captures_total", "Payment captures at first shipment, by outcome", ["outcome"])
 
 PROBLEM_KINDS = ("fulfilment_unmatched", "tracking_invalid", "shipment_rejected")
@@ -99,6 +102,9 @@ class FulfilmentWriter:
 
     async def handle(self, f: NsFulfilment, *, raw: dict[str, Any] | None = None) -> str:
         """Give one fulfilment version its outcome; returns it in a few words (for the log)."""
+        if not for_this_store(f, self.default_store):
+            OTHER_STORE.inc()
+            return f"for store {f.store_hash}, not this one ({self.default_store}): left to its deployment"
         pool = await self._pool()
         store_hash = f.store_hash or self.default_store
         order_id = f.bc_order_id

@@ -92,6 +92,7 @@ async def test_sigkill_three_times_during_a_burst_of_fulfilments(
             fulfilments.append(
                 NsFulfilment(
                     ns_id=ns_id,
+                    store_hash=sandbox.config.store_hash,  # later tests' workers read this topic too
                     tran_id=f"IF{ns_id}",
                     sales_order_ns_id="1",
                     bc_order_id=order_id,

@@ -12,7 +12,17 @@ from pydantic import ValidationError
 from connectors.bigcommerce import carriers as bc_carriers
 from streams.contract.netsuite import NsFulfilment, NsFulfilmentLine, NsPackage, NsPackageLine
 from streams.fulfilments.carriers import choose
-from streams.fulfilments.plan import TOMBSTONE, Create, Delete, OrderLine, Recorded, Recreate, Update, plan
+from streams.fulfilments.plan import (
+    TOMBSTONE,
+    Create,
+    Delete,
+    OrderLine,
+    Recorded,
+    Recreate,
+    Update,
+    for_this_store,
+    plan,
+)
 from streams.fulfilments.settings import FulfilmentSettings
 from streams.fulfilments.tracking import TrackingNumberInvalid, normalise
 
@@ -279,3 +289,9 @@ def test_repacked_into_cartons_deletes_the_old_shipment_before_creating_the_new_
     actions = plan(repacked, recorded, ORDER).actions
     assert actions[0] == Delete("1", 55)
     assert [a.wanted.package_key for a in actions[1:] if isinstance(a, Create)] == ["c:C1", "c:C2"]
+
+
+def test_a_fulfilment_of_another_stores_sales_order_is_not_this_stores() -> None:
+    assert for_this_store(fulfilment(store_hash="uk1"), "uk1")
+    assert for_this_store(fulfilment(store_hash=""), "uk1")  # a sales order without the store field
+    assert not for_this_store(fulfilment(store_hash="us1"), "uk1")
