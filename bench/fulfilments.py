@@ -257,7 +257,7 @@ def _report(args: argparse.Namespace, elapsed: float, samples: list[tuple[float,
         addresses[int(shipment["order_id"])].add(shipment["order_address_id"])
     # BigCommerce wants one shipment per address: a package whose lines go to two addresses is two shipments
     splits = {o: n - packages_per_order.get(o, 0) for o, n in per_order.items()
-              if n > packages_per_order.get(o, 0) and len(addresses[o]) >= n - packages_per_order.get(o, 0) + 1}
+              if packages_per_order.get(o, 0) < n <= packages_per_order.get(o, 0) * len(addresses[o])}
     extra = [(o, n, packages_per_order.get(o, 0)) for o, n in per_order.items()
              if n - splits.get(o, 0) != packages_per_order.get(o, 0)]
     for order_id, n, expected in sorted(extra)[:5]:
