@@ -27,6 +27,7 @@ from deploy.local.kafka import KafkaBroker
 from streams.contract import NsFulfilmentEvent
 from streams.contract.netsuite import NsFulfilment, NsFulfilmentLine, NsPackage
 from tests.e2e.fulfilments.test_shipments import message
+from tests.integration.bigcommerce.helpers import address
 from tests.support.kafka import produce
 from tests.support.waits import eventually
 from tests.support.worker import WorkerProcess
@@ -59,22 +60,11 @@ async def test_sigkill_three_times_during_a_burst_of_fulfilments(
 ) -> None:
     store = sandbox.store
     variants = list(store.variants.values())[:2]
-    address = {
-        "first_name": "Jane",
-        "last_name": "Doe",
-        "street_1": "1 Main St",
-        "city": "Austin",
-        "state": "Texas",
-        "zip": "78701",
-        "country": "United States",
-        "country_iso2": "US",
-        "email": "chaos@example.com",
-    }
     orders = [
         store.create_order(
             {
                 "status_id": 11,
-                "billing_address": address,
+                "billing_address": address("chaos@example.com"),
                 "products": [{"product_id": v["product_id"], "variant_id": v["id"], "quantity": 2} for v in variants],
             }
         )["id"]

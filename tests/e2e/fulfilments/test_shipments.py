@@ -22,6 +22,7 @@ from deploy.local.kafka import KafkaBroker
 from streams.contract import NsFulfilmentEvent, event_id
 from streams.contract.codec import encode
 from streams.contract.netsuite import NsFulfilment, NsFulfilmentLine, NsPackage, NsPackageLine
+from tests.integration.bigcommerce.helpers import address
 from tests.support.kafka import produce
 from tests.support.waits import eventually
 from tests.support.worker import WorkerProcess
@@ -35,21 +36,10 @@ async def new_order(client: BigCommerceClient, quantities: tuple[int, ...], **ex
         variants.append(v)
         if len(variants) == len(quantities):
             break
-    address = {
-        "first_name": "Jane",
-        "last_name": "Doe",
-        "street_1": "1 Main St",
-        "city": "Austin",
-        "state": "Texas",
-        "zip": "78701",
-        "country": "United States",
-        "country_iso2": "US",
-        "email": "ship@example.com",
-    }
     return await client.create_order(
         {
             "status_id": 11,
-            "billing_address": address,
+            "billing_address": address("ship@example.com"),
             "products": [
                 {"product_id": v.product_id, "variant_id": v.id, "quantity": q}
                 for v, q in zip(variants, quantities, strict=True)
