@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -51,3 +53,14 @@ Executor = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
 async def answers(pool: asyncpg.Pool) -> bool:
     """True when the server answers a trivial query (readiness)."""
     return bool(await pool.fetchval("SELECT 1"))
+
+
+@contextlib.asynccontextmanager
+async def transaction(conn: Executor) -> AsyncIterator[Executor]:
+    """A transaction on ``conn``, or on a connection taken from it when it is the pool."""
+    if isinstance(conn, asyncpg.Pool):
+        async with conn.acquire() as acquired, acquired.transaction():
+            yield acquired
+    else:
+        async with conn.transaction():
+            yield conn

@@ -21,6 +21,7 @@ from streams.contract.netsuite import (
     NsStock,
     NsStockEvent,
 )
+from streams.contract.payouts import PayoutEvent, PayoutLineRecord, PayoutPage, PayoutRecord
 from streams.contract.platform import (
     Heartbeat,
     HeartbeatEvent,
@@ -53,6 +54,10 @@ __all__ = [
     "NsPriceEvent",
     "NsStock",
     "NsStockEvent",
+    "PayoutEvent",
+    "PayoutLineRecord",
+    "PayoutPage",
+    "PayoutRecord",
     "Publisher",
     "SalesOrderCommand",
     "SalesOrderCommandEvent",

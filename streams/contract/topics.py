@@ -24,6 +24,7 @@ from streams.contract import (
     NsItemEvent,
     NsPriceEvent,
     NsStockEvent,
+    PayoutEvent,
     SalesOrderCommandEvent,
     SyncExceptionEvent,
     SyncResultEvent,
@@ -74,8 +75,9 @@ PUBLIC_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec("ns.fulfilments", "BigCommerce order id", "NetSuite item fulfilments with lines, carrier and "
               "tracking numbers.", "no", event=NsFulfilmentEvent, large=True),
     TopicSpec("ns.prices", "SKU", "NetSuite price levels and item prices.", "no", event=NsPriceEvent),
-    TopicSpec("payouts", "gateway:payout id", "Payment gateway payouts: gross, fees, net and the charges paid.",
-              "no"),
+    TopicSpec("payouts", "gateway:payout id", "Payment gateway payouts (Stripe, PayPal): each version of a "
+              "payout with its lines (charges, refunds, disputes, fees), a page of lines per message.", "no",
+              event=PayoutEvent, large=True),
     TopicSpec("ns.commands", "object key (e.g. BigCommerce order id)", "Idempotent writes for the NetSuite "
               "writer, each with its externalId.", "yes: customer names, emails, addresses",
               event=SalesOrderCommandEvent, large=True),

@@ -1,0 +1,289 @@
+"""Payouts, their lines, journal entries and reconciliation (migration 009).
+
+The reconciliation is one set-based pass per payout: every charge line is joined to the deposit o2c
+booked for the same gateway payment (the charge or its payment intent), the outcome of each line is
+stored in ``payout_matches``, and the clearing residual is what the journal entry credits the clearing
+account for those charges less what the deposits debited it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from state.db import Executor, transaction
+
+
+@dataclass(frozen=True)
+class PayoutRow:
+    gateway: str
+    payout_id: str
+    status: str
+    amount: Decimal
+    currency: str
+    arrival_date: date
+    created: datetime
+    automatic: bool
+    method: str
+    reconciliation: str
+    failure_code: str | None
+    failure_message: str | None
+    bank_reference: str | None
+    line_count: int
+    pages: int
+    pages_seen: list[int]
+    je_external_id: str | None
+    je_ns_id: str | None
+    je_status: str
+    reversal_ns_id: str | None
+    posted_at: datetime | None
+    result: str
+    residual: Decimal | None
+    detail: str
+    reconciled_at: datetime | None
+    received_at: datetime
+    updated_at: datetime
+
+    @property
+    def complete(self) -> bool:
+        return set(self.pages_seen) >= set(range(1, self.pages + 1))
+
+
+LINE_COLUMNS = ("line_id", "kind", "gross", "fee", "net", "currency", "fees", "charge_id", "payment_intent",
+                "refund_id", "dispute_id", "source_id", "exchange_rate", "presentment_amount", "presentment_currency",
+                "reporting_category", "description", "created")
+
+
+async def store_page(conn: Executor, payout: dict[str, Any], *, page: int, pages: int, line_count: int,
+                     lines: Sequence[dict[str, Any]]) -> PayoutRow:
+    """Keep one page of a payout version; a new status or page count starts the page set again."""
+    async with transaction(conn) as tx:
+        row = await tx.fetchrow(
+            """INSERT INTO payouts (gateway, payout_id, status, amount, currency, arrival_date, created, automatic,
+                                    method, reconciliation, failure_code, failure_message, bank_reference,
+                                    line_count, pages, pages_seen)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, ARRAY[$16::int])
+               ON CONFLICT (gateway, payout_id) DO UPDATE SET
+                   pages_seen = CASE WHEN payouts.status = EXCLUDED.status AND payouts.pages = EXCLUDED.pages
+                                     THEN (SELECT ARRAY(SELECT DISTINCT unnest(payouts.pages_seen || $16::int)
+                                                        ORDER BY 1))
+                                     ELSE ARRAY[$16::int] END,
+                   status = EXCLUDED.status, amount = EXCLUDED.amount, currency = EXCLUDED.currency,
+                   arrival_date = EXCLUDED.arrival_date, automatic = EXCLUDED.automatic, method = EXCLUDED.method,
+                   reconciliation = EXCLUDED.reconciliation, failure_code = EXCLUDED.failure_code,
+                   failure_message = EXCLUDED.failure_message, bank_reference = EXCLUDED.bank_reference,
+                   line_count = EXCLUDED.line_count, pages = EXCLUDED.pages, updated_at = now()
+               RETURNING *""",
+            payout["gateway"], payout["payout_id"], payout["status"], payout["amount"], payout["currency"],
+            payout["arrival_date"], payout["created"], payout["automatic"], payout["method"],
+            payout["reconciliation"], payout.get("failure_code"), payout.get("failure_message"),
+            payout.get("bank_reference"), line_count, pages, page)
+        if lines:
+            await tx.executemany(
+                f"""INSERT INTO payout_lines (gateway, payout_id, {", ".join(LINE_COLUMNS)})
+                    VALUES ($1, $2, {", ".join(f"${i}" for i in range(3, 3 + len(LINE_COLUMNS)))})
+                    ON CONFLICT (gateway, payout_id, line_id) DO NOTHING""",
+                [(payout["gateway"], payout["payout_id"], *(line.get(c) for c in LINE_COLUMNS)) for line in lines])
+    assert row is not None
+    return PayoutRow(**dict(row))
+
+
+async def get(conn: Executor, gateway: str, payout_id: str) -> PayoutRow | None:
+    row = await conn.fetchrow("SELECT * FROM payouts WHERE gateway = $1 AND payout_id = $2", gateway, payout_id)
+    return PayoutRow(**dict(row)) if row else None
+
+
+async def find(conn: Executor, payout_id: str) -> list[PayoutRow]:
+    """Payouts with this id (or ``gateway:id``), any gateway."""
+    gateway, _, plain = payout_id.rpartition(":")
+    rows = await conn.fetch("SELECT * FROM payouts WHERE payout_id = $1 AND ($2 = '' OR gateway = $2)",
+                            plain, gateway)
+    return [PayoutRow(**dict(r)) for r in rows]
+
+
+async def recent(conn: Executor, limit: int = 50, result: str | None = None) -> list[PayoutRow]:
+    rows = await conn.fetch("SELECT * FROM payouts WHERE ($2::text IS NULL OR result = $2) "
+                            "ORDER BY arrival_date DESC, created DESC LIMIT $1", limit, result)
+    return [PayoutRow(**dict(r)) for r in rows]
+
+
+async def unreconciled(conn: Executor, limit: int = 100) -> list[PayoutRow]:
+    """Posted payouts whose clearing residual is not zero yet (re-checked as deposits arrive)."""
+    rows = await conn.fetch("SELECT * FROM payouts WHERE result = 'mismatch' AND je_status = 'posted' "
+                            "ORDER BY updated_at LIMIT $1", limit)
+    return [PayoutRow(**dict(r)) for r in rows]
+
+
+@dataclass(frozen=True)
+class LineTotals:
+    """Σ of a payout's lines by kind, and its fees by kind and fee type."""
+
+    gross: dict[str, Decimal]
+    fees: dict[tuple[str, str], Decimal]
+    net: Decimal
+    count: int
+
+
+async def totals(conn: Executor, gateway: str, payout_id: str) -> LineTotals:
+    gross_rows = await conn.fetch(
+        "SELECT kind, SUM(gross) AS gross, SUM(net) AS net, COUNT(*) AS n FROM payout_lines "
+        "WHERE gateway = $1 AND payout_id = $2 GROUP BY kind", gateway, payout_id)
+    fee_rows = await conn.fetch(
+        """WITH detailed AS (
+               SELECT l.kind, f->>'type' AS type, (f->>'amount')::numeric AS amount
+               FROM payout_lines l, jsonb_array_elements(l.fees) f
+               WHERE l.gateway = $1 AND l.payout_id = $2),
+           undetailed AS (
+               SELECT l.kind, 'other' AS type,
+                      l.fee - COALESCE((SELECT SUM((f->>'amount')::numeric) FROM jsonb_array_elements(l.fees) f), 0)
+                          AS amount
+               FROM payout_lines l WHERE l.gateway = $1 AND l.payout_id = $2)
+           SELECT kind, type, SUM(amount) AS amount FROM
+               (SELECT * FROM detailed UNION ALL SELECT * FROM undetailed WHERE amount <> 0) x
+           GROUP BY kind, type""", gateway, payout_id)
+    return LineTotals(
+        gross={r["kind"]: Decimal(r["gross"]) for r in gross_rows},
+        fees={(r["kind"], r["type"]): Decimal(r["amount"]) for r in fee_rows if Decimal(r["amount"]) != 0},
+        net=sum((Decimal(r["net"]) for r in gross_rows), Decimal(0)),
+        count=sum(int(r["n"]) for r in gross_rows))
+
+
+async def set_posted(conn: Executor, gateway: str, payout_id: str, *, je_external_id: str, je_ns_id: str) -> None:
+    await conn.execute("UPDATE payouts SET je_external_id = $3, je_ns_id = $4, je_status = 'posted', "
+                       "posted_at = COALESCE(posted_at, now()), updated_at = now() "
+                       "WHERE gateway = $1 AND payout_id = $2", gateway, payout_id, je_external_id, je_ns_id)
+
+
+async def set_reversed(conn: Executor, gateway: str, payout_id: str, reversal_ns_id: str, detail: str) -> None:
+    await conn.execute("UPDATE payouts SET je_status = 'reversed', reversal_ns_id = $3, result = 'failed', "
+                       "detail = $4, updated_at = now() WHERE gateway = $1 AND payout_id = $2",
+                       gateway, payout_id, reversal_ns_id, detail)
+
+
+async def set_result(conn: Executor, gateway: str, payout_id: str, result: str, detail: str = "",
+                     residual: Decimal | None = None) -> None:
+    await conn.execute(
+        "UPDATE payouts SET result = $3, detail = $4, residual = $5, "
+        "reconciled_at = CASE WHEN $3 = 'reconciled' THEN now() ELSE reconciled_at END, updated_at = now() "
+        "WHERE gateway = $1 AND payout_id = $2", gateway, payout_id, result, detail, residual)
+
+
+@dataclass(frozen=True)
+class LineOutcome:
+    line_id: str
+    kind: str
+    gross: Decimal
+    currency: str
+    charge_id: str | None
+    payment_intent: str | None
+    outcome: str
+    store_hash: str | None
+    order_id: int | None
+    expected: Decimal | None
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    charges: int
+    matched: int
+    clearing_credit: Decimal
+    deposits: Decimal
+    problems: tuple[LineOutcome, ...]
+    unclassified: tuple[LineOutcome, ...]
+
+    @property
+    def residual(self) -> Decimal:
+        return self.clearing_credit - self.deposits
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for p in self.problems if p.outcome == outcome)
+
+
+_MATCH_SQL = """
+WITH lines AS (
+    SELECT l.* FROM payout_lines l WHERE l.gateway = $1 AND l.payout_id = $2
+        AND l.kind IN ('charge', 'refund', 'dispute', 'dispute_reversal')),
+hits AS (
+    SELECT DISTINCT ON (l.line_id) l.line_id, l.kind, l.gross, l.currency, l.exchange_rate,
+           d.store_hash, d.order_id, d.n, d.status AS deposit_status, d.amount AS deposit_amount,
+           d.currency AS deposit_currency
+    FROM lines l LEFT JOIN cash_deposits d
+        ON d.kind = 'gateway' AND d.gateway = l.gateway_key
+       AND d.gateway_transaction_id IN (l.payment_intent, l.charge_id)
+    ORDER BY l.line_id, (d.status = 'written') DESC NULLS LAST, d.n),
+judged AS (
+    SELECT h.*,
+           CASE WHEN h.deposit_currency = h.currency THEN h.deposit_amount
+                WHEN h.exchange_rate IS NOT NULL THEN ROUND(h.deposit_amount * h.exchange_rate, 2) END AS expected
+    FROM hits h)
+INSERT INTO payout_matches (gateway, payout_id, line_id, store_hash, order_id, deposit_n, expected, outcome)
+SELECT $1, $2, j.line_id, j.store_hash, j.order_id, j.n, j.expected,
+       CASE WHEN j.kind <> 'charge' THEN 'info'
+            WHEN j.order_id IS NULL THEN 'no_order'
+            WHEN j.deposit_status <> 'written' THEN 'no_deposit'
+            WHEN j.expected IS DISTINCT FROM j.gross THEN 'amount_differs'
+            ELSE 'matched' END
+FROM judged j
+ON CONFLICT (gateway, payout_id, line_id) DO UPDATE SET
+    store_hash = EXCLUDED.store_hash, order_id = EXCLUDED.order_id, deposit_n = EXCLUDED.deposit_n,
+    expected = EXCLUDED.expected, outcome = EXCLUDED.outcome
+"""
+
+
+async def reconcile(conn: Executor, gateway: str, payout_id: str) -> Reconciliation:
+    """Match the payout's lines to deposits (stored in ``payout_matches``) and measure the clearing residual."""
+    async with transaction(conn) as tx:
+        await tx.execute(_MATCH_SQL.replace("l.gateway_key", "$1"), gateway, payout_id)
+        summary = await tx.fetchrow(
+            """SELECT COUNT(*) FILTER (WHERE l.kind = 'charge') AS charges,
+                      COUNT(*) FILTER (WHERE m.outcome = 'matched') AS matched,
+                      COALESCE(SUM(l.gross) FILTER (WHERE l.kind = 'charge'), 0) AS clearing_credit,
+                      COALESCE(SUM(m.expected) FILTER (WHERE m.outcome IN ('matched', 'amount_differs')), 0)
+                          AS deposits
+               FROM payout_lines l LEFT JOIN payout_matches m USING (gateway, payout_id, line_id)
+               WHERE l.gateway = $1 AND l.payout_id = $2""", gateway, payout_id)
+        assert summary is not None
+        rows = await tx.fetch(
+            """SELECT l.line_id, l.kind, l.gross, l.currency, l.charge_id, l.payment_intent,
+                      COALESCE(m.outcome, 'unclassified') AS outcome, m.store_hash, m.order_id, m.expected
+               FROM payout_lines l LEFT JOIN payout_matches m USING (gateway, payout_id, line_id)
+               WHERE l.gateway = $1 AND l.payout_id = $2
+                 AND (m.outcome IN ('no_deposit', 'amount_differs', 'no_order') OR l.kind = 'other')
+               ORDER BY m.order_id NULLS LAST, l.line_id""", gateway, payout_id)
+        outcomes = [LineOutcome(r["line_id"], r["kind"], Decimal(r["gross"]), r["currency"], r["charge_id"],
+                                r["payment_intent"], r["outcome"], r["store_hash"],
+                                int(r["order_id"]) if r["order_id"] is not None else None,
+                                Decimal(r["expected"]) if r["expected"] is not None else None) for r in rows]
+        result = Reconciliation(
+            charges=int(summary["charges"]), matched=int(summary["matched"]),
+            clearing_credit=Decimal(summary["clearing_credit"]), deposits=Decimal(summary["deposits"]),
+            problems=tuple(o for o in outcomes if o.kind != "other"),
+            unclassified=tuple(o for o in outcomes if o.kind == "other"))
+        await tx.execute(
+            """INSERT INTO payout_reconciliations (gateway, payout_id, charges, matched, no_deposit, amount_differs,
+                                                   no_order, unclassified, clearing_credit, deposits, residual, result)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+            gateway, payout_id, result.charges, result.matched, result.count("no_deposit"),
+            result.count("amount_differs"), result.count("no_order"), len(result.unclassified),
+            result.clearing_credit, result.deposits, result.residual,
+            "reconciled" if result.residual == 0 and not result.problems and not result.unclassified else "mismatch")
+    return result
+
+
+async def lines(conn: Executor, gateway: str, payout_id: str, limit: int = 1000) -> list[dict[str, Any]]:
+    """A payout's lines with the order each paid (finance's view)."""
+    rows = await conn.fetch(
+        """SELECT l.line_id, l.kind, l.gross, l.fee, l.net, l.currency, l.charge_id, l.payment_intent,
+                  m.order_id, m.outcome, m.expected
+           FROM payout_lines l LEFT JOIN payout_matches m USING (gateway, payout_id, line_id)
+           WHERE l.gateway = $1 AND l.payout_id = $2 ORDER BY l.created NULLS LAST, l.line_id LIMIT $3""",
+        gateway, payout_id, limit)
+    return [dict(r) for r in rows]
+
+
+async def counts(conn: Executor) -> dict[str, int]:
+    rows = await conn.fetch("SELECT result, COUNT(*) AS n FROM payouts GROUP BY result")
+    return {r["result"]: int(r["n"]) for r in rows}
