@@ -8,6 +8,7 @@ import time
 
 import faust
 
+from streams.cash import agents as _cash  # noqa: F401
 from streams.contract.topics import PUBLIC_TOPICS
 from streams.fulfilments import agents as _fulfilments  # noqa: F401
 from streams.ingest import bigcommerce as _bigcommerce_ingest  # noqa: F401

@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = ("streams", "connectors", "state")
-FLOWS = ("streams.orders", "streams.inventory")
+FLOWS = ("streams.orders", "streams.inventory", "streams.fulfilments", "streams.cash")
 CLI_EXEMPT = {"streams.cli"}
 
 

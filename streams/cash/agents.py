@@ -1,0 +1,124 @@
+"""The money-in flow's Faust wiring.
+
+With ``O2C_CASH_ENABLED=true``:
+
+- ``record_payments`` on ``bc.orders``: each snapshot's captured payments → customer deposits;
+- ``invoice_shipments`` on ``ns.fulfilments``: each shipped fulfilment → an invoice, deposits applied.
+
+With ``O2C_CASH_PAYOUTS_ENABLED=true``: ``post_payouts`` on ``payouts`` (journal entry, reconciliation).
+
+And a leader timer (``O2C_CASH_RECONCILE_INTERVAL``) that writes deposits whose sales order has arrived,
+re-reconciles payouts not yet at zero, and carries out operators' retries of this flow's exceptions.
+Work on one order (deposit or invoice) is done one at a time per worker (a keyed lock).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from connectors.locks import KeyedLock
+from state import cash as cash_store
+from state import exceptions as exceptions_store
+from state import payouts as payouts_store
+from streams.cash.deposit_writer import DEPOSIT_KINDS, DepositWriter
+from streams.cash.invoice_writer import INVOICE_KINDS, InvoiceWriter
+from streams.cash.payout_poster import PAYOUT_KINDS, PayoutPoster
+from streams.cash.settings import get_cash_settings
+from streams.contract import BcOrderEvent, BcOrderSnapshot, NsFulfilmentEvent, PayoutEvent
+from streams.contract.netsuite import NsFulfilment
+from streams.platform import clients, supervised
+from streams.platform.app import app, topic
+from streams.platform.guarded import Decoder, Delivered, guarded_agent
+from streams.platform.runtime import database
+
+log = logging.getLogger(__name__)
+
+settings = get_cash_settings()
+store_hash = clients.bigcommerce_settings().store_hash
+deposits = DepositWriter(settings)
+invoices = InvoiceWriter(settings, store_hash)
+payouts = PayoutPoster(settings)
+orders_lock = KeyedLock()
+
+
+def _raw(message: Any) -> dict[str, Any]:
+    value = message.value.decode("utf-8", errors="replace") if isinstance(message.value, bytes) else None
+    return {"topic": message.topic, "partition": message.partition, "offset": message.offset, "value": value}
+
+
+async def record_payments(delivered: Delivered[BcOrderEvent]) -> None:
+    order = delivered.event.payload
+    if order.store_hash != store_hash:
+        return
+    pool = await database.acquire_pool()
+    ns = await clients.netsuite_client()
+    async with orders_lock.hold((order.store_hash, order.order_id)):
+        outcome = await deposits.handle(pool, ns, order, raw=_raw(delivered.message))
+    log.info(f"order {order.order_id} payments: {outcome}", extra={"bc_order_id": order.order_id})
+
+
+async def invoice_shipment(event: NsFulfilmentEvent) -> None:
+    f = event.payload
+    pool = await database.acquire_pool()
+    ns = await clients.netsuite_client()
+    async with orders_lock.hold((store_hash, f.bc_order_id)):
+        outcome = await invoices.handle(pool, ns, f)
+    log.info(f"fulfilment {f.tran_id or f.ns_id} billing: {outcome}",
+             extra={"ns_id": f.ns_id, "bc_order_id": f.bc_order_id})
+
+
+async def post_payout(event: PayoutEvent) -> None:
+    page = event.payload
+    pool = await database.acquire_pool()
+    ns = await clients.netsuite_client()
+    async with orders_lock.hold(("payout", event.key)):
+        outcome = await payouts.handle(pool, ns, page)
+    log.info(f"payout {event.key} page {page.page}/{page.pages}: {outcome}",
+             extra={"payout": event.key, "amount": str(page.payout.amount)})
+
+
+async def catch_up() -> None:
+    """Deposits whose sales order arrived, payouts not at zero yet, and operators' retries."""
+    pool = await database.acquire_pool()
+    ns = await clients.netsuite_client()
+    if settings.enabled:
+        for shop, order_id in await cash_store.waiting_orders(pool):
+            async with orders_lock.hold((shop, order_id)):
+                await deposits.write_waiting(pool, ns, shop, order_id)
+    if settings.payouts_enabled:
+        for row in await payouts_store.unreconciled(pool):
+            await payouts.reconcile(pool, row)
+    for exc in await exceptions_store.retrying(pool, [*DEPOSIT_KINDS, *INVOICE_KINDS, *PAYOUT_KINDS]):
+        note = await _retry(pool, ns, exc)
+        await exceptions_store.mark_retried(pool, exc.id, note)
+
+
+async def _retry(pool: Any, ns: Any, exc: exceptions_store.StoredException) -> str:
+    payload = exc.payload or {}
+    if exc.kind == "gateway_unmapped" and payload.get("order"):
+        order = BcOrderSnapshot.model_validate(payload["order"])
+        async with orders_lock.hold((order.store_hash, order.order_id)):
+            return await deposits.handle(pool, ns, order)
+    if exc.kind == "deposit_refused" and exc.bc_id:
+        await pool.execute("UPDATE cash_deposits SET status = 'waiting' WHERE store_hash = $1 AND order_id = $2 "
+                           "AND status = 'refused'", store_hash, int(exc.bc_id))
+        return await deposits.write_waiting(pool, ns, store_hash, int(exc.bc_id))
+    if exc.kind == "invoice_refused" and payload.get("fulfilment"):
+        return await invoices.handle(pool, ns, NsFulfilment.model_validate(payload["fulfilment"]))
+    if exc.kind in PAYOUT_KINDS and payload.get("payout_id"):
+        row = await payouts_store.get(pool, payload["gateway"], payload["payout_id"])
+        return await payouts.process(pool, ns, row) if row else "payout not found"
+    return "nothing to retry"
+
+
+if settings.enabled or settings.payouts_enabled:
+    clients.netsuite()
+    supervised.timer(app, settings.reconcile_interval, name="cash_catch_up", on_leader=True)(catch_up)
+if settings.enabled:
+    guarded_agent(app, topic(BcOrderEvent.TOPIC), Decoder.delivered(BcOrderEvent), name="record_payments",
+                  concurrency=settings.concurrency)(record_payments)
+    guarded_agent(app, topic(NsFulfilmentEvent.TOPIC), Decoder.model(NsFulfilmentEvent), name="invoice_shipments",
+                  concurrency=settings.concurrency)(invoice_shipment)
+if settings.payouts_enabled:
+    guarded_agent(app, topic(PayoutEvent.TOPIC), Decoder.model(PayoutEvent), name="post_payouts")(post_payout)

@@ -1,0 +1,34 @@
+"""What finance reads about a payout that does not come to zero."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from state.payouts import LineOutcome, Reconciliation
+from streams.cash.mismatch import mismatch_message
+
+D = Decimal
+
+
+def line(order_id: int | None, outcome: str, gross: str = "10.00", kind: str = "charge") -> LineOutcome:
+    return LineOutcome(f"txn_{order_id}", kind, D(gross), "GBP", f"ch_{order_id}", f"pi_{order_id}", outcome,
+                       "o2cdemo" if order_id else None, order_id, None)
+
+
+def test_names_the_orders_without_a_deposit_and_the_residual() -> None:
+    result = Reconciliation(charges=5, matched=2, clearing_credit=D("50.00"), deposits=D("20.00"),
+                            problems=(line(1001, "no_deposit"), line(1002, "no_deposit"), line(1003, "no_deposit")),
+                            unclassified=())
+    message = mismatch_message("po_1QX", D("4210.55"), "GBP", result)
+    assert message.startswith("Payout po_1QX of £4,210.55 contains 3 charges with no deposit in NetSuite: "
+                              "orders 1001, 1002, 1003")
+    assert "off by £30.00" in message
+
+
+def test_names_payments_no_order_paid_and_unclassified_lines() -> None:
+    result = Reconciliation(charges=1, matched=0, clearing_credit=D("10.00"), deposits=D("0"),
+                            problems=(line(None, "no_order"),),
+                            unclassified=(line(None, "unclassified", "-3.00", kind="other"),))
+    message = mismatch_message("po_2", D("7.00"), "USD", result)
+    assert "1 charge no BigCommerce order paid: ch_None ($10.00)" in message.replace("£", "$")
+    assert "1 line o2c could not classify" in message
