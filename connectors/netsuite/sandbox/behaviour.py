@@ -6,12 +6,14 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from connectors.netsuite.sandbox import cash
 from connectors.netsuite.sandbox.store import (
     ITEM_TYPE_CODES,
     TRANSACTION_TYPES,
     Record,
     Store,
     StoreError,
+    already_exists,
     id_key,
     to_decimal,
 )
@@ -47,6 +49,7 @@ TRANSFORMS = {
     ("returnAuthorization", "itemReceipt"),
     ("returnAuthorization", "creditMemo"),
     ("returnAuthorization", "cashRefund"),
+    ("customerDeposit", "depositApplication"),
 }
 FULFILLABLE = ("InvtPart", "NonInvtPart", "Kit", "Assembly")
 
@@ -86,6 +89,15 @@ class Behaviour:
             record.setdefault("itemType", {"id": ITEM_TYPE_CODES[record_type]})
 
     def _transaction(self, record_type: str, record: Record) -> None:
+        if record_type == "customerDeposit":
+            cash.deposit(self.store, record)
+            return
+        if record_type == "depositApplication":
+            cash.prepare_application(record)
+            return
+        if record_type == "journalEntry":
+            cash.journal(self.store, record)
+            return
         subtotal = ZERO
         for line in (record.get("item") or {}).get("items") or []:
             item_type = self._item_type(line)
@@ -106,17 +118,6 @@ class Behaviour:
             subtotal += to_decimal(line.get("amount")) or ZERO
         if self.rules is not None and record_type == "salesOrder":
             self.rules(record_type, record)  # may set taxTotal
-        if record_type == "journalEntry":
-            lines = (record.get("line") or {}).get("items") or []
-            debit = sum((to_decimal(x.get("debit")) or ZERO for x in lines), ZERO)
-            credit = sum((to_decimal(x.get("credit")) or ZERO for x in lines), ZERO)
-            if debit != credit:
-                raise StoreError(
-                    400,
-                    "USER_ERROR",
-                    "Error while accessing a resource. The total debits must equal the total credits.",
-                )
-            return
         if record_type not in ("itemFulfillment", "itemReceipt"):
             record["subtotal"] = subtotal
             extras = sum(
@@ -141,8 +142,8 @@ class Behaviour:
         elif record_type == "returnAuthorization" and not record.get("status"):
             letter = _enum_id(record.get("orderStatus")) or "B"
             record["status"] = {"id": letter, "refName": RA_STATUS.get(letter, letter)}
-        elif record_type == "invoice" and not record.get("status"):
-            record["status"] = {"id": "A", "refName": "Open"}
+        elif record_type == "invoice":
+            cash.invoice_amounts(record)
 
     # -- transforms ---------------------------------------------------------------------------------
 
@@ -154,6 +155,11 @@ class Behaviour:
                 f"The transformation of {source_type} to {target_type} is not supported.",
             )
         source = self.store.records[source_type][source_id]
+        external_id = body.get("externalId")
+        if external_id and self.store.eid_taken(target_type, str(external_id)):
+            raise already_exists()  # a repeated transform: o2c resolves the record by its externalId
+        if target_type == "depositApplication":
+            return cash.apply_deposit(self.store, source_id, source, body)
         status = _enum_id(source.get("status"))
         if source_type == "salesOrder" and status == "A":
             raise StoreError(
@@ -215,7 +221,7 @@ class Behaviour:
                     f"({remaining}) for line {line['orderLine']}.",
                 )
             line["quantity"] = quantity
-            if line.get("rate") is not None:
+            if line.get("rate") is not None and target_type not in cash.BILL_TYPES:
                 line["amount"] = (to_decimal(line["rate"]) * quantity).quantize(CENT)  # type: ignore[operator]
             kept.append(line)
         if not kept:
@@ -225,6 +231,8 @@ class Behaviour:
                 "Error while accessing a resource. You must enter at least one line item for this transaction.",
             )
         merged["item"] = {"items": kept}
+        if source_type == "salesOrder" and target_type in cash.BILL_TYPES:
+            cash.bill(self.store, source_id, source, kept, requested, merged)
         return merged
 
     def _prepopulate(self, source_type: str, source: Record, target_type: str) -> list[Record]:
@@ -267,6 +275,9 @@ class Behaviour:
     def after_transform(self, source_type: str, source_id: str, target_type: str, created: Record) -> None:
         """Roll quantities back onto the source lines, move stock, advance statuses."""
         source = self.store.records[source_type][source_id]
+        if target_type == "depositApplication":
+            cash.after_application(self.store, source, created)
+            return
         counter = {
             "itemFulfillment": "quantityFulfilled",
             "invoice": "quantityBilled",

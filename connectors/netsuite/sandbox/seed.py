@@ -1,5 +1,6 @@
-"""Deterministic demo account: subsidiary, currencies, locations, price levels, ship methods, matrix
-items with stock per location and prices per level, and a few pre-existing customers.
+"""Deterministic demo account: subsidiary, currencies, chart of accounts (:mod:`.accounts`), locations,
+price levels, ship methods, matrix items with stock per location and prices per level, and a few
+pre-existing customers.
 
 Items come from the catalogue shared with the BigCommerce sandbox
 (``connectors.bigcommerce.sandbox.catalogue``): parent ``itemId`` = style code (``TEE``), child
@@ -13,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.bigcommerce.sandbox.catalogue import catalogue
+from connectors.netsuite.sandbox.accounts import CHART, TYPE_NAMES
 from connectors.netsuite.sandbox.behaviour import Behaviour
 from connectors.netsuite.sandbox.store import Store
 
@@ -56,6 +58,13 @@ def seed(store: Store, behaviour: Behaviour, *, seed_value: int = 7, styles: int
     _fixed(store, "currency", "2", {"name": "Euro", "symbol": "EUR"})
     _fixed(store, "currency", "3", {"name": "British pound", "symbol": "GBP"})
     _fixed(store, "currency", "4", {"name": "Canadian dollar", "symbol": "CAD"})
+    for account_id, name, account_type, special in CHART:  # see connectors.netsuite.sandbox.accounts
+        body: dict[str, object] = {"acctNumber": account_id, "acctName": name, "isInactive": False,
+                                   "acctType": {"id": account_type, "refName": TYPE_NAMES[account_type]},
+                                   "currency": {"id": "1"}, "subsidiary": {"id": "1"}}
+        if special:
+            body["specialAccountType"] = {"id": special}
+        _fixed(store, "account", account_id, body)
     for code_id, name, rate, description in TAX_CODES:
         _fixed(store, "salesTaxItem", code_id, {"itemId": name, "rate": rate, "description": description})
     _fixed(

@@ -36,8 +36,9 @@ TRANSACTION_TYPES = {
     "customerDeposit": ("CustDep", "DEP"),
     "customerPayment": ("CustPymt", "PYMT"),
     "journalEntry": ("Journal", "JE"),
+    "depositApplication": ("DepAppl", "DA"),
 }
-OTHER_TYPES = ("location", "priceLevel", "subsidiary", "currency", "salesTaxItem")
+OTHER_TYPES = ("location", "priceLevel", "subsidiary", "currency", "salesTaxItem", "account")
 ITEM_TYPE_CODES = {
     "inventoryItem": "InvtPart",
     "nonInventoryResaleItem": "NonInvtPart",
@@ -161,6 +162,10 @@ class Store:
             return None
         return self.records[record_type].get(hit[1])
 
+    def eid_taken(self, record_type: str, external_id: str) -> bool:
+        """Whether a record of ``record_type``'s group already has this ``externalId``."""
+        return external_id.lower() in self._eids.get(group_of(record_type), {})
+
     def resolve_id(self, record_type: str, ref: str) -> str:
         """Internal id for a path id (``123`` or ``eid:ABC``); raises 404."""
         if ref.lower().startswith("eid:"):
@@ -183,6 +188,8 @@ class Store:
 
     @staticmethod
     def display_name(record: Record) -> str:
+        if record.get("acctNumber") or record.get("acctName"):  # an account: "1010 Stripe clearing"
+            return " ".join(str(record[k]) for k in ("acctNumber", "acctName") if record.get(k))
         for key in ("entityId", "itemId", "tranId", "name", "companyName"):
             if record.get(key):
                 return str(record[key])

@@ -4,7 +4,11 @@
 item and location), ``location``, ``customer``, ``transaction``, ``transactionline`` (mainline row
 plus item lines; sales-side quantities and amounts negative), ``trackingnumber`` /
 ``trackingnumbermap``, ``previoustransactionlinelink``, ``pricelevel``, ``pricing``, ``subsidiary``,
-``currency``, ``shipitem``, ``salestaxitem``, ``deletedrecord``.
+``currency``, ``shipitem``, ``salestaxitem``, ``account``, ``deletedrecord``.
+
+``transaction`` has ``createdfrom`` (the record a transform made it from: an invoice's sales order, a
+deposit application's deposit), ``foreigntotal`` and ``foreignamountremaining`` (an invoice's
+``amountRemaining``, a customer deposit's unapplied amount); ``entity`` is a deposit's ``customer``.
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ class Tables:
             "shipitem": lambda: self._items_of("shipItem"),
             "deletedrecord": self.deletedrecord,
             "salestaxitem": self.salestaxitem,
+            "account": self.account,
         }
 
     def __call__(self, name: str, keys: dict[str, set[str]] | None = None) -> list[Row]:
@@ -241,8 +246,10 @@ class Tables:
                     "status": status,
                     "status#cf": f"{code}:{status}" if status else None,
                     "status#df": status_name,
-                    "entity": _ref(r.get("entity")),
+                    "entity": _ref(r.get("entity") or r.get("customer")),
                     "externalid": r.get("externalId"),
+                    "createdfrom": _ref(r.get("createdFrom")),
+                    "foreignamountremaining": r.get("amountRemaining", r.get("_unapplied")),
                     "otherrefnum": r.get("otherRefNum"),
                     "memo": r.get("memo"),
                     "currency": _ref(r.get("currency")),
@@ -332,6 +339,17 @@ class Tables:
         """Tax codes: ``id``, ``itemid``, ``rate`` (percent; null for a code without a fixed rate), ``description``."""
         return [{"id": r["id"], "itemid": r.get("itemId"), "rate": r.get("rate"), "description": r.get("description"),
                  "isinactive": _tf(r.get("isInactive"))} for r in self.store.all("salesTaxItem")]
+
+    def account(self) -> list[Row]:
+        """Chart of accounts: ``id``, ``acctnumber``, ``accountsearchdisplayname`` ("1010 Stripe clearing"),
+        ``fullname``, ``accttype`` (``Bank``, ``OthCurrAsset``…), ``sspecacct``, ``isinactive``, ``currency``,
+        ``subsidiary``, ``externalid``."""
+        return [{"id": r["id"], "acctnumber": r.get("acctNumber"), "acctname": r.get("acctName"),
+                 "accountsearchdisplayname": self.store.display_name(r), "fullname": r.get("acctName"),
+                 "accttype": _enum(r.get("acctType")), "sspecacct": _enum(r.get("specialAccountType")),
+                 "isinactive": _tf(r.get("isInactive")), "currency": _ref(r.get("currency")),
+                 "subsidiary": _ref(r.get("subsidiary")), "externalid": r.get("externalId")}
+                for r in self.store.all("account")]
 
     def deletedrecord(self) -> list[Row]:
         """NetSuite's ``DeletedRecord`` table: ``recordid`` (text), ``type`` (lower-case record type, e.g.
