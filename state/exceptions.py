@@ -140,7 +140,9 @@ async def mark_retried(conn: Executor, exception_id: int, note: str) -> bool:
 
 #: Kinds whose flow picks up ``retrying`` exceptions (``o2c exceptions retry`` refuses the others).
 RETRIED_BY_FLOWS = frozenset({"order_unreadable", "invalid_event", "processing_failed", "fulfilment_unmatched",
-                              "tracking_invalid", "shipment_rejected"})
+                              "tracking_invalid", "shipment_rejected", "gateway_unmapped", "deposit_refused",
+                              "invoice_refused", "payout_mismatch", "payout_unbalanced", "payout_unmapped",
+                              "payout_refused"})
 
 
 async def request_retry(conn: Executor, exception_id: int) -> bool:

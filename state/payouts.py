@@ -287,3 +287,31 @@ async def lines(conn: Executor, gateway: str, payout_id: str, limit: int = 1000)
 async def counts(conn: Executor) -> dict[str, int]:
     rows = await conn.fetch("SELECT result, COUNT(*) AS n FROM payouts GROUP BY result")
     return {r["result"]: int(r["n"]) for r in rows}
+
+
+async def published(conn: Executor, gateway: str, payout_id: str, status: str, line_count: int) -> bool:
+    """True if this version of the payout was published already."""
+    return bool(await conn.fetchval(
+        "SELECT 1 FROM payout_sources WHERE gateway = $1 AND payout_id = $2 AND status = $3 AND line_count = $4",
+        gateway, payout_id, status, line_count))
+
+
+async def mark_published(conn: Executor, gateway: str, payout_id: str, status: str, line_count: int) -> None:
+    await conn.execute("INSERT INTO payout_sources (gateway, payout_id, status, line_count) VALUES ($1, $2, $3, $4) "
+                       "ON CONFLICT DO NOTHING", gateway, payout_id, status, line_count)
+
+
+async def published_statuses(conn: Executor, gateway: str, payout_ids: Sequence[str]) -> dict[str, set[str]]:
+    rows = await conn.fetch("SELECT payout_id, status FROM payout_sources WHERE gateway = $1 AND payout_id = ANY($2)",
+                            gateway, list(payout_ids))
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        out.setdefault(r["payout_id"], set()).add(r["status"])
+    return out
+
+
+async def file_imported(conn: Executor, gateway: str, file_name: str, sha256: str, payouts: int,
+                        problems: Sequence[str]) -> None:
+    await conn.execute("INSERT INTO payout_files (gateway, file_name, sha256, payouts, problems) "
+                       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                       gateway, file_name, sha256, payouts, list(problems))

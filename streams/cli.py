@@ -6,6 +6,7 @@
     o2c run              up + migrate + worker; Ctrl-C stops all of it
     o2c schemas          regenerate the JSON Schema files of the public topics
     o2c exceptions ...   list, show, resolve and retry exceptions
+    o2c payouts ...      list, show and reconcile gateway payouts
     o2c inventory resync compare BigCommerce stock with NetSuite's buffered aggregate, push the differences
     o2c sandbox bigcommerce|netsuite ...        local API sandboxes
     o2c sandbox bigcommerce-load ...            the order generator
@@ -277,6 +278,14 @@ def build_parser() -> argparse.ArgumentParser:
                                       "push only the differences and print the drift found")
     resync.add_argument("--dry-run", action="store_true", help="report the drift without pushing anything")
     resync.add_argument("--limit", type=int, default=200, help="drifted SKUs listed in the report")
+    payouts = sub.add_parser("payouts", help="gateway payouts: list, show ID, reconcile ID")
+    payouts_sub = payouts.add_subparsers(dest="action", required=True)
+    payouts_list = payouts_sub.add_parser("list", help="the latest payouts with their journal entry and residual")
+    payouts_list.add_argument("--limit", type=int, default=50)
+    for name, text in (("show", "gross, refunds, disputes, fees, net, matches and the clearing residual"),
+                       ("reconcile", "reconcile the payout again now and print the report")):
+        one = payouts_sub.add_parser(name, help=text)
+        one.add_argument("id", help="payout id (po_…), or gateway:id")
     sandbox = sub.add_parser("sandbox", help="run a local API sandbox (`o2c sandbox <name> --help`)")
     sandbox.add_argument("name", choices=["bigcommerce", "netsuite", "bigcommerce-load", "netsuite-warehouse"])
     sandbox.add_argument("args", nargs=argparse.REMAINDER, help="options passed to the sandbox")
@@ -335,6 +344,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from streams.inventory.cli import resync_command
 
         return asyncio.run(resync_command(settings, dry_run=args.dry_run, limit=args.limit))
+    elif args.command == "payouts":
+        from streams.cash.cli import payouts_command
+
+        return asyncio.run(payouts_command(settings, args.action, getattr(args, "id", None),
+                                           getattr(args, "limit", 50)))
     elif args.command == "sandbox":
         return cmd_sandbox(args.name, args.args)
     return 0

@@ -13,6 +13,7 @@ from streams.contract.topics import PUBLIC_TOPICS
 from streams.fulfilments import agents as _fulfilments  # noqa: F401
 from streams.ingest import bigcommerce as _bigcommerce_ingest  # noqa: F401
 from streams.ingest import netsuite as _netsuite_ingest  # noqa: F401
+from streams.ingest import payouts as _payouts_ingest  # noqa: F401
 from streams.inventory import agents as _inventory  # noqa: F401  (register agents, timers, pages)
 from streams.orders import agents as _orders  # noqa: F401
 from streams.platform import heartbeat, replay, web  # noqa: F401

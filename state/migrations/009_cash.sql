@@ -168,3 +168,25 @@ CREATE TABLE payout_reconciliations (
     result           text           NOT NULL
 );
 CREATE INDEX payout_reconciliations_payout_idx ON payout_reconciliations (gateway, payout_id, run_at);
+
+-- What the payout sources published (streams/ingest/payouts.py): a payout version is published once per
+-- status and line count (a duplicate webhook or the catch-up poll finds it here and publishes nothing).
+CREATE TABLE payout_sources (
+    gateway          text           NOT NULL,
+    payout_id        text           NOT NULL,
+    status           text           NOT NULL,
+    line_count       integer        NOT NULL,
+    published_at     timestamptz    NOT NULL DEFAULT now(),
+    PRIMARY KEY (gateway, payout_id, status, line_count)
+);
+
+-- Settlement files imported (PayPal STL): by name and content hash.
+CREATE TABLE payout_files (
+    gateway          text           NOT NULL,
+    file_name        text           NOT NULL,
+    sha256           text           NOT NULL,
+    payouts          integer        NOT NULL,
+    problems         text[]         NOT NULL DEFAULT '{}',
+    imported_at      timestamptz    NOT NULL DEFAULT now(),
+    PRIMARY KEY (gateway, file_name, sha256)
+);
