@@ -193,8 +193,12 @@ class Behaviour:
         # Merge the request's lines over the pre-populated ones by orderLine.
         if isinstance(item_patch, dict) and isinstance(item_patch.get("items"), list):
             by_line = {str(line["orderLine"]): line for line in lines}
+            source_lines = {str(line.get("line")) for line in (source.get("item") or {}).get("items") or []}
             for index, wanted in enumerate(item_patch["items"]):
                 key = str(wanted.get("orderLine"))
+                skip = wanted.get("itemReceive")
+                if key not in by_line and key in source_lines and (skip is False or str(skip).lower() == "false"):
+                    continue  # skipping a line that has nothing open (not pre-populated) changes nothing
                 if key not in by_line:
                     raise StoreError(
                         400,
