@@ -31,15 +31,18 @@ from .windows import Movement, PayoutWithLines, build_payouts
 FILE_NAME = re.compile(r"^STL-(\d{8})\.(\d+)\.(\d+)\.([A-Za-z]+)$")
 
 #: Body columns o2c reads (normalised CH names) and whether a file without them can be read at all.
-TRANSACTION_ID = "transaction id"
-EVENT_CODE = "transaction event code"
-DEBIT_CREDIT = "transaction debit or credit"
-GROSS = "gross transaction amount"
-CURRENCY = "gross transaction currency"
-FEE_DEBIT_CREDIT = "fee debit or credit"
-FEE = "fee amount"
-FEE_CURRENCY = "fee currency"
+TRANSACTION_ID = "transactionid"
+EVENT_CODE = "transactioneventcode"
+DEBIT_CREDIT = "transactiondebitorcredit"
+GROSS = "grosstransactionamount"
+CURRENCY = "grosstransactioncurrency"
+FEE_DEBIT_CREDIT = "feedebitorcredit"
+FEE = "feeamount"
+FEE_CURRENCY = "feecurrency"
 REQUIRED = (TRANSACTION_ID, EVENT_CODE, DEBIT_CREDIT, GROSS, CURRENCY)
+LABELS = {TRANSACTION_ID: "Transaction ID", EVENT_CODE: "Transaction Event Code",
+          DEBIT_CREDIT: "Transaction Debit or Credit", GROSS: "Gross Transaction Amount",
+          CURRENCY: "Gross Transaction Currency"}
 
 _DATE_FORMATS = ("%Y/%m/%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z")
 
@@ -61,8 +64,9 @@ class SettlementFile:
 
 
 def normalise(name: str) -> str:
-    """A CH column name as a key: case and runs of spaces do not matter ("Transaction  Debit or Credit")."""
-    return " ".join(name.replace("\ufeff", "").split()).lower()
+    """A CH column name as a key: case, spaces and punctuation do not matter, so the v9 names
+    ("Transaction  Debit or Credit") and the old UTF-16 files' ("TransactionDebitOrCredit") are the same."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
 def decode(data: bytes) -> str:
@@ -126,7 +130,7 @@ class _Reader:
 
     def header(self, row: Sequence[str], line: int) -> None:
         self.columns = {normalise(name): i for i, name in enumerate(row) if i > 0}
-        missing = [name for name in REQUIRED if name not in self.columns]
+        missing = [LABELS[name] for name in REQUIRED if name not in self.columns]
         if missing:
             self.problems.append(f"{self.file_name} line {line}: the column header (CH) has no "
                                  + ", ".join(repr(m) for m in missing) + "; the records under it cannot be read")
@@ -173,20 +177,21 @@ class _Reader:
             fee_sign = 1 if _direction(self.cell(row, FEE_DEBIT_CREDIT), "Fee Debit or Credit") == "DR" else -1
             fee = to_decimal(fee_sign * fee_minor, currency)
         dates: list[datetime | None] = []
-        for name in ("transaction initiation date", "transaction completion date"):
+        for name, label in (("transactioninitiationdate", "Transaction Initiation Date"),
+                            ("transactioncompletiondate", "Transaction Completion Date")):
             raw = self.cell(row, name)
             try:
                 dates.append(parse_datetime(raw) if raw else None)
             except ValueError as error:
-                raise ValueError(f"{transaction_id}: {name} {raw!r} cannot be read ({error})") from None
+                raise ValueError(f"{transaction_id}: {label} {raw!r} cannot be read ({error})") from None
         return Movement(
             transaction_id=transaction_id, event_code=code, gross=gross, fee=fee, currency=currency,
             initiated=dates[0], completed=dates[1],
-            reference_id=self.cell(row, "paypal reference id") or None,
-            reference_type=self.cell(row, "paypal reference id type").upper() or None,
-            invoice_id=self.cell(row, "invoice id") or None,
-            custom_field=self.cell(row, "custom field") or None,
-            bank_reference=self.cell(row, "bank reference id") or None,
+            reference_id=self.cell(row, "paypalreferenceid") or None,
+            reference_type=self.cell(row, "paypalreferenceidtype").upper() or None,
+            invoice_id=self.cell(row, "invoiceid") or None,
+            custom_field=self.cell(row, "customfield") or None,
+            bank_reference=self.cell(row, "bankreferenceid") or None,
             where=f"{self.file_name} line {line}",
         )
 
@@ -228,7 +233,7 @@ def parse_settlement(data: bytes, *, file_name: str, carried: Iterable[Movement]
             _report_header(reader, row, line)
         elif kind == "SH":
             reader.section_count, reader.section_totals = 0, {}
-            if len(row) > 3 and row[3].strip() and not reader.account_id:
+            if len(row) > 3 and row[3].strip():  # the section's account (magento2 reads it here too)
                 reader.account_id = row[3].strip()
         elif kind == "CH":
             reader.header(row, line)
@@ -267,7 +272,7 @@ def _report_header(reader: _Reader, row: Sequence[str], line: int) -> None:
             reader.generated = parse_datetime(cells[1])
         except ValueError:
             reader.problems.append(f"{reader.file_name} line {line}: report date {cells[1]!r} cannot be read")
-    if len(cells) > 3:
+    if len(cells) > 3 and not reader.account_id:
         reader.account_id = cells[3]
     if len(cells) > 4:
         reader.version = cells[4]

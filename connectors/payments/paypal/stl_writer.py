@@ -26,6 +26,9 @@ COLUMNS = (
     "Custom Field", "Consumer ID", "Payment Tracking ID", "Store ID", "Bank Reference ID",
     "Credit Transactional Fee", "Credit Promotional Fee", "Credit Term",
 )
+#: The same columns as old (UTF-16) files name them: no spaces ("TransactionDebitOrCredit").
+LEGACY_COLUMNS = tuple(name.title().replace(" ", "").replace("Id", "ID").replace("Paypal", "PayPal")
+                       for name in COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,12 @@ def write_settlement(
     generated: datetime | None = None,
     version: int = 9,
     encoding: Literal["utf-8", "utf-16"] = "utf-8",
+    legacy_names: bool = False,
 ) -> bytes:
-    """One day's settlement report for ``account_id`` holding ``transactions`` in the order given."""
+    """One day's settlement report for ``account_id`` holding ``transactions`` in the order given.
+
+    ``encoding="utf-16", legacy_names=True`` writes a file the way PayPal's old reports were.
+    """
     rows = list(transactions)
     day_start = datetime.combine(report_date, time(0, 0), tzinfo=UTC)
     made = generated or datetime.combine(report_date, time(23, 59, 59), tzinfo=UTC)
@@ -76,7 +83,7 @@ def write_settlement(
     writer.writerow(["FH", "01"])
     writer.writerow(["SH", format_datetime(day_start),
                      format_datetime(day_start.replace(hour=23, minute=59, second=59)), account_id, ""])
-    writer.writerow(["CH", *COLUMNS])
+    writer.writerow(["CH", *(LEGACY_COLUMNS if legacy_names else COLUMNS)])
     totals: dict[str, list[int]] = {}
     for t in rows:
         currency = t.currency.upper()

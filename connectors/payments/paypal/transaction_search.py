@@ -29,6 +29,7 @@ from ...http import (
     TransientNetworkError,
     classify_status,
 )
+from . import event_codes
 from .config import PayPalSettings
 from .windows import Movement, PayoutWithLines, build_payouts
 
@@ -86,6 +87,7 @@ def to_movement(detail: dict[str, Any]) -> Movement:
     if not isinstance(info, dict) or not info.get("transaction_id"):
         raise ValueError(f"a transaction without transaction_info.transaction_id: {detail!r:.200}")
     tid = str(info["transaction_id"])
+    code = str(info.get("transaction_event_code", "")).upper()
     gross, currency = _money(info.get("transaction_amount"), f"{tid} transaction_amount")
     fee = Decimal(0)
     if info.get("fee_amount"):
@@ -95,12 +97,13 @@ def to_movement(detail: dict[str, Any]) -> Movement:
         fee = -signed_fee
     return Movement(
         transaction_id=tid,
-        event_code=str(info.get("transaction_event_code", "")).upper(),
+        event_code=code,
         gross=gross,
         fee=fee,
         currency=currency,
         initiated=_when(info.get("transaction_initiation_date")),
-        completed=_when(info.get("transaction_updated_date")),
+        # the updated date of a capture moves when it is refunded later: only a withdrawal's is its arrival
+        completed=_when(info.get("transaction_updated_date")) if event_codes.is_boundary(code) else None,
         reference_id=info.get("paypal_reference_id") or None,
         reference_type=info.get("paypal_reference_id_type") or None,
         invoice_id=info.get("invoice_id") or None,
