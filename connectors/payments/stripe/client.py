@@ -4,14 +4,17 @@ Every request goes through :meth:`StripePayouts._call`: the rate limiter (``requ
 request counter, the mapping of SDK errors onto o2c's tree (:mod:`connectors.http`) and retries of 429
 and 5xx/network failures with jittered back-off. The SDK's own retries are off, so each HTTP request is
 counted once. The API key is only handed to the SDK; no message o2c raises contains it.
+
+Requests go through the SDK's ``raw_request_async`` (its auth, ``Stripe-Version``, encoding and error
+classes) and the JSON is read as plain dicts: the typed services build a ``StripeObject`` tree per
+response, which was 80 % of the CPU of a page of 100 expanded balance transactions (85 ms a page).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -110,18 +113,21 @@ class StripePayouts:
     async def aclose(self) -> None:
         await self._http.close_async()  # type: ignore[no-untyped-call]
 
-    async def _call(self, what: str, request: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
-        """One API call as a plain dict, rate-limited, retried on 429/5xx/network."""
+    async def _get(self, what: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``GET path`` as a plain dict, rate-limited, retried on 429/5xx/network."""
         attempt = 0
         while True:
             async with self._limiter:
                 self.requests += 1
                 try:
-                    result = await request()
+                    response = await self._stripe.raw_request_async("get", path, **(params or {}))
                 except stripe.StripeError as exc:
                     error = map_error(exc, what)
                 else:
-                    return dict(result.to_dict())
+                    data = response.data
+                    if not isinstance(data, dict):
+                        raise PermanentError(f"Stripe answered something other than an object while {what}")
+                    return data
             if not isinstance(error, RetryableError) or self._backoff.exhausted(attempt):
                 raise error from None
             wait = self._backoff.delay(attempt, at_least=error.retry_after)
@@ -130,13 +136,12 @@ class StripePayouts:
             attempt += 1
             await asyncio.sleep(wait)
 
-    async def _pages(self, what: str, fetch: Callable[..., Awaitable[Any]],
-                     params: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def _pages(self, what: str, path: str, params: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         """Every object of a cursor-paged list (``starting_after`` the last id while ``has_more``)."""
         cursor: str | None = None
         while True:
             page_params = {**params, "limit": PAGE, **({"starting_after": cursor} if cursor else {})}
-            page = await self._call(what, functools.partial(fetch, page_params))
+            page = await self._get(what, path, page_params)
             data: list[dict[str, Any]] = page.get("data") or []
             for obj in data:
                 yield obj
@@ -159,12 +164,13 @@ class StripePayouts:
             params["arrival_date"] = {"gte": _epoch(arrival_gte)}
         if status is not None:
             params["status"] = status
-        async for obj in self._pages("listing payouts", self._stripe.v1.payouts.list_async, params):
+        async for obj in self._pages("listing payouts", "/v1/payouts", params):
             yield payout_from_stripe(obj)
 
     async def get_payout(self, payout_id: str) -> Payout:
-        obj = await self._call(f"reading payout {payout_id}",
-                               lambda: self._stripe.v1.payouts.retrieve_async(payout_id))
+        if not payout_id or "/" in payout_id:
+            raise PermanentError(f"not a Stripe payout id: {payout_id!r}")
+        obj = await self._get(f"reading payout {payout_id}", f"/v1/payouts/{payout_id}")
         return payout_from_stripe(obj)
 
     async def payout_lines(self, payout: Payout) -> AsyncIterator[PayoutLine]:
@@ -176,7 +182,7 @@ class StripePayouts:
                 "its lines must be reconciled by date window", code="not_itemised")
         params = {"payout": payout.payout_id, "expand": ["data.source"]}
         async for bt in self._pages(f"listing the lines of payout {payout.payout_id}",
-                                    self._stripe.v1.balance_transactions.list_async, params):
+                                    "/v1/balance_transactions", params):
             if is_payout_own_line(bt, payout.payout_id):
                 continue
             yield line_from_balance_transaction(bt)
