@@ -87,9 +87,10 @@ def to_line(m: Movement) -> PayoutLine:
         charge_id=charge_id or None,
         refund_id=m.transaction_id if code.kind == "refund" else None,
         dispute_id=m.transaction_id if code.kind in ("dispute", "dispute_reversal") else None,
-        source_id=m.invoice_id or m.custom_field or None,
+        source_id=m.transaction_id,
         reporting_category=code.code,
-        description=code.description,
+        description="; ".join([code.description, *(f"{label} {value}" for label, value in (
+            ("invoice", m.invoice_id), ("custom", m.custom_field)) if value)]),
         created=m.initiated or m.completed,
     )
 

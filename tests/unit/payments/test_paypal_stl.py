@@ -49,9 +49,10 @@ def test_a_day_round_trips_into_one_itemised_payout() -> None:
     assert sum(line.net for line in lines) == payout.amount
     sale = lines[0]
     assert (sale.gross, sale.fee, sale.net, sale.charge_id, sale.source_id) == (
-        D("100.00"), D("3.49"), D("96.51"), "5SALE000000000001", "BC-101")
+        D("100.00"), D("3.49"), D("96.51"), "5SALE000000000001", "5SALE000000000001")
     assert sale.fees[0].type == "gateway_fee" and sale.reporting_category == "T0006"
-    assert lines[1].source_id == "order 102"
+    assert sale.description == "PayPal payment received; invoice BC-101"
+    assert lines[1].description == "PayPal payment received; custom order 102"
 
 
 def test_a_refund_and_a_chargeback_point_at_their_capture() -> None:
