@@ -19,7 +19,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -213,7 +213,7 @@ class _Reader:
 
 
 def parse_settlement(data: bytes, *, file_name: str, carried: Iterable[Movement] = (),
-                     start_known: bool = False) -> SettlementFile:
+                     start_known: bool | Collection[str] = False) -> SettlementFile:
     """Read one STL file into payouts (one per withdrawal) and plain-English problems. Pure.
 
     ``carried``/``start_known``: see :func:`~connectors.payments.paypal.windows.build_payouts` (a day's
@@ -263,6 +263,22 @@ def parse_settlement(data: bytes, *, file_name: str, carried: Iterable[Movement]
         generated=reader.generated,
         version=reader.version,
     )
+
+
+def parse_settlements(files: Iterable[tuple[str, bytes]], *, carried: Iterable[Movement] = (),
+                      start_known: bool | Collection[str] = False) -> list[SettlementFile]:
+    """Several STL files in report order, each one's unsettled records carried into the next."""
+    results: list[SettlementFile] = []
+    pending: tuple[Movement, ...] = tuple(carried)
+    known: bool | Collection[str] = start_known
+    for name, data in files:
+        parsed = parse_settlement(data, file_name=name, carried=pending, start_known=known)
+        results.append(parsed)
+        # a currency paid out in this file starts the next one at a known boundary
+        before = set() if isinstance(known, bool) else set(known)
+        known = True if known is True else before | {p.currency for p, _ in parsed.payouts}
+        pending = parsed.unsettled
+    return results
 
 
 def _report_header(reader: _Reader, row: Sequence[str], line: int) -> None:

@@ -9,7 +9,7 @@ or the balance was not swept to zero) the difference is reported, never hidden.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -46,6 +46,30 @@ class Movement:
     status: str | None = None
     bank_reference: str | None = None
     where: str = ""  #: where the record came from ("line 12"), for problems
+
+    def to_json(self) -> dict[str, str | None]:
+        """A JSON-ready form, for keeping unsettled records between two files (:meth:`from_json`)."""
+        out: dict[str, str | None] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            out[name] = value.isoformat() if isinstance(value, datetime) else (
+                None if value is None else str(value))
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, str | None]) -> Movement:
+        def when(key: str) -> datetime | None:
+            raw = data.get(key)
+            return datetime.fromisoformat(raw) if raw else None
+        def text(key: str) -> str | None:
+            return data.get(key) or None
+        return cls(
+            transaction_id=str(data["transaction_id"]), event_code=str(data["event_code"]),
+            gross=Decimal(str(data["gross"])), fee=Decimal(str(data["fee"])), currency=str(data["currency"]),
+            initiated=when("initiated"), completed=when("completed"), reference_id=text("reference_id"),
+            reference_type=text("reference_type"), invoice_id=text("invoice_id"), custom_field=text("custom_field"),
+            status=text("status"), bank_reference=text("bank_reference"), where=data.get("where") or "",
+        )
 
     @property
     def direction(self) -> Direction:
@@ -137,12 +161,13 @@ def _payout(m: Movement, lines: Sequence[PayoutLine], *, start_known: bool, prob
 
 
 def build_payouts(movements: Iterable[Movement], *, carried: Iterable[Movement] = (),
-                  start_known: bool = False) -> Windows:
+                  start_known: bool | Collection[str] = False) -> Windows:
     """Cut each currency's records into withdrawal windows.
 
     ``carried``: records left unsettled by earlier data (the previous file's :attr:`Windows.unsettled`);
-    with them, or with ``start_known`` (the data starts right after a withdrawal), the first window of
-    each currency is complete. Records are taken in time order, the source's order breaking ties.
+    with them, or with ``start_known`` (the data starts right after a withdrawal: True for every currency,
+    or the currencies it is true of), the first window of each currency is complete. Records are taken
+    in time order, the source's order breaking ties.
     """
     result = Windows()
     carried = list(carried)
@@ -152,7 +177,8 @@ def build_payouts(movements: Iterable[Movement], *, carried: Iterable[Movement] 
         by_currency.setdefault(m.currency, []).append(m)
     carried_currencies = {m.currency for m in carried}
     for currency, records in by_currency.items():
-        known = start_known or currency in carried_currencies
+        known = (start_known if isinstance(start_known, bool) else currency in start_known) \
+            or currency in carried_currencies
         pending: list[Movement] = []
         for m in records:
             if event_codes.is_boundary(m.event_code) and (m.status or "S").upper() not in ("D", "V"):

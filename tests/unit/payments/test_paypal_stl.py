@@ -186,3 +186,40 @@ def test_record_counts_are_checked() -> None:
     text = write_settlement(a_day(), report_date=DAY, account_id="M").decode().replace('"SC","8"', '"SC","9"')
     parsed = parse_settlement(text.encode(), file_name=NAME)
     assert parsed.problems == (f"{NAME} line 14: the section record count (SC) says 9 records but 8 were found",)
+
+
+def test_files_in_a_row_carry_their_unsettled_records() -> None:
+    from connectors.payments.paypal.stl import parse_settlements
+    from connectors.payments.paypal.windows import Movement
+
+    late = T("5SALE000000000009", "T0006", D("10.00"), D("0.59"), initiated=at(23, 30))
+    next_day = date(2026, 12, 3)
+    sweep = T("9WITHDRAWAL00002", "T0400", D("-9.41"), initiated=datetime(2026, 12, 3, 23, tzinfo=UTC))
+    first, second = parse_settlements([
+        (NAME, write_settlement([*a_day(), late], report_date=DAY, account_id="M")),
+        (stl_file_name(next_day), write_settlement([sweep], report_date=next_day, account_id="M")),
+    ])
+    assert first.problems == second.problems == ()
+    assert [line.line_id for line in second.payouts[0][1]] == ["5SALE000000000009"]
+    kept = [Movement.from_json(m.to_json()) for m in first.unsettled]
+    assert kept == list(first.unsettled)
+
+
+def test_a_currency_paid_out_yesterday_starts_today_at_a_known_boundary() -> None:
+    from connectors.payments.paypal.stl import parse_settlements
+
+    next_day = date(2026, 12, 3)
+    tomorrow = [T("5EUR", "T0006", D("5.00"), currency="EUR", initiated=datetime(2026, 12, 3, 9, tzinfo=UTC)),
+                T("9EURW", "T0400", D("-6.00"), currency="EUR", initiated=datetime(2026, 12, 3, 10, tzinfo=UTC)),
+                T("5USD", "T0006", D("5.00"), initiated=datetime(2026, 12, 3, 9, tzinfo=UTC)),
+                T("9USDW", "T0400", D("-5.50"), initiated=datetime(2026, 12, 3, 10, tzinfo=UTC))]
+    _, second = parse_settlements([
+        (NAME, write_settlement(a_day(), report_date=DAY, account_id="M")),
+        (stl_file_name(next_day), write_settlement(tomorrow, report_date=next_day, account_id="M")),
+    ])
+    by_currency = {p.currency: p for p, _ in second.payouts}
+    assert by_currency["USD"].reconciliation == "itemised"        # USD was swept yesterday: a true mismatch
+    assert by_currency["EUR"].reconciliation == "date_window"     # EUR's window start is unknown and off by 1
+    eur, usd = sorted(second.problems)
+    assert "9EURW" in eur and "may be missing" in eur
+    assert "9USDW" in usd and "difference 0.50 USD" in usd and "may be missing" not in usd
