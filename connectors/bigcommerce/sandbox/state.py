@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
+import string
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +67,14 @@ STATUSES: dict[int, tuple[str, str]] = {
 }
 READ_ONLY = "The field '{}' cannot be written to. Please remove it from your request before trying again."
 PAID_STATUSES = {2, 3, 8, 9, 10, 11, 14}
+#: ``_sandbox_gateway`` → (transaction ``gateway``, order ``payment_method``, id alphabet, id prefix, id length);
+#: Stripe's BigCommerce gateways record the PaymentIntent id, PayPal Commerce the 17-character capture id.
+SANDBOX_GATEWAYS: dict[str, tuple[str, str, str, str, int]] = {
+    "testgateway": ("testgateway", "Test Payment Gateway", "", "", 0),
+    "stripe": ("stripe", "Stripe", string.ascii_letters + string.digits, "pi_", 24),
+    "paypal": ("paypalcommerce", "PayPal", string.ascii_uppercase + string.digits, "", 17),
+}
+
 #: ``payment_status`` values (spec enum); orders are created with one through ``_sandbox_payment_status``.
 PAYMENT_STATUSES = {"", "authorized", "captured", "capture pending", "declined", "held for review", "paid",
                     "partially refunded", "pending", "refunded", "void", "void pending"}
@@ -558,7 +568,8 @@ class Store:
             for i, (c, d) in enumerate(zip(coupons, totals.coupon_discounts, strict=True))
         ]
         items_total = sum(int(line["quantity"]) for line in lines)
-        payment_method = str(body.get("payment_method", "Test Payment Gateway"))
+        gateway = self._gateway_fields(body, totals.total_inc_tax)
+        payment_method = str(body.get("payment_method", gateway["_payment_method"]))
         paid = status_id in PAID_STATUSES
         payment_status = "captured" if paid else ("pending" if status_id in (1, 7) else "")
         payment_status = str(body.get("_sandbox_payment_status", payment_status))
@@ -597,12 +608,12 @@ class Store:
             "items_total": items_total,
             "items_shipped": 0,
             "payment_method": payment_method,
-            "payment_provider_id": str(body.get("payment_provider_id", "")),
+            "payment_provider_id": gateway["_gateway_transaction_id"] or str(body.get("payment_provider_id", "")),
             "payment_status": payment_status,
             "refunded_amount": Decimal(0),
             "order_is_digital": False,
-            "store_credit_amount": Decimal(0),
-            "gift_certificate_amount": Decimal(0),
+            "store_credit_amount": gateway["_store_credit"],
+            "gift_certificate_amount": gateway["_gift_certificate"],
             "ip_address": "127.0.0.1",
             "ip_address_v6": "",
             "geoip_country": "United States",
@@ -633,6 +644,9 @@ class Store:
             "external_order_id": str(body.get("external_order_id", "")),
             "fees": [],
             "_tax_name": tax.name,
+            "_gateway": gateway["_gateway"],
+            "_gateway_transaction_id": gateway["_gateway_transaction_id"],
+            "_gateway_amount": totals.total_inc_tax - gateway["_store_credit"] - gateway["_gift_certificate"],
             "_shipping_tax_rate": tax.shipping_rate,
             "_handling_tax_rate": tax.handling_rate,
         }
@@ -689,6 +703,23 @@ class Store:
             raise ApiError(400, "The field 'order_address_id' is invalid.")
         return addresses[index]
 
+    @staticmethod
+    def _gateway_fields(body: dict[str, Any], total: Decimal) -> dict[str, Any]:
+        """Sandbox-only payment fields: ``_sandbox_gateway`` (``testgateway``, ``stripe`` with a ``pi_…``
+        PaymentIntent id, ``paypal`` with a 17-character capture id) and ``_sandbox_store_credit`` /
+        ``_sandbox_gift_certificate`` amounts, which the gateway transaction does not carry."""
+        name = str(body.get("_sandbox_gateway") or "testgateway")
+        if name not in SANDBOX_GATEWAYS:
+            raise ApiError(400, "The field '_sandbox_gateway' is invalid.")
+        credit = money(body.get("_sandbox_store_credit", 0), "_sandbox_store_credit")
+        gift = money(body.get("_sandbox_gift_certificate", 0), "_sandbox_gift_certificate")
+        if credit < 0 or gift < 0 or credit + gift > total:
+            raise ApiError(400, "The store credit and gift certificate amounts exceed the order total.")
+        gateway, method, alphabet, prefix, length = SANDBOX_GATEWAYS[name]
+        reference = prefix + "".join(secrets.choice(alphabet) for _ in range(length)) if length else ""
+        return {"_gateway": gateway, "_payment_method": method, "_gateway_transaction_id": reference,
+                "_store_credit": credit, "_gift_certificate": gift}
+
     def get_order(self, order_id: int) -> dict[str, Any]:
         order = self.orders.get(order_id)
         if order is None:
@@ -698,7 +729,21 @@ class Store:
     def add_transaction(self, order: dict[str, Any], event: str, amount: Decimal,
                         reference: int | None = None) -> None:
         """Record a gateway transaction; ``reference``: the id of the transaction it acts on (a capture's
-        authorization), else the field is left out (the spec types it as a non-null integer)."""
+        authorization), else the field is left out (the spec types it as a non-null integer).
+
+        The gateway is the order's (``_sandbox_gateway``); what store credit and gift certificates paid is
+        not the gateway's, so payments are capped at the rest (none at all when nothing is left) and
+        refunds at what the gateway took and has not given back."""
+        gateway = order.get("_gateway", "testgateway")
+        paid = order.get("_gateway_amount", order["total_inc_tax"])
+        if event in ("purchase", "authorization", "capture"):
+            amount = min(amount, paid)
+        elif event == "refund":
+            refunded = sum((t["amount"] for t in self.transactions[order["id"]] if t["event"] == "refund"),
+                           Decimal(0))
+            amount = min(amount, paid - refunded)
+        if amount <= 0:
+            return
         self.transactions[order["id"]].append(
             {
                 **({"reference_transaction_id": reference} if reference is not None else {}),
@@ -708,15 +753,15 @@ class Store:
                 "method": "credit_card",
                 "amount": amount,
                 "currency": order["currency_code"],
-                "gateway": "testgateway",
-                "gateway_transaction_id": uuid.uuid4().hex[:16],
+                "gateway": gateway,
+                "gateway_transaction_id": order.get("_gateway_transaction_id") or uuid.uuid4().hex[:16],
                 "date_created": now(),
                 "test": True,
                 "status": "ok",
                 "fraud_review": False,
                 "offline": None,
                 "custom": None,
-                "payment_method_id": "testgateway",
+                "payment_method_id": gateway,
                 "payment_instrument_token": None,
             }
         )

@@ -308,7 +308,17 @@ async def admin_charges(request: web.Request) -> web.Response:
 
 
 async def admin_refunds(request: web.Request) -> web.Response:
-    return dumps(_state(request).store.create_refund(await _body(request)))
+    """A refund; with ``Idempotency-Key`` a repeat answers the first refund and ``Idempotent-Replayed: true``."""
+    store = _state(request).store
+    key = request.headers.get("Idempotency-Key")
+    if key and key in store.idempotent:
+        response = dumps(store.idempotent[key])
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    refund = store.create_refund(await _body(request))
+    if key:
+        store.idempotent[key] = refund
+    return dumps(refund)
 
 
 async def admin_disputes(request: web.Request) -> web.Response:

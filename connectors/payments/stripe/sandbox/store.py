@@ -132,6 +132,8 @@ class StripeStore:
         self.payouts = Ordered()
         self.events = Ordered()
         self.by_payment_intent: dict[str, str] = {}
+        #: admin POSTs already answered, by ``Idempotency-Key`` (replayed as Stripe does)
+        self.idempotent: dict[str, dict[str, Any]] = {}
         #: balance transactions not yet paid out, per settlement currency, in creation order
         self.unpaid: dict[str, list[str]] = {}
         #: the balance transactions of each automatic payout (its own one included), in creation order
@@ -242,6 +244,12 @@ class StripeStore:
     # ------------------------------------------------------------------ refunds
 
     def create_refund(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A refund of ``charge`` (or of ``payment_intent``'s charge), all that is left unless ``amount``."""
+        if not body.get("charge") and body.get("payment_intent"):
+            pi = str(body["payment_intent"])
+            if pi not in self.by_payment_intent:
+                raise missing("payment_intent", pi)
+            body = {**body, "charge": self.by_payment_intent[pi]}
         charge = self.charge(str(body.get("charge") or ""))
         left = charge["amount"] - charge["amount_refunded"]
         amount = major_to_minor(body["amount"], charge["currency"]) if body.get("amount") is not None else left
