@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from connectors.netsuite import codec
-from connectors.netsuite.sandbox import demo_warehouse, fulfilments, sales_orders, warehouse
+from connectors.netsuite.sandbox import cash, demo_warehouse, fulfilments, sales_orders, warehouse
 from connectors.netsuite.sandbox.auth import Authenticator, AuthFailure
 from connectors.netsuite.sandbox.behaviour import Behaviour
 from connectors.netsuite.sandbox.config import TIER_LIMITS, SandboxConfig
@@ -799,6 +799,9 @@ async def delete_record(request: web.Request) -> web.Response:
         record_type = _record_type(request)
         if record_type == "itemFulfillment":  # quantities and stock go back on the sales order
             fulfilments.delete(state, request.match_info["id"])
+        elif record_type in cash.DELETE_TYPES:  # applied amounts and billed quantities go back
+            record_id = state.store.resolve_id(record_type, request.match_info["id"])
+            cash.delete(state.store, record_type, record_id, partial(state.behaviour.advance, "salesOrder"))
         else:
             state.store.delete(record_type, state.store.resolve_id(record_type, request.match_info["id"]))
     except StoreError as exc:

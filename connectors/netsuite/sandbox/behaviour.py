@@ -1,4 +1,7 @@
-"""Business logic the sandbox runs on writes: defaults, line amounts and totals, statuses, transforms."""
+"""Business logic the sandbox runs on writes: defaults, line amounts and totals, statuses, transforms.
+
+Deposits, invoices' amounts, deposit applications and journal entries: see :mod:`.cash`.
+"""
 
 from __future__ import annotations
 
@@ -306,6 +309,10 @@ class Behaviour:
                 self.move_stock(str(line["item"]["id"]), str(location), quantity)
         self._advance(source_type, source)
         self.store.touch(source)
+
+    def advance(self, source_type: str, source: Record) -> None:
+        """Recompute a sales order's or return authorisation's status from its line quantities."""
+        self._advance(source_type, source)
 
     def _advance(self, source_type: str, source: Record) -> None:
         lines = [x for x in (source.get("item") or {}).get("items") or []]

@@ -30,12 +30,16 @@
   entry's subsidiary; a line has a ``debit`` or a ``credit`` (not both), neither negative; debits equal
   credits. ``reversalDate`` is kept but no reversing entry is made.
 
+Deleting a deposit application gives its amounts back; an invoice or a deposit with applications
+cannot be deleted; deleting an invoice gives its billed quantities back to the sales order.
+
 Not modelled: NetSuite's automatic application of a sales order's deposits when it is billed, bank
 account currencies, customer payments.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -49,6 +53,7 @@ QUANTITY_SLACK = Decimal("0.00001")
 DEPOSIT_STATUS = {"A": "Not Deposited", "B": "Deposited", "C": "Fully Applied", "D": "Partially Applied"}
 INVOICE_STATUS = {"A": "Open", "B": "Paid In Full"}
 BILL_TYPES = ("invoice", "cashSale")
+DELETE_TYPES = ("invoice", "customerDeposit", "depositApplication")
 
 
 def q2(value: Decimal) -> Decimal:
@@ -450,3 +455,48 @@ def journal(store: Store, record: Record) -> None:
         credits += credit or ZERO
     if debits != credits:
         raise user_error("The total debits must equal the total credits.")
+
+
+# -- deletes --------------------------------------------------------------------------------------------
+
+
+def delete(store: Store, record_type: str, record_id: str, advance: Callable[[Record], None]) -> None:
+    """Delete a money record as NetSuite would: a deposit application gives its amounts back to the deposit
+    and the invoices; an invoice or deposit with applications is refused; an invoice's billed quantities go
+    back on its sales order (``advance(order)`` then updates the order's status)."""
+    record = store.records[record_type][record_id]
+    name = record.get("tranId")
+    if record_type == "depositApplication":
+        source = store.records["customerDeposit"].get(_id(record.get("deposit")) or "")
+        if source is not None:
+            applied = to_decimal(record.get("applied")) or ZERO
+            source["_applied"] = max((to_decimal(source.get("_applied")) or ZERO) - applied, ZERO)
+            source["_unapplied"] = (to_decimal(source.get("payment")) or ZERO) - source["_applied"]
+            deposit_status(source)
+            store.touch(source)
+        for line in (record.get("apply") or {}).get("items") or []:
+            invoice = store.records["invoice"].get(_id(line.get("doc")) or "")
+            if invoice is not None:
+                paid = (to_decimal(invoice.get("amountPaid")) or ZERO) - (to_decimal(line.get("amount")) or ZERO)
+                invoice["amountPaid"] = max(paid, ZERO)
+                invoice_amounts(invoice)
+                store.touch(invoice)
+    elif record_type == "customerDeposit" and (to_decimal(record.get("_applied")) or ZERO) > 0:
+        raise user_error(f"This record cannot be deleted because it has dependent records: customer deposit "
+                         f"{name} is applied (delete its deposit applications first).")
+    elif record_type == "invoice":
+        if (to_decimal(record.get("amountPaid")) or ZERO) > 0:
+            raise user_error(f"This record cannot be deleted because it has dependent records: invoice {name} "
+                             "has payments or deposits applied.")
+        order = store.records["salesOrder"].get(_id(record.get("createdFrom")) or "")
+        if order is not None:
+            by_line = {str(x.get("line")): x for x in (order.get("item") or {}).get("items") or []}
+            for line in (record.get("item") or {}).get("items") or []:
+                source = by_line.get(str(line.get("orderLine")))
+                if source is not None:
+                    billed = (to_decimal(source.get("quantityBilled")) or ZERO) - (to_decimal(line.get("quantity"))
+                                                                                   or ZERO)
+                    source["quantityBilled"] = max(billed, ZERO)
+            advance(order)
+            store.touch(order)
+    store.delete(record_type, record_id)

@@ -312,3 +312,27 @@ async def test_journal_entries(client: NetSuiteClient, admin):
         with pytest.raises(PermanentError) as refused:
             await client.create("journalEntry", body)
         assert refused.value.code == code and text in str(refused.value), str(refused.value)
+
+
+async def test_deletes_give_amounts_and_quantities_back(client: NetSuiteClient, admin):
+    so = await _line_tax_order(client, admin)
+    await _ship(client, so, (1, 3))
+    invoice_id = (await client.transform("salesOrder", so, "invoice")).id
+    dep = (await client.create("customerDeposit", {"customer": {"id": "101"}, "salesOrder": {"id": so},
+                                                    "payment": D("15.78")})).id
+    application = (await client.transform("customerDeposit", dep, "depositApplication", {
+        "apply": {"items": [{"doc": {"id": invoice_id}, "apply": True}]}})).id  # amount: all both sides allow
+    assert (await client.get("invoice", invoice_id))["status"]["id"] == "B"
+    for record_type, record_id in (("invoice", invoice_id), ("customerDeposit", dep)):
+        with pytest.raises(PermanentError, match="dependent records"):
+            await client.delete(record_type, record_id)
+    await client.delete("depositApplication", application)
+    invoice = await client.get("invoice", invoice_id)
+    assert (invoice["amountRemaining"], invoice["status"]["id"]) == (D("15.78"), "A")
+    assert (await client.get("customerDeposit", dep))["status"]["id"] == "A"
+    await client.delete("invoice", invoice_id)
+    order = await client.get("salesOrder", so, expand=True)
+    assert order["status"]["id"] == "F"  # pending billing again
+    assert [x["quantityBilled"] for x in order["item"]["items"]] == [0, 0, 0]
+    again = await client.get("invoice", (await client.transform("salesOrder", so, "invoice")).id)
+    assert again["total"] == D("15.78") and again["shippingCost"] == D("4.99")
