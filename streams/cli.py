@@ -287,12 +287,17 @@ def build_parser() -> argparse.ArgumentParser:
         one = payouts_sub.add_parser(name, help=text)
         one.add_argument("id", help="payout id (po_…), or gateway:id")
     sandbox = sub.add_parser("sandbox", help="run a local API sandbox (`o2c sandbox <name> --help`)")
-    sandbox.add_argument("name", choices=["bigcommerce", "netsuite", "bigcommerce-load", "netsuite-warehouse"])
+    sandbox.add_argument("name", choices=["bigcommerce", "netsuite", "stripe", "bigcommerce-load",
+                                          "netsuite-warehouse"])
     sandbox.add_argument("args", nargs=argparse.REMAINDER, help="options passed to the sandbox")
     return parser
 
 
 def cmd_sandbox(name: str, args: list[str]) -> int:
+    if name == "stripe":
+        from connectors.payments.stripe.sandbox.server import main as stripe_main
+
+        return stripe_main(args)
     if name == "bigcommerce":
         from connectors.bigcommerce.sandbox.server import main as bigcommerce_main
 

@@ -6,6 +6,8 @@ now and then, a manual discount rarely, flat-rate shipping, and now and then a s
 Status ``11`` (Awaiting Fulfillment, paid). The sandbox prices the order (tax per the store setting).
 Coupons and line discounts use the sandbox-only request fields ``_sandbox_coupons`` and
 ``_sandbox_line_discount`` (on a real store they come from the storefront checkout, not the API).
+``LoadMix.gateways`` (``--gateways stripe=0.7,paypal=0.3``) picks each order's ``_sandbox_gateway``; empty
+(the default) leaves the test gateway and draws nothing from the RNG, so the default orders stay the same.
 """
 
 from __future__ import annotations
@@ -41,6 +43,22 @@ class LoadMix:
     line_discount_share: float = 0.15
     manual_discount_share: float = 0.05
     multi_address_share: float = 0.08
+    #: (``_sandbox_gateway``, weight) pairs; empty: every order on the test gateway.
+    gateways: tuple[tuple[str, float], ...] = ()
+
+
+GATEWAY_METHODS = {"testgateway": "Test Payment Gateway", "stripe": "Stripe", "paypal": "PayPal"}
+
+
+def parse_gateways(text: str) -> tuple[tuple[str, float], ...]:
+    """``"stripe=0.7,paypal=0.3"`` → ``(("stripe", 0.7), ("paypal", 0.3))``."""
+    out: list[tuple[str, float]] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, weight = part.partition("=")
+        if name not in GATEWAY_METHODS:
+            raise ValueError(f"unknown gateway {name!r} (one of {', '.join(GATEWAY_METHODS)})")
+        out.append((name, float(weight or 1)))
+    return tuple(out)
 
 
 def _address(rng: random.Random, first: str, last: str, email: str) -> dict[str, Any]:
@@ -105,6 +123,11 @@ def order_body(
             body["_sandbox_coupons"] = [{"code": "FIVEOFF", "type": 2, "amount": "5"}]
     if rng.random() < mix.manual_discount_share:
         body["discount_amount"] = "2.50"
+    if mix.gateways:
+        names, weights = zip(*mix.gateways, strict=True)
+        gateway = rng.choices(names, weights=weights)[0]
+        body["_sandbox_gateway"] = gateway
+        body["payment_method"] = GATEWAY_METHODS[gateway]
     return body
 
 
@@ -146,7 +169,8 @@ async def generate_orders(
 async def _run(args: argparse.Namespace) -> None:
     settings = BigCommerceSettings(api_base=args.url, store_hash=args.store_hash, access_token=SecretStr(args.token))
     async with BigCommerceClient(settings) as client:
-        ids = await generate_orders(client, count=args.count, rate=args.rate, seed=args.seed)
+        ids = await generate_orders(client, count=args.count, rate=args.rate, seed=args.seed,
+                                    mix=LoadMix(gateways=parse_gateways(args.gateways)))
     print(f"created {len(ids)} orders: {ids[0] if ids else '-'}..{ids[-1] if ids else '-'}")
 
 
@@ -158,5 +182,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--count", type=int, default=100)
     p.add_argument("--rate", type=float, default=5.0, help="orders per second")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--gateways", default="", help="gateway mix, e.g. stripe=0.7,paypal=0.2,testgateway=0.1")
     asyncio.run(_run(p.parse_args(argv)))
     return 0

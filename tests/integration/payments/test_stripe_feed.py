@@ -11,8 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from connectors.bigcommerce import BigCommerceClient, BigCommerceSettings
 from connectors.bigcommerce.sandbox import SandboxConfig, SandboxServer
 from connectors.bigcommerce.sandbox import start_sandbox as start_bigcommerce
+from connectors.bigcommerce.sandbox.load import LoadMix, generate_orders, parse_gateways
 from connectors.payments.stripe import StripePayouts
 from connectors.payments.stripe.sandbox import StripeSandbox
 from connectors.payments.stripe.sandbox.feed import mirror_bigcommerce_payments
@@ -127,3 +129,17 @@ async def test_mirror_creates_one_charge_per_stripe_payment_idempotently(
     (refund_line,) = [line for line in lines if line.kind == "refund"]
     assert refund_line.gross == Decimal("-10.00")
     assert refund_line.payment_intent == paid[1]["payment_provider_id"]
+
+
+async def test_the_load_generators_gateway_mix_feeds_stripe(bigcommerce: SandboxServer,
+                                                            stripe_sandbox: StripeSandbox) -> None:
+    settings = BigCommerceSettings(api_base=bigcommerce.url, store_hash=bigcommerce.config.store_hash)
+    mix = LoadMix(gateways=parse_gateways("stripe=0.6,paypal=0.2,testgateway=0.2"))
+    async with BigCommerceClient(settings) as client:
+        ids = await generate_orders(client, count=30, rate=0, seed=3, mix=mix)
+    gateways = [bigcommerce.store.orders[i]["_gateway"] for i in ids]
+    assert {"stripe", "paypalcommerce", "testgateway"} <= set(gateways)
+    api_base = f"{bigcommerce.url}/stores/{bigcommerce.config.store_hash}"
+    assert await mirror_bigcommerce_payments(api_base, TOKEN, stripe_sandbox.url) == gateways.count("stripe")
+    with pytest.raises(ValueError, match="unknown gateway"):
+        parse_gateways("bitcoin=1")
