@@ -105,6 +105,9 @@ async def test_refused_deposits(client: NetSuiteClient, admin):
             await client.create("customerDeposit", body)
         assert refused.value.code == code, change
         assert text in str(refused.value), (change, str(refused.value))
+    with pytest.raises(PermanentError) as unknown:  # REST's customerDeposit has paymentOption, not paymentMethod
+        await client.create("customerDeposit", {**good, "paymentMethod": {"id": "1"}})
+    assert unknown.value.code == "NONEXISTENT_FIELD"
     await admin.patch(f"/__sandbox/records/salesOrder/{so}", json={"status": {"id": "C"}})
     with pytest.raises(PermanentError, match="it is cancelled"):
         await client.create("customerDeposit", good)
