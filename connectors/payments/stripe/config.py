@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The API version every request pins (``Stripe-Version``); webhook endpoints should be registered with it.
@@ -65,3 +65,9 @@ class StripeSettings(BaseSettings):
         if value is not None and value.get_secret_value() and not value.get_secret_value().startswith("whsec_"):
             raise ValueError("webhook_secret must be the endpoint's signing secret (whsec_…)")
         return value
+
+    @model_validator(mode="after")
+    def _enabled_needs_a_key(self) -> StripeSettings:
+        if self.enabled and not self.api_key.get_secret_value():
+            raise ValueError("O2C_STRIPE_ENABLED is true but O2C_STRIPE_API_KEY is empty")
+        return self
