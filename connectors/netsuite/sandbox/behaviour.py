@@ -65,6 +65,7 @@ class Behaviour:
         self._order_items: dict[str, set[str]] = {}
         self._item_orders: dict[str, set[str]] = {}  # reverse index: item → sales orders with a line for it
         self._item_newest: dict[str, str] = {}  # item → its highest sales order id (checked against the index)
+        self._bills: dict[str, set[tuple[str, str]]] = {}  # sales order → its (invoice | cashSale, id)
         #: Account rules run on customers and sales orders (set by the app: ``sales_orders``, ``tax``).
         self.rules: Callable[[str, Record], None] | None = None
         store.listeners.append(self.on_write)
@@ -239,7 +240,7 @@ class Behaviour:
             )
         merged["item"] = {"items": kept}
         if source_type == "salesOrder" and target_type in cash.BILL_TYPES:
-            cash.bill(self.store, source_id, source, kept, requested, merged)
+            cash.bill(source, self.bills_of(source_id), kept, requested, merged)
         return merged
 
     def _prepopulate(self, source_type: str, source: Record, target_type: str) -> list[Record]:
@@ -386,8 +387,20 @@ class Behaviour:
         rows.append(row)
         return row
 
+    def bills_of(self, order_id: str) -> list[Record]:
+        """The invoices and cash sales made from sales order ``order_id`` (oldest first)."""
+        found = []
+        for record_type, record_id in sorted(self._bills.get(order_id, set()), key=lambda x: id_key(x[1])):
+            record = self.store.records[record_type].get(record_id)
+            if record is not None and _enum_id(record.get("createdFrom")) == order_id:
+                found.append(record)
+        return found
+
     def on_write(self, record_type: str, record: Record) -> None:
-        """Store listener: a sales order write changes what is committed."""
+        """Store listener: a sales order write changes what is committed; bills are indexed by order."""
+        if record_type in cash.BILL_TYPES and _enum_id(record.get("createdFrom")) is not None:
+            self._bills.setdefault(str(_enum_id(record.get("createdFrom"))), set()).add(
+                (record_type, str(record["id"])))
         if record_type == "salesOrder":
             items = {
                 str(line["item"]["id"])

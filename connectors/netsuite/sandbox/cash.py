@@ -228,26 +228,22 @@ def invoice_amounts(record: Record) -> None:
 class _Billed:
     """What earlier invoices and cash sales of one sales order billed: per order line and in total."""
 
-    def __init__(self, store: Store, order_id: str) -> None:
+    def __init__(self, earlier: list[Record]) -> None:
         self.amount: dict[str, Decimal] = {}
         self.tax1: dict[str, Decimal] = {}
         self.detail_tax: dict[str, Decimal] = {}  # taxDetailsReference -> taxAmount billed
         self.shipping = self.handling = self.shipping_tax = ZERO
-        for record_type in BILL_TYPES:
-            for bill_record in store.all(record_type):
-                if _id(bill_record.get("createdFrom")) != order_id:
-                    continue
-                for line in (bill_record.get("item") or {}).get("items") or []:
-                    key = str(line.get("orderLine"))
-                    self.amount[key] = self.amount.get(key, ZERO) + (to_decimal(line.get("amount")) or ZERO)
-                    self.tax1[key] = self.tax1.get(key, ZERO) + (to_decimal(line.get("tax1Amt")) or ZERO)
-                for detail in (bill_record.get("taxDetails") or {}).get("items") or []:
-                    ref = str(detail.get("taxDetailsReference"))
-                    self.detail_tax[ref] = self.detail_tax.get(ref, ZERO) + (to_decimal(detail.get("taxAmount"))
-                                                                             or ZERO)
-                self.shipping += to_decimal(bill_record.get("shippingCost")) or ZERO
-                self.handling += to_decimal(bill_record.get("handlingCost")) or ZERO
-                self.shipping_tax += to_decimal(bill_record.get("shippingTaxAmount")) or ZERO
+        for bill_record in earlier:
+            for line in (bill_record.get("item") or {}).get("items") or []:
+                key = str(line.get("orderLine"))
+                self.amount[key] = self.amount.get(key, ZERO) + (to_decimal(line.get("amount")) or ZERO)
+                self.tax1[key] = self.tax1.get(key, ZERO) + (to_decimal(line.get("tax1Amt")) or ZERO)
+            for detail in (bill_record.get("taxDetails") or {}).get("items") or []:
+                ref = str(detail.get("taxDetailsReference"))
+                self.detail_tax[ref] = self.detail_tax.get(ref, ZERO) + (to_decimal(detail.get("taxAmount")) or ZERO)
+            self.shipping += to_decimal(bill_record.get("shippingCost")) or ZERO
+            self.handling += to_decimal(bill_record.get("handlingCost")) or ZERO
+            self.shipping_tax += to_decimal(bill_record.get("shippingTaxAmount")) or ZERO
 
 
 def _share(whole: Decimal, part: Decimal, of: Decimal, prior: Decimal, last: bool) -> Decimal:
@@ -257,12 +253,13 @@ def _share(whole: Decimal, part: Decimal, of: Decimal, prior: Decimal, last: boo
     return q2(whole * part / of) if of else ZERO
 
 
-def bill(store: Store, order_id: str, order: Record, lines: list[Record], body: Record, merged: Record) -> None:
+def bill(order: Record, earlier: list[Record], lines: list[Record], body: Record, merged: Record) -> None:
     """Set the amounts, shipping, handling and tax of an invoice (or cash sale) from sales order ``order``.
 
-    ``lines`` are the bill's lines (quantities checked, request fields merged in); ``body`` the request.
+    ``earlier``: the order's invoices and cash sales so far; ``lines``: the new bill's lines (quantities
+    checked, request fields merged in); ``body``: the request; ``merged``: the new bill's body.
     """
-    billed = _Billed(store, order_id)
+    billed = _Billed(earlier)
     by_line = {str(x.get("line")): x for x in (order.get("item") or {}).get("items") or []}
     details: list[Record] = (order.get("taxDetails") or {}).get("items") or []
     by_reference: dict[str, list[Record]] = {}
