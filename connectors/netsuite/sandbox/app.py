@@ -58,6 +58,8 @@ TYPES = {
     500: "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.6.1",
 }
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
+#: Records NetSuite makes only by a transform (record type -> the source record type).
+ONLY_BY_TRANSFORM = {"depositApplication": "customerDeposit"}
 BATCH_METHODS = {"POST", "PATCH", "PUT"}
 MAX_BATCH = 100  # records per batch operation
 REST = "/services/rest"
@@ -542,8 +544,15 @@ def _maybe_record_changed(state: SandboxState) -> None:
 # Each returns the record's internal id or raises StoreError (the task's / response's error).
 
 
+def _transform_only(record_type: str) -> None:
+    if record_type in ONLY_BY_TRANSFORM:
+        raise StoreError(400, "USER_ERROR", f"Error while accessing a resource. You can create a {record_type} only "
+                         f"by a transform: POST {ONLY_BY_TRANSFORM[record_type]}/{{id}}/!transform/{record_type}.")
+
+
 def create_one(state: SandboxState, record_type: str, body: Record, options: WriteOptions) -> str:
     """Create (``POST``)."""
+    _transform_only(record_type)
     body = _checked_fields(state, record_type, body, options.name_validation)
     record = state.store.create(record_type, body, replace=options.replace, defaults=state.behaviour.prepare)
     return str(record["id"])
@@ -569,6 +578,7 @@ def upsert_one(state: SandboxState, record_type: str, external_id: str, body: Re
             record_type, existing["id"], body, replace=options.replace, after=state.behaviour.prepare
         )
     else:
+        _transform_only(record_type)
         body["externalId"] = external_id
         record = state.store.create(record_type, body, replace=options.replace, defaults=state.behaviour.prepare)
     return str(record["id"])

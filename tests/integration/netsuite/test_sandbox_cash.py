@@ -224,6 +224,8 @@ async def test_legacy_tax_invoices_and_deposit_applications(client: NetSuiteClie
     other = (await client.create("customerDeposit", {"customer": {"id": "102"}, "payment": 5})).id
     with pytest.raises(PermanentError, match="not an invoice of customer 102"):
         await client.transform("customerDeposit", other, "depositApplication", {"apply": {"items": [apply_a]}})
+    with pytest.raises(PermanentError, match="only by a transform"):
+        await client.create("depositApplication", {"deposit": {"id": dep}, "apply": {"items": [apply_a]}})
     listed = (await admin.get("/__sandbox/records/depositApplication")).json()
     assert [r["id"] for r in listed] == [applied.id]
 
