@@ -20,7 +20,8 @@
   last bill taking the remainder; so the bills of a fully billed order add up to its total to the cent.
   Invoices carry ``amountPaid``, ``amountRemaining`` (= total − applications) and ``status`` A Open /
   B Paid In Full.
-- **depositApplication** (``POST customerDeposit/{id}/!transform/depositApplication``, :func:`apply_deposit`):
+- **depositApplication** (only ``POST customerDeposit/{id}/!transform/depositApplication``; a plain POST or
+  an upsert that would create one is refused, as in NetSuite; :func:`apply_deposit`):
   ``apply.items[]`` ``{doc: {id: <invoice>}, apply: true, amount}`` (amount defaults to what both sides
   allow), ``tranDate``, ``memo``, ``externalId``. Refused: nothing left on the deposit, an amount ≤ 0,
   more than the deposit's unapplied amount (over-applied), more than an invoice's ``amountRemaining``,
