@@ -87,7 +87,7 @@ class DepositWriter:
             "undepFunds": False, "account": {"id": d.account_id}, "memo": d.detail[:999],
         }
         if accounts is not None and accounts.payment_method and d.kind == "gateway":
-            body["paymentMethod"] = {"id": accounts.payment_method}
+            body["paymentOption"] = {"id": accounts.payment_method}
         try:
             result = await ns.upsert("customerDeposit", d.external_id, body)
         except PermanentError as error:

@@ -119,7 +119,8 @@ class PayoutPoster:
             if isinstance(entry, str):
                 return entry
             try:
-                result = await ns.upsert("journalEntry", entry.external_id, self._body(entry, row.currency))
+                result = await ns.upsert("journalEntry", entry.external_id, self._body(entry, row.currency),
+                                         replace=["line"])
             except PermanentError as error:
                 await self._problem(pool, row, "payout_refused", (
                     f"NetSuite refused the journal entry of payout {row.payout_id} "
@@ -164,7 +165,8 @@ class PayoutPoster:
                                   datetime.now(UTC).date(),
                                   f"Reversal of {entry.external_id} (NetSuite id {row.je_ns_id}): payout "
                                   f"{row.payout_id} {row.status} ({why})")
-        result = await ns.upsert("journalEntry", reversal.external_id, self._body(reversal, row.currency))
+        result = await ns.upsert("journalEntry", reversal.external_id, self._body(reversal, row.currency),
+                                 replace=["line"])
         detail = (f"Payout {row.payout_id} of {money(row.amount, row.currency)} {row.status} after it was paid "
                   f"({why}{': ' + row.failure_message if row.failure_message else ''}). Its journal entry "
                   f"{entry.external_id} was reversed by {reversal.external_id}; the money returns to the "

@@ -115,6 +115,19 @@ async def orders(request: web.Request) -> web.Response:
     )
 
 
+TRANSACTION_FIELDS = ("id", "order_id", "event", "method", "amount", "currency", "gateway", "gateway_transaction_id",
+                      "status", "date_created")
+
+
+async def transactions(request: web.Request) -> web.Response:
+    """Every order's gateway transactions with an id above ``after_id`` (the demo's payment feed; no quota)."""
+    s = store(request)
+    after = int(request.query.get("after_id", "0"))
+    rows = sorted((t for of_order in s.transactions.values() for t in of_order if int(t["id"]) > after),
+                  key=lambda t: int(t["id"]))
+    return v2_json([{k: t.get(k) for k in TRANSACTION_FIELDS} for t in rows])
+
+
 SHIPMENT_FIELDS = ("id", "order_id", "order_address_id", "tracking_number", "tracking_carrier", "shipping_provider",
                    "tracking_link", "comments", "date_created", "items")
 
@@ -187,6 +200,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/__sandbox/state/webhooks", webhooks)
     r.add_get("/__sandbox/state/orders", orders)
     r.add_get("/__sandbox/state/shipments", shipments)
+    r.add_get("/__sandbox/state/transactions", transactions)
     r.add_post("/__sandbox/seed/products", seed_products)
     add_fault_routes(r, "/__sandbox/faults/orders", FAULTS)
     add_fault_routes(r, "/__sandbox/faults/rows", ROW_FAULTS)
