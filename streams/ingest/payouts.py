@@ -8,8 +8,15 @@ With ``O2C_STRIPE_ENABLED=true``:
 - a leader timer (``O2C_STRIPE_POLL_INTERVAL``) lists the payouts created in the last
   ``O2C_STRIPE_LOOKBACK_DAYS`` and publishes any paid, failed or cancelled one not published yet.
 
-With ``O2C_PAYPAL_ENABLED=true`` and ``O2C_PAYPAL_SETTLEMENT_FOLDER``: a leader timer imports each new
-settlement (STL) file dropped in the folder, one payout per withdrawal.
+With ``O2C_PAYPAL_ENABLED=true``:
+
+- and ``O2C_PAYPAL_SETTLEMENT_FOLDER``: a leader timer (``O2C_PAYPAL_POLL_INTERVAL``) imports each new
+  settlement (STL) file dropped in the folder, one payout per withdrawal. The records after a file's last
+  withdrawal are kept in PostgreSQL (``state.paypal``) and carried into the next file, whose first
+  withdrawal pays them out. A problem in a file is a ``settlement_unreadable`` exception; a changed file
+  under a name already imported is not imported but a ``settlement_conflict`` exception (finance);
+- and ``O2C_PAYPAL_CLIENT_ID``/``O2C_PAYPAL_CLIENT_SECRET``: a leader timer publishes the withdrawals
+  Transaction Search lists since its cursor (``state.cursors``, re-read with a three-hour overlap).
 
 A payout version (its status and line count) is published once (``state.payouts.published``), as pages of
 lines on ``payouts``, only after the broker has acknowledged every page.
@@ -18,8 +25,10 @@ lines on ``payouts``, only after the broker has acknowledged every page.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from faust.web import Request, Response, View
@@ -28,11 +37,17 @@ from prometheus_client import Counter
 from connectors.http import ConnectorError
 from connectors.payments.models import Payout, PayoutLine
 from connectors.payments.paypal.config import PayPalSettings
+from connectors.payments.paypal.folder import SettlementFolder
+from connectors.payments.paypal.stl import parse_settlement
+from connectors.payments.paypal.transaction_search import PayPalTransactionSearch
+from connectors.payments.paypal.windows import Movement
 from connectors.payments.stripe.client import StripePayouts
 from connectors.payments.stripe.config import StripeSettings
 from connectors.payments.stripe.webhooks import WebhookSignatureError, verify_event
+from state import cursors
 from state import exceptions as exceptions_store
 from state import payouts as store
+from state import paypal as paypal_store
 from streams.contract.payouts import PayoutEvent, PayoutLineRecord, PayoutRecord
 from streams.platform import supervised
 from streams.platform.app import app
@@ -138,42 +153,96 @@ class StripeWebhooks(View):
 
 
 async def import_settlements() -> None:
-    await import_settlements_once()
+    new = await import_settlements_once()
+    if new:
+        log.info(f"PayPal settlement import published {new} payout version(s)")
 
 
 async def import_settlements_once() -> int:
-    """Import each new PayPal settlement file; a file's problems become a finance exception."""
-    from connectors.payments.paypal.folder import SettlementFolder
-    from connectors.payments.paypal.stl import parse_settlement
-
+    """Import each new PayPal settlement file (oldest report first); a file's problems, and a changed file
+    under a name already imported, become finance exceptions. Returns the payout versions published."""
     assert paypal_settings.settlement_folder is not None
     folder = SettlementFolder(paypal_settings.settlement_folder)
     pool = await database.acquire_pool()
+    found = await folder.scan()
+    for duplicate in found.duplicates:
+        await folder.set_aside(duplicate)
+    for path, conflict in zip(found.conflicting, found.conflicts, strict=True):
+        await exceptions_store.record(pool, exceptions_store.NewException(
+            kind="settlement_conflict", object_type="file", owner="finance", severity="error",
+            message=(f"PayPal settlement file {conflict}. o2c imports a file name once, so nothing in the new file "
+                     f"was booked. If it is PayPal's corrected report, compare it with {folder.imported_dir.name}/"
+                     f"{path.name}, book any difference by hand and remove the new file from {folder.path}; if it "
+                     "was dropped by mistake, just remove it."),
+            bc_id=path.name, payload={"file": path.name, "detail": conflict},
+            dedupe_key=f"settlement_conflict:file:paypal:{path.name}"))
     count = 0
-    for path in await folder.new_files():
-        parsed = parse_settlement(await folder.read(path), file_name=path.name)
-        for payout, lines in parsed.payouts:
-            count += await publish_payout(payout, list(lines))
-        key = f"settlement_unreadable:file:paypal:{path.name}"
-        if parsed.problems:
-            await exceptions_store.record(pool, exceptions_store.NewException(
-                kind="settlement_unreadable", object_type="file", owner="finance", severity="error",
-                message=(f"PayPal settlement file {path.name} has {len(parsed.problems)} problem(s): "
-                         + "; ".join(parsed.problems[:10]) + ". The payouts that could be read were imported; "
-                         "ask PayPal for a corrected file and drop it in the folder."),
-                bc_id=path.name, payload={"problems": list(parsed.problems)}, dedupe_key=key))
-        await store.file_imported(pool, "paypal", path.name, _sha(path), len(parsed.payouts), parsed.problems)
-        await folder.mark_imported(path)
+    for path in found.new:
+        count += await _import_file(folder, pool, path)
     return count
 
 
-def _sha(path: Any) -> str:
-    from connectors.payments.paypal.folder import sha256
+async def _import_file(folder: SettlementFolder, pool: Any, path: Path) -> int:
+    """One file: its payouts (with the records the previous file left unsettled) published, its problems an
+    exception, what it leaves unsettled saved for the next file, then the file moved to ``imported/``."""
+    data = await folder.read(path)
+    parsed = parse_settlement(data, file_name=path.name)
+    carry = await paypal_store.carry_before(pool, parsed.account_id, path.name)
+    if carry.unsettled or carry.known:
+        parsed = parse_settlement(data, file_name=path.name, start_known=carry.known,
+                                  carried=[Movement.from_json(m) for m in carry.unsettled])
+    count = 0
+    for payout, lines in parsed.payouts:
+        count += await publish_payout(payout, list(lines))
+    if parsed.problems:
+        await exceptions_store.record(pool, exceptions_store.NewException(
+            kind="settlement_unreadable", object_type="file", owner="finance", severity="error",
+            message=(f"PayPal settlement file {path.name} has {len(parsed.problems)} problem(s): "
+                     + "; ".join(parsed.problems[:10]) + ". The payouts that could be read were imported; "
+                     "ask PayPal for a corrected file and drop it in the folder."),
+            bc_id=path.name, payload={"problems": list(parsed.problems)},
+            dedupe_key=f"settlement_unreadable:file:paypal:{path.name}"))
+    await store.file_imported(pool, "paypal", path.name, hashlib.sha256(data).hexdigest(), len(parsed.payouts),
+                              parsed.problems)
+    known = set(carry.known) | {payout.currency for payout, _ in parsed.payouts}
+    await paypal_store.save_carry(pool, parsed.account_id, path.name, [m.to_json() for m in parsed.unsettled],
+                                  sorted(known))
+    await folder.mark_imported(path)
+    if parsed.unsettled:
+        log.info(f"PayPal settlement file {path.name}: {len(parsed.unsettled)} record(s) after its last withdrawal "
+                 "carried into the next file", extra={"file": path.name})
+    return count
 
-    try:
-        return sha256(path)
-    except OSError:
-        return ""
+
+#: Transaction Search re-reads this far before its cursor: PayPal lists a record up to three hours late.
+SEARCH_OVERLAP = timedelta(hours=3)
+SEARCH_CURSOR = "paypal:transaction_search"
+
+
+class PayPalSearchSource:
+    """Publishes the withdrawals Transaction Search lists since a cursor kept in ``state.cursors``."""
+
+    def __init__(self, connection: ClientConnection[PayPalTransactionSearch]) -> None:
+        self.connection = connection
+
+    async def poll(self) -> None:
+        new = await self.poll_once()
+        if new:
+            log.info(f"PayPal Transaction Search published {new} payout version(s)")
+
+    async def poll_once(self, now: datetime | None = None) -> int:
+        client = await self.connection.client()
+        pool = await database.acquire_pool()
+        end = now or datetime.now(UTC)
+        cursor = await cursors.load(pool, SEARCH_CURSOR)
+        start = (cursor.watermark - SEARCH_OVERLAP if cursor is not None
+                 else end - timedelta(days=paypal_settings.lookback_days))
+        new, seen = 0, set()
+        async for payout, lines in client.withdrawals(start, end):
+            new += await publish_payout(payout, list(lines))
+            seen.add(payout.payout_id)
+        await cursors.advance(pool, SEARCH_CURSOR, end, seen)
+        return new
 
 
 stripe_source: StripeSource | None = None
@@ -188,3 +257,10 @@ if stripe_settings.enabled:
 if paypal_settings.enabled and paypal_settings.settlement_folder is not None:
     supervised.timer(app, paypal_settings.poll_interval, name="import_paypal_settlements", on_leader=True)(
         import_settlements)
+paypal_search: PayPalSearchSource | None = None
+if paypal_settings.enabled and paypal_settings.api_enabled:
+    _paypal_connection = ClientConnection(lambda: PayPalTransactionSearch(paypal_settings))
+    app.add_dependency(_paypal_connection)
+    paypal_search = PayPalSearchSource(_paypal_connection)
+    supervised.timer(app, paypal_settings.poll_interval, name="poll_paypal_transactions", on_leader=True)(
+        paypal_search.poll)

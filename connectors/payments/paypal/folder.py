@@ -28,6 +28,8 @@ class FolderScan:
     new: tuple[Path, ...] = ()
     duplicates: tuple[Path, ...] = ()
     conflicts: tuple[str, ...] = ()
+    #: The files the :attr:`conflicts` messages are about, in the same order.
+    conflicting: tuple[Path, ...] = ()
 
 
 def sha256(path: Path) -> str:
@@ -72,6 +74,7 @@ class SettlementFolder:
         new: list[Path] = []
         duplicates: list[Path] = []
         conflicts: list[str] = []
+        conflicting: list[Path] = []
         for candidate in sorted((p for p in self.path.iterdir() if p.is_file() and FILE_NAME.match(p.name)),
                                 key=_sort_key):
             before = seen.get(candidate.name)
@@ -82,12 +85,13 @@ class SettlementFolder:
             if digest == before.get("sha256"):
                 duplicates.append(candidate)
             else:
+                conflicting.append(candidate)
                 conflicts.append(
                     f"{candidate.name} was imported on {before.get('imported_at', '?')} and has been dropped "
                     f"again with different contents (sha256 {digest[:12]}… instead of "
                     f"{str(before.get('sha256', ''))[:12]}…); it was not imported: compare the two and remove "
                     "one")
-        return FolderScan(tuple(new), tuple(duplicates), tuple(conflicts))
+        return FolderScan(tuple(new), tuple(duplicates), tuple(conflicts), tuple(conflicting))
 
     async def scan(self) -> FolderScan:
         """New files (oldest report first), identical re-drops and same-name conflicts."""

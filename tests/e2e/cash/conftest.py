@@ -111,15 +111,22 @@ async def stripe() -> AsyncIterator[StripeSandbox]:
 
 
 @pytest.fixture
+def cash_env() -> dict[str, str]:
+    """Extra worker environment (overrides the defaults below); a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
 async def cash(kafka: KafkaBroker, netsuite: SandboxHandle, stripe: StripeSandbox,
-               make_worker: Callable[..., WorkerProcess]) -> AsyncIterator[Cash]:
-    worker = await asyncio.to_thread(
-        make_worker, O2C_ORDERS_ENABLED="true", O2C_BC_STORE_HASH=STORE, O2C_NS_BASE_URL=netsuite.url,
+               make_worker: Callable[..., WorkerProcess], cash_env: dict[str, str]) -> AsyncIterator[Cash]:
+    env = dict(
+        O2C_ORDERS_ENABLED="true", O2C_BC_STORE_HASH=STORE, O2C_NS_BASE_URL=netsuite.url,
         O2C_ORDERS_CURRENCIES='{"USD": "1", "EUR": "2"}',
         O2C_CASH_ENABLED="true", O2C_CASH_PAYOUTS_ENABLED="true", O2C_CASH_ACCOUNTS=orjson.dumps(ACCOUNTS).decode(),
         O2C_CASH_STORE_CREDIT_ACCOUNT=accounts.STORE_CREDIT_CLEARING, O2C_CASH_RECONCILE_INTERVAL="2",
         O2C_STRIPE_ENABLED="true", O2C_STRIPE_API_KEY=API_KEY, O2C_STRIPE_API_BASE=stripe.url,
         O2C_STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, O2C_STRIPE_POLL_INTERVAL="3600")
+    worker = await asyncio.to_thread(make_worker, **{**env, **cash_env})
     skus = [s for s in await publish_items(kafka.bootstrap, netsuite.url) if s.count("-") == 2]
     async with httpx.AsyncClient(timeout=30) as http, NetSuiteClient(NetSuiteSettings(base_url=netsuite.url)) as ns:
         (await http.post(f"{stripe.url}/__sandbox/webhook_endpoints",
