@@ -38,7 +38,8 @@ class Stack:
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
     workers: list[WorkerProcess] = field(default_factory=list)
 
-    def sandbox(self, name: str, *args: str) -> str:
+    def sandbox(self, name: str, *args: str, probe: str = "/__sandbox/config") -> str:
+        """Start ``o2c sandbox <name>`` on a free port; ready once ``GET <probe>`` answers."""
         port = free_port()
         log = (self.root / f"{name}.log").open("ab")
         proc = subprocess.Popen([sys.executable, "-m", "streams.cli", "sandbox", name, "--port", str(port), *args],
@@ -48,7 +49,7 @@ class Stack:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(httpx.HTTPError):
-                httpx.get(f"{url}/__sandbox/config", timeout=1.0)
+                httpx.get(f"{url}{probe}", timeout=1.0)
                 return url
             if proc.poll() is not None:
                 raise RuntimeError(f"sandbox {name} exited: {(self.root / f'{name}.log').read_text()[-2000:]}")
