@@ -10,8 +10,8 @@ from state.db import Executor
 
 
 async def demo_figures(conn: Executor, since: datetime) -> asyncpg.Record:
-    """Orders received, synced, parked and held, open exceptions and shipments made since ``since``; sellable
-    items known."""
+    """Orders received, synced, parked and held, open exceptions, shipments, deposits, invoices and payouts
+    (posted, reconciled) since ``since``; sellable items known."""
     row: asyncpg.Record | None = await conn.fetchrow(
         """SELECT (SELECT count(*) FROM sync_ledger WHERE object_type = 'order' AND updated_at >= $1) AS received,
                   (SELECT count(*) FROM order_links WHERE status IN ('synced', 'closed') AND synced_at >= $1)
@@ -22,7 +22,12 @@ async def demo_figures(conn: Executor, since: datetime) -> asyncpg.Record:
                       AS open_exceptions,
                   (SELECT count(*) FROM sku_map WHERE sellable) AS items,
                   (SELECT count(*) FROM fulfilment_shipments WHERE status = 'created' AND created_at >= $1)
-                      AS shipments""",
+                      AS shipments,
+                  (SELECT count(*) FROM cash_deposits WHERE status = 'written' AND updated_at >= $1) AS deposits,
+                  (SELECT count(*) FROM cash_invoices WHERE status = 'created' AND created_at >= $1) AS invoices,
+                  (SELECT count(*) FROM payouts WHERE je_status <> 'none' AND received_at >= $1) AS payouts,
+                  (SELECT count(*) FROM payouts WHERE result = 'reconciled' AND received_at >= $1)
+                      AS payouts_reconciled""",
         since,
     )
     assert row is not None

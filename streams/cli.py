@@ -8,7 +8,8 @@
     o2c exceptions ...   list, show, resolve and retry exceptions
     o2c payouts ...      list, show and reconcile gateway payouts
     o2c inventory resync compare BigCommerce stock with NetSuite's buffered aggregate, push the differences
-    o2c sandbox bigcommerce|netsuite ...        local API sandboxes
+    o2c sandbox bigcommerce|netsuite|stripe ... local API sandboxes
+    o2c sandbox stripe-payouts ...              the demo's gateway: BigCommerce payments → Stripe payouts
     o2c sandbox bigcommerce-load ...            the order generator
     o2c sandbox netsuite-warehouse ...          warehouse actions (fulfil, stock, receive a return)
 """
@@ -148,7 +149,8 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
                 children.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, preexec_fn=_ignore_sigint))
             env.update({k: v for k, v in demo_mode.worker_env(settings).items() if k not in os.environ})
             print(f"sandboxes  BigCommerce http://127.0.0.1:{settings.demo_bigcommerce_port}  "
-                  f"NetSuite http://127.0.0.1:{settings.demo_netsuite_port}", flush=True)
+                  f"NetSuite http://127.0.0.1:{settings.demo_netsuite_port}  "
+                  f"Stripe http://127.0.0.1:{settings.demo_stripe_port}", flush=True)
         if stopping:
             return 0
         print(f"worker     http://{settings.web_host}:{settings.web_port}  (/healthz /readyz /metrics); "
@@ -157,6 +159,8 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
         children.append(worker)
         if demo:
             children.append(subprocess.Popen(demo_mode.load_command(settings, demo_rate), stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL, preexec_fn=_ignore_sigint))
+            children.append(subprocess.Popen(demo_mode.gateway_command(settings), stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL, preexec_fn=_ignore_sigint))
             print(f"demo load  {demo_rate:g} orders/s into the BigCommerce sandbox; a summary every 5 s", flush=True)
             _supervise_with_summary(settings, worker, lambda: stopping)
@@ -288,12 +292,16 @@ def build_parser() -> argparse.ArgumentParser:
         one.add_argument("id", help="payout id (po_…), or gateway:id")
     sandbox = sub.add_parser("sandbox", help="run a local API sandbox (`o2c sandbox <name> --help`)")
     sandbox.add_argument("name", choices=["bigcommerce", "netsuite", "stripe", "bigcommerce-load",
-                                          "netsuite-warehouse"])
+                                          "netsuite-warehouse", "stripe-payouts"])
     sandbox.add_argument("args", nargs=argparse.REMAINDER, help="options passed to the sandbox")
     return parser
 
 
 def cmd_sandbox(name: str, args: list[str]) -> int:
+    if name == "stripe-payouts":
+        from connectors.payments.stripe.sandbox.demo_payouts import main as payouts_main
+
+        return payouts_main(args)
     if name == "stripe":
         from connectors.payments.stripe.sandbox.server import main as stripe_main
 

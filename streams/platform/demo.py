@@ -1,9 +1,11 @@
-"""``o2c run --demo``: both sandboxes seeded to match, the whole daemon, a demo load, and a live summary.
+"""``o2c run --demo``: the sandboxes seeded to match, the whole daemon, a demo load, and a live summary.
 
-The sandboxes and the order generator run as child processes of ``o2c run``; the worker is configured
-to use them (BigCommerce webhooks + catch-up poller, NetSuite pollers, the order, inventory and
-fulfilment flows). The NetSuite sandbox's demo warehouse ships a share of the sales orders, so the
-summary shows shipments coming back to BigCommerce.
+The sandboxes (BigCommerce, NetSuite, Stripe), the order generator and the demo's payment gateway run as
+child processes of ``o2c run``; the worker is configured to use them (BigCommerce webhooks + catch-up
+poller, NetSuite pollers, the order, inventory, fulfilment and money-in flows, Stripe webhooks). The
+NetSuite sandbox's demo warehouse ships a share of the sales orders, so the summary shows shipments coming
+back to BigCommerce and invoices; every :data:`DEMO_PAYOUT_EVERY` seconds Stripe pays out what the demo
+orders took, and the summary shows the payouts posted and reconciled.
 """
 
 from __future__ import annotations
@@ -29,18 +31,41 @@ DEMO_ORDER_ENV = {
 }
 
 
+#: The demo's Stripe account (the Stripe sandbox's key and webhook signing secret; never a real one).
+DEMO_STRIPE_KEY = "sk_test_o2cdemo"
+DEMO_STRIPE_WEBHOOK_SECRET = "whsec_o2cdemo"
+#: Seconds between the demo's Stripe payouts (a real account pays out daily).
+DEMO_PAYOUT_EVERY = "60"
+#: The NetSuite sandbox's chart of accounts (connectors/netsuite/sandbox/accounts.py) for the demo's Stripe.
+DEMO_CASH_ACCOUNTS = ('{"stripe": {"clearing": "1010", "bank": "1000", "fees": {"default": "5010", '
+                      '"dispute:stripe_fee": "5013"}, "refunds": "4010", "disputes": "5012", "reserves": "1020", '
+                      '"adjustments": "5014"}}')
+
+
 def sandbox_commands(settings: Settings) -> list[list[str]]:
     cli = [sys.executable, "-m", "streams.cli", "sandbox"]
     return [
         [*cli, "bigcommerce", "--port", str(settings.demo_bigcommerce_port), "--styles", STYLES, "--plan", "pro"],
         [*cli, "netsuite", "--port", str(settings.demo_netsuite_port), "--styles", STYLES, "--latency-ms", "150",
          "--demo-warehouse", DEMO_SHIP_SHARE, "--multiple-shipping-routes"],
+        [*cli, "stripe", "--port", str(settings.demo_stripe_port), "--api-key", DEMO_STRIPE_KEY,
+         "--webhook-secret", DEMO_STRIPE_WEBHOOK_SECRET],
     ]
 
 
 def load_command(settings: Settings, rate: float) -> list[str]:
     return [sys.executable, "-m", "streams.cli", "sandbox", "bigcommerce-load", "--url",
-            f"http://127.0.0.1:{settings.demo_bigcommerce_port}", "--count", "1000000", "--rate", str(rate)]
+            f"http://127.0.0.1:{settings.demo_bigcommerce_port}", "--count", "1000000", "--rate", str(rate),
+            "--gateways", "stripe=1"]
+
+
+def gateway_command(settings: Settings) -> list[str]:
+    """The demo's payment gateway: BigCommerce's Stripe payments become charges, paid out every minute."""
+    return [sys.executable, "-m", "streams.cli", "sandbox", "stripe-payouts",
+            "--bigcommerce", f"http://127.0.0.1:{settings.demo_bigcommerce_port}",
+            "--stripe", f"http://127.0.0.1:{settings.demo_stripe_port}",
+            "--webhook-url", f"http://{settings.web_host}:{settings.web_port}/webhooks/stripe",
+            "--every", DEMO_PAYOUT_EVERY]
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
@@ -49,6 +74,15 @@ def worker_env(settings: Settings) -> dict[str, str]:
         **DEMO_ORDER_ENV,
         "O2C_INVENTORY_ENABLED": "true",
         "O2C_FULFILMENTS_ENABLED": "true",
+        "O2C_CASH_ENABLED": "true",
+        "O2C_CASH_PAYOUTS_ENABLED": "true",
+        "O2C_CASH_ACCOUNTS": DEMO_CASH_ACCOUNTS,
+        "O2C_CASH_RECONCILE_INTERVAL": "5",
+        "O2C_STRIPE_ENABLED": "true",
+        "O2C_STRIPE_API_BASE": f"http://127.0.0.1:{settings.demo_stripe_port}",
+        "O2C_STRIPE_API_KEY": DEMO_STRIPE_KEY,
+        "O2C_STRIPE_WEBHOOK_SECRET": DEMO_STRIPE_WEBHOOK_SECRET,
+        "O2C_STRIPE_POLL_INTERVAL": "60",
         "O2C_BC_SOURCE_ENABLED": "true",
         "O2C_BC_API_BASE": f"http://127.0.0.1:{settings.demo_bigcommerce_port}",
         "O2C_BC_WEBHOOK_DESTINATION": f"http://{settings.web_host}:{settings.web_port}/webhooks/bigcommerce",

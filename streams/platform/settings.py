@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = Field("json", description="JSON lines, or a human console format.")
     demo_bigcommerce_port: int = Field(8701, description="`o2c run --demo`: the BigCommerce sandbox's port.")
     demo_netsuite_port: int = Field(8702, description="`o2c run --demo`: the NetSuite sandbox's port.")
+    demo_stripe_port: int = Field(8703, description="`o2c run --demo`: the Stripe sandbox's port.")
 
     @property
     def bootstrap(self) -> str:

@@ -58,6 +58,10 @@ class Summary:
     worker: WorkerState = STARTING
     items_known: int = 0  # NetSuite items in the SKU map: orders wait (parked) for theirs
     shipments: int = 0  # BigCommerce shipments created from NetSuite fulfilments
+    deposits: int = 0  # NetSuite customer deposits written
+    invoices: int = 0  # NetSuite invoices made for shipments
+    payouts: int = 0  # gateway payouts posted as journal entries
+    payouts_reconciled: int = 0  # of which the clearing residual is 0.00
 
     @property
     def waiting_for_items(self) -> bool:
@@ -77,7 +81,8 @@ class Summary:
                  if self.slots_in_use is not None and self.slot_limit is not None else "NetSuite slots -")
         return (f"{self.state()} | orders received {self.orders_received} | sales orders {self.sales_orders} "
                 f"| parked {self.parked} | held {self.held} | exceptions open {self.exceptions_open} | {latency} "
-                f"| shipments {self.shipments} | {slots}")
+                f"| shipments {self.shipments} | deposits {self.deposits} | invoices {self.invoices} "
+                f"| payouts {self.payouts} ({self.payouts_reconciled} reconciled) | {slots}")
 
 
 async def collect(pool: asyncpg.Pool, worker_url: str, since: datetime, *, with_metrics: bool = True) -> Summary:
@@ -91,7 +96,8 @@ async def collect(pool: asyncpg.Pool, worker_url: str, since: datetime, *, with_
         p50, p95, slots, limit = await _metrics(http, f"{worker_url}/metrics") if with_metrics else (None,) * 4
     return Summary(int(row["received"]), int(row["synced"]), int(row["parked"]), int(row["held"]),
                    int(row["open_exceptions"]), p50, p95, slots, limit, worker, int(row["items"]),
-                   int(row["shipments"]))
+                   int(row["shipments"]), int(row["deposits"]), int(row["invoices"]), int(row["payouts"]),
+                   int(row["payouts_reconciled"]))
 
 
 async def _metrics(http: httpx.AsyncClient, url: str) -> tuple[float | None, ...]:

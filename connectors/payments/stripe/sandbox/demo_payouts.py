@@ -72,8 +72,13 @@ class PaymentFeed:
 
 async def run(bigcommerce: str, stripe: str, webhook_url: str, every: float) -> None:
     async with httpx.AsyncClient(timeout=60) as http:
-        (await http.post(f"{stripe.rstrip('/')}/__sandbox/webhook_endpoints", json={"url": webhook_url})
-         ).raise_for_status()
+        while True:  # the sandboxes start alongside this process
+            try:
+                (await http.post(f"{stripe.rstrip('/')}/__sandbox/webhook_endpoints", json={"url": webhook_url})
+                 ).raise_for_status()
+                break
+            except httpx.HTTPError:
+                await asyncio.sleep(1)
         feed = PaymentFeed(http, bigcommerce, stripe)
         while True:
             await asyncio.sleep(every)
