@@ -172,6 +172,13 @@ async def test_payments_shipments_and_payouts_reach_the_ledger_once_and_reconcil
     journal = [r for r in await _records(cash, "journalEntry") if payout["id"] in (r.get("externalId") or "")]
     assert len(journal) == 1, "the first payout was posted once despite the duplicates and the dropped write"
 
+    # An instant payout lists no lines: nothing is guessed, finance reconciles it by dates.
+    await cash.stripe_admin("charges", [charge(pi(), D("30.00"))])
+    instant = await cash.stripe_admin("payouts", {"currency": "usd", "method": "instant"})
+    row = await payout_row(migrated_db, instant["id"], ("date_window",))
+    assert row["je_status"] == "none"
+    assert any(instant["id"] in x["message"] for x in await open_exceptions(migrated_db, "payout_date_window"))
+
 
 def _charge_id(cash: Cash, payment_intent: str) -> str:
     return str(cash.stripe.store.by_payment_intent[payment_intent])
