@@ -69,17 +69,21 @@ class DepositWriter:
     async def write_waiting(self, pool: Executor, ns: NetSuiteClient, store_hash: str, order_id: int) -> str:
         """Write the order's waiting deposits if its sales order is in NetSuite, then apply them."""
         rows = [d for d in await store.deposits(pool, store_hash, order_id) if d.status == "waiting"]
+        refused = 0
         if rows:
             link = await orders_store.get_link(pool, store_hash, order_id)
             if link is None or link.ns_id is None or link.ns_customer_id is None or link.status != "synced":
                 return f"{len(rows)} deposit(s) waiting for the sales order"
             for d in rows:
-                await self._write(pool, ns, d, link.ns_id, link.ns_customer_id)
+                if not await self._write(pool, ns, d, link.ns_id, link.ns_customer_id):
+                    refused += 1
         applied = await apply_deposits(pool, ns, store_hash, order_id)
-        return f"{len(rows)} deposit(s) written" + (f", {applied} applied" if applied else "")
+        return (f"{len(rows) - refused} deposit(s) written" + (f", {refused} refused" if refused else "")
+                + (f", {applied} applied" if applied else ""))
 
     async def _write(self, pool: Executor, ns: NetSuiteClient, d: store.DepositRow, so_id: str,
-                     customer_id: str) -> None:
+                     customer_id: str) -> bool:
+        """Write one deposit; False if NetSuite refused it (row ``refused``, a ``deposit_refused`` exception)."""
         assert d.account_id is not None
         accounts = self.settings.accounts.get(d.gateway)
         body: dict[str, Any] = {
@@ -101,10 +105,11 @@ class DepositWriter:
                 bc_id=str(d.order_id), payload={"deposit": d.external_id, "body": _jsonable(body)},
                 dedupe_key=f"deposit_refused:order:{d.store_hash}:{d.order_id}:{d.n}"))
             log.warning(f"deposit {d.external_id} refused: {detail}", extra={"bc_order_id": d.order_id})
-            return
+            return False
         await store.deposit_written(pool, d.store_hash, d.order_id, d.n, result.id)
         await exceptions_store.auto_resolve_key(pool, f"deposit_refused:order:{d.store_hash}:{d.order_id}:{d.n}")
         DEPOSITS.labels(d.kind).inc()
+        return True
 
 
 def _jsonable(body: dict[str, Any]) -> Any:
