@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,9 @@ import orjson
 import pytest
 
 from connectors.netsuite.sandbox import accounts
+from connectors.payments.paypal.sandbox.server import SandboxServer
+from connectors.payments.paypal.sandbox.server import start_sandbox as start_paypal
+from connectors.payments.paypal.sandbox.state import transaction_detail
 from connectors.payments.paypal.stl_writer import SettlementTransaction, stl_file_name, write_settlement
 from streams.contract import BcOrderSnapshot
 from streams.contract.bigcommerce import BcTransaction
@@ -50,9 +54,21 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cash_env(folder: Path) -> dict[str, str]:
+async def paypal() -> AsyncIterator[SandboxServer]:
+    server = await start_paypal("127.0.0.1", 0)
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+def cash_env(folder: Path, paypal: SandboxServer) -> dict[str, str]:
+    """Both PayPal sources on: the settlement folder and Transaction Search (the sandbox)."""
     return {"O2C_PAYPAL_ENABLED": "true", "O2C_PAYPAL_SETTLEMENT_FOLDER": str(folder),
-            "O2C_PAYPAL_POLL_INTERVAL": "1", "O2C_CASH_ACCOUNTS": orjson.dumps(PAYPAL_ACCOUNTS).decode()}
+            "O2C_PAYPAL_POLL_INTERVAL": "1", "O2C_CASH_ACCOUNTS": orjson.dumps(PAYPAL_ACCOUNTS).decode(),
+            "O2C_PAYPAL_API_BASE": paypal.url, "O2C_PAYPAL_CLIENT_ID": "sandbox-client",
+            "O2C_PAYPAL_CLIENT_SECRET": "sandbox-secret"}
 
 
 def capture_id() -> str:
@@ -185,6 +201,51 @@ async def test_settlement_files_become_reconciled_journal_entries_once(
         assert await conn.fetchval("SELECT count(*) FROM payout_files WHERE gateway = 'paypal'") == 2
     finally:
         await conn.close()
+
+
+async def test_transaction_search_withdrawals_are_published_since_the_cursor(
+        cash: Cash, migrated_db: str, paypal: SandboxServer) -> None:
+    base = ids_base() + 5
+    first, second = [paid_by_paypal(order_of(cash, base + n, (n, D("21.40"), n)), capture_id()) for n in (1, 2)]
+    await cash.orders(first, second)
+    for order in (first, second):
+        await cash.record("customerDeposit", f"BC-DEP-{STORE}-{order.order_id}-1")
+    # The worker has been polling since it started (its cursor is at its last poll): records show up in
+    # Transaction Search late, but within PayPal's three hours, which each poll reads again.
+    now = datetime.now(UTC).replace(microsecond=0)
+    sale_1 = T(first.payment_provider_id or "", "T0006", first.total_inc_tax, D("0.92"),
+               initiated=now - timedelta(hours=26))
+    withdrawal_1 = T(capture_id(), "T0400", -(sale_1.gross - sale_1.fee), initiated=now - timedelta(hours=2))
+    sale_2 = T(second.payment_provider_id or "", "T0006", second.total_inc_tax, D("1.13"),
+               initiated=now - timedelta(hours=1))
+    await _seed(cash, paypal, sale_1, withdrawal_1, sale_2)
+
+    row = await payout_row(migrated_db, withdrawal_1.transaction_id, ("reconciled", "mismatch", "unbalanced"))
+    assert (row["result"], row["residual"]) == ("reconciled", D(0)), row["detail"]
+    conn = await asyncpg.connect(migrated_db)
+    try:
+        cursor = await conn.fetchrow("SELECT * FROM cursors WHERE name = 'paypal:transaction_search'")
+        assert cursor is not None and cursor["watermark"] >= now - timedelta(seconds=1)
+    finally:
+        await conn.close()
+
+    # The next withdrawal, initiated after the cursor: it pays out the sale made after the first one.
+    withdrawal_2 = T(capture_id(), "T0400", -(sale_2.gross - sale_2.fee), initiated=datetime.now(UTC))
+    await _seed(cash, paypal, withdrawal_2)
+    row = await payout_row(migrated_db, withdrawal_2.transaction_id, ("reconciled", "mismatch", "unbalanced"))
+    assert (row["result"], row["residual"]) == ("reconciled", D(0)), row["detail"]
+    entry = await cash.record("journalEntry", f"PAYOUT-JE-paypal-{withdrawal_2.transaction_id}")
+    assert sides(await cash.ns.get("journalEntry", entry["id"], expand=True)) == {
+        accounts.OPERATING_BANK: sale_2.gross - sale_2.fee, accounts.PAYPAL_FEES: sale_2.fee,
+        accounts.PAYPAL_CLEARING: -second.total_inc_tax}
+    for withdrawal in (withdrawal_1, withdrawal_2):
+        assert len(await journal_entries(cash, withdrawal.transaction_id)) == 1
+    assert paypal.state.token_requests >= 1 and paypal.state.searches, "the worker asked Transaction Search"
+
+
+async def _seed(cash: Cash, paypal: SandboxServer, *rows: T) -> None:
+    response = await cash.http.post(f"{paypal.url}/__sandbox/transactions", json=[transaction_detail(t) for t in rows])
+    assert response.status_code == 201, response.text
 
 
 async def _matches(dsn: str, payout_id: str) -> dict[str, tuple[str, int | None]]:
