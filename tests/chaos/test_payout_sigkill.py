@@ -5,8 +5,8 @@ charges, so three pages of 2,000 lines on ``payouts``) arrives by webhook; the w
 
 1. once the first page of the payout is in PostgreSQL and the rest are not (mid-storing), then
 2. right after NetSuite committed the journal entry but before the worker recorded it: the sandbox drops
-   the connection after the commit (``drop_after_commit_next``) and the worker is killed while it waits to
-   retry, as soon as the entry is visible in NetSuite.
+   the connection after the commit (``drop_after_commit_next``) and, with 1.5 s of NetSuite latency, the
+   worker is killed while its retry is on its way, as soon as the entry is visible in NetSuite.
 
 Each time a new worker takes over the same consumer group (and web port, so webhooks still reach it). In
 the end: exactly one journal entry with the payout's externalId, its bank line the payout amount, debits
@@ -124,7 +124,9 @@ async def test_a_big_payout_survives_two_sigkills_and_posts_once(
                 "the first kill came after every page was stored: the window was missed")
             # Kill 2: NetSuite commits the journal entry, then drops the connection; the worker is killed
             # while it waits to retry, before it could record the entry as posted.
-            (await http.post(f"{netsuite.url}/__sandbox/config", json={"drop_after_commit_next": 1})).raise_for_status()
+            # (NetSuite's latency_ms widens the window: the retry waits 1.5 s before it reaches NetSuite. An
+            # int: the sandbox's config endpoint reads a JSON float as a Decimal, which its latency cannot add.)
+            await _configure(http, netsuite, drop_after_commit_next=1, latency_ms=1500)
             worker = await asyncio.to_thread(make_worker, web_port=port, **env)
 
             async def entry_in_netsuite() -> bool:
@@ -135,6 +137,7 @@ async def test_a_big_payout_survives_two_sigkills_and_posts_once(
             second_kill = await conn.fetchrow("SELECT * FROM payouts WHERE payout_id = $1", payout_id)
             assert second_kill is not None
 
+            await _configure(http, netsuite, latency_ms=0)
             worker = await asyncio.to_thread(make_worker, web_port=port, **env)
             row = await _when_row(conn, payout_id, lambda r: r["result"] in ("reconciled", "mismatch", "unbalanced"),
                                   timeout=60)
@@ -158,6 +161,10 @@ async def test_a_big_payout_survives_two_sigkills_and_posts_once(
             assert time.monotonic() - started < 120
         finally:
             await conn.close()
+
+
+async def _configure(http: httpx.AsyncClient, netsuite: SandboxHandle, **settings: Any) -> None:
+    (await http.post(f"{netsuite.url}/__sandbox/config", json=settings)).raise_for_status()
 
 
 async def _when_row(conn: asyncpg.Connection, payout_id: str, done: Callable[[asyncpg.Record], bool],
