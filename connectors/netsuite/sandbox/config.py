@@ -100,6 +100,11 @@ class SandboxConfig:
             if key == "tax_engine" and value not in TAX_ENGINES:
                 raise KeyError(f"tax_engine {value} (suitetax or legacy)")
         for key, value in changes.items():
+            current = getattr(self, key)
+            if isinstance(value, Decimal) and isinstance(current, float):
+                value = float(value)  # the admin body is read with Decimals; rates and delays are floats
+            elif isinstance(value, Decimal) and isinstance(current, int) and not isinstance(current, bool):
+                value = int(value)
             setattr(self, key, value)
 
     def as_dict(self) -> dict[str, Any]:
