@@ -87,7 +87,7 @@ async def catch_up() -> None:
             async with orders_lock.hold((shop, order_id)):
                 await deposits.write_waiting(pool, ns, shop, order_id)
     if settings.payouts_enabled:
-        for row in await payouts_store.unreconciled(pool):
+        for row in await payouts_store.needing_reconciliation(pool):
             await payouts.reconcile(pool, row)
     for exc in await exceptions_store.retrying(pool, [*DEPOSIT_KINDS, *INVOICE_KINDS, *PAYOUT_KINDS]):
         note = await _retry(pool, ns, exc)

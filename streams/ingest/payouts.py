@@ -90,7 +90,16 @@ class StripeSource:
         self.queue: asyncio.Queue[str] = asyncio.Queue()
 
     async def fetch(self, payout: Payout) -> bool:
+        """Read the payout's lines and publish it, unless this status was published already: the lines of a
+        paid payout never change (a second webhook, ``payout.reconciliation_completed`` after ``payout.paid``,
+        costs one payout read, not every page again) — except a payout whose lines did not add up yet."""
         client = await self.connection.client()
+        pool = await database.acquire_pool()
+        done = await store.published_statuses(pool, payout.gateway, [payout.payout_id])
+        if payout.status in done.get(payout.payout_id, set()):
+            row = await store.get(pool, payout.gateway, payout.payout_id)
+            if row is None or row.result != "unbalanced":
+                return False
         lines: list[PayoutLine] = []
         if payout.status == "paid" and payout.reconciliation == "itemised":
             lines = [line async for line in client.payout_lines(payout)]
