@@ -13,7 +13,9 @@ MAX_NAMED = 20
 
 def money(amount: Decimal, currency: str) -> str:
     symbol = SYMBOLS.get(currency.upper())
-    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency.upper()}"
+    if not symbol:
+        return f"{amount:,.2f} {currency.upper()}"
+    return f"{'-' if amount < 0 else ''}{symbol}{abs(amount):,.2f}"
 
 
 def _orders(lines: Sequence[LineOutcome]) -> str:
