@@ -145,6 +145,7 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
         if demo:
             from streams.platform import demo as demo_mode
 
+            Path(demo_mode.paypal_folder(settings)).mkdir(parents=True, exist_ok=True)
             for command in demo_mode.sandbox_commands(settings):
                 children.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, preexec_fn=_ignore_sigint))
             env.update({k: v for k, v in demo_mode.worker_env(settings).items() if k not in os.environ})

@@ -136,6 +136,10 @@ class StripeSource:
                 log.warning(f"payout {payout_id} could not be read from Stripe yet: {error}")
                 await asyncio.sleep(5)
                 self.queue.put_nowait(payout_id)
+            except Exception:  # PostgreSQL or Kafka away: keep the payout (the poll is the backstop too)
+                log.exception(f"payout {payout_id} could not be published yet; trying again")
+                await asyncio.sleep(5)
+                self.queue.put_nowait(payout_id)
 
 
 class StripeWebhooks(View):
@@ -262,7 +266,7 @@ if stripe_settings.enabled:
     app.page(WEBHOOK_PATH)(StripeWebhooks)
     supervised.timer(app, stripe_settings.poll_interval, name="poll_stripe_payouts", on_leader=True)(
         stripe_source.poll)
-    app.task(stripe_source.drain)
+    supervised.task(app, name="stripe.payout_webhooks")(stripe_source.drain)
 if paypal_settings.enabled and paypal_settings.settlement_folder is not None:
     supervised.timer(app, paypal_settings.poll_interval, name="import_paypal_settlements", on_leader=True)(
         import_settlements)

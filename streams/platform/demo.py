@@ -39,7 +39,15 @@ DEMO_PAYOUT_EVERY = "60"
 #: The NetSuite sandbox's chart of accounts (connectors/netsuite/sandbox/accounts.py) for the demo's Stripe.
 DEMO_CASH_ACCOUNTS = ('{"stripe": {"clearing": "1010", "bank": "1000", "fees": {"default": "5010", '
                       '"dispute:stripe_fee": "5013"}, "refunds": "4010", "disputes": "5012", "reserves": "1020", '
-                      '"adjustments": "5014"}}')
+                      '"adjustments": "5014"}, "paypal": {"clearing": "1011", "bank": "1000", "fees": {"default": '
+                      '"5011"}, "refunds": "4010", "disputes": "5012", "reserves": "1020", "adjustments": "5014"}}')
+#: The demo's orders pay through Stripe (80%) and PayPal (20%; settled by files in the drop folder).
+DEMO_GATEWAYS = "stripe=0.8,paypal=0.2"
+
+
+def paypal_folder(settings: Settings) -> str:
+    """The demo's PayPal drop folder (an SFTP job fills it in production)."""
+    return str(settings.data_dir / "paypal-settlements")
 
 
 def sandbox_commands(settings: Settings) -> list[list[str]]:
@@ -56,7 +64,7 @@ def sandbox_commands(settings: Settings) -> list[list[str]]:
 def load_command(settings: Settings, rate: float) -> list[str]:
     return [sys.executable, "-m", "streams.cli", "sandbox", "bigcommerce-load", "--url",
             f"http://127.0.0.1:{settings.demo_bigcommerce_port}", "--count", "1000000", "--rate", str(rate),
-            "--gateways", "stripe=1"]
+            "--gateways", DEMO_GATEWAYS]
 
 
 def gateway_command(settings: Settings) -> list[str]:
@@ -65,7 +73,7 @@ def gateway_command(settings: Settings) -> list[str]:
             "--bigcommerce", f"http://127.0.0.1:{settings.demo_bigcommerce_port}",
             "--stripe", f"http://127.0.0.1:{settings.demo_stripe_port}",
             "--webhook-url", f"http://{settings.web_host}:{settings.web_port}/webhooks/stripe",
-            "--every", DEMO_PAYOUT_EVERY]
+            "--every", DEMO_PAYOUT_EVERY, "--paypal-folder", paypal_folder(settings)]
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
@@ -83,6 +91,9 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "O2C_STRIPE_API_KEY": DEMO_STRIPE_KEY,
         "O2C_STRIPE_WEBHOOK_SECRET": DEMO_STRIPE_WEBHOOK_SECRET,
         "O2C_STRIPE_POLL_INTERVAL": "60",
+        "O2C_PAYPAL_ENABLED": "true",
+        "O2C_PAYPAL_SETTLEMENT_FOLDER": paypal_folder(settings),
+        "O2C_PAYPAL_POLL_INTERVAL": "10",
         "O2C_BC_SOURCE_ENABLED": "true",
         "O2C_BC_API_BASE": f"http://127.0.0.1:{settings.demo_bigcommerce_port}",
         "O2C_BC_WEBHOOK_DESTINATION": f"http://{settings.web_host}:{settings.web_port}/webhooks/bigcommerce",
