@@ -145,6 +145,7 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
         if demo:
             from streams.platform import demo as demo_mode
 
+            shutil.rmtree(demo_mode.paypal_folder(settings), ignore_errors=True)  # an earlier demo's files
             Path(demo_mode.paypal_folder(settings)).mkdir(parents=True, exist_ok=True)
             for command in demo_mode.sandbox_commands(settings):
                 children.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, preexec_fn=_ignore_sigint))
