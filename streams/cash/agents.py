@@ -3,7 +3,9 @@
 With ``O2C_CASH_ENABLED=true``:
 
 - ``record_payments`` on ``bc.orders``: each snapshot's captured payments → customer deposits;
-- ``invoice_shipments`` on ``ns.fulfilments``: each shipped fulfilment → an invoice, deposits applied.
+- ``invoice_shipments`` on ``ns.fulfilments``: each shipped fulfilment → an invoice, deposits applied;
+- ``deposit_when_synced`` on ``sync.results``: an order's sales order was written → its waiting deposits at
+  once (the timer below is the backstop).
 
 With ``O2C_CASH_PAYOUTS_ENABLED=true``: ``post_payouts`` on ``payouts`` (journal entry, reconciliation).
 
@@ -25,7 +27,7 @@ from streams.cash.deposit_writer import DEPOSIT_KINDS, DepositWriter
 from streams.cash.invoice_writer import INVOICE_KINDS, InvoiceWriter
 from streams.cash.payout_poster import PAYOUT_KINDS, PayoutPoster
 from streams.cash.settings import get_cash_settings
-from streams.contract import BcOrderEvent, BcOrderSnapshot, NsFulfilmentEvent, PayoutEvent
+from streams.contract import BcOrderEvent, BcOrderSnapshot, NsFulfilmentEvent, PayoutEvent, SyncResultEvent
 from streams.contract.netsuite import NsFulfilment
 from streams.platform import clients, supervised
 from streams.platform.app import app, topic
@@ -66,6 +68,20 @@ async def invoice_shipment(event: NsFulfilmentEvent) -> None:
         outcome = await invoices.handle(pool, ns, f)
     log.info(f"fulfilment {f.tran_id or f.ns_id} billing: {outcome}",
              extra={"ns_id": f.ns_id, "bc_order_id": f.bc_order_id})
+
+
+async def deposit_when_synced(event: SyncResultEvent) -> None:
+    result = event.payload
+    if (result.object_type != "order" or result.status != "synced"
+            or not (result.external_id or "").startswith(f"BC-SO-{store_hash}-")):
+        return
+    order_id = int(result.source_id)
+    pool = await database.acquire_pool()
+    if not any(d.status == "waiting" for d in await cash_store.deposits(pool, store_hash, order_id)):
+        return
+    ns = await clients.netsuite_client()
+    async with orders_lock.hold((store_hash, order_id)):
+        await deposits.write_waiting(pool, ns, store_hash, order_id)
 
 
 async def post_payout(event: PayoutEvent) -> None:
@@ -120,5 +136,7 @@ if settings.enabled:
                   concurrency=settings.concurrency)(record_payments)
     guarded_agent(app, topic(NsFulfilmentEvent.TOPIC), Decoder.model(NsFulfilmentEvent), name="invoice_shipments",
                   concurrency=settings.concurrency)(invoice_shipment)
+    guarded_agent(app, topic(SyncResultEvent.TOPIC), Decoder.model(SyncResultEvent), name="deposit_when_synced",
+                  concurrency=settings.concurrency)(deposit_when_synced)
 if settings.payouts_enabled:
     guarded_agent(app, topic(PayoutEvent.TOPIC), Decoder.model(PayoutEvent), name="post_payouts")(post_payout)
