@@ -138,14 +138,15 @@ class PayoutPoster:
         result = await store.reconcile(pool, row.gateway, row.payout_id)
         RESIDUAL.labels(row.gateway, row.currency).set(float(result.residual))
         key = _key("payout_mismatch", row.gateway, row.payout_id)
+        # the exception first, then the result: a payout that reads "mismatch" always has its exception open
         if result.residual == 0 and not result.problems and not result.unclassified:
-            await store.set_result(pool, row.gateway, row.payout_id, "reconciled", "", Decimal(0))
             await exceptions_store.auto_resolve_key(pool, key)
+            await store.set_result(pool, row.gateway, row.payout_id, "reconciled", "", Decimal(0))
             outcome = f"reconciled: {result.matched} charges matched, residual 0.00"
         else:
             message = mismatch_message(row.payout_id, row.amount, row.currency, result)
-            await store.set_result(pool, row.gateway, row.payout_id, "mismatch", message, result.residual)
             await self._problem(pool, row, "payout_mismatch", message)
+            await store.set_result(pool, row.gateway, row.payout_id, "mismatch", message, result.residual)
             outcome = f"mismatch: residual {result.residual}"
         counts = await store.counts(pool)
         UNRECONCILED.set(sum(n for r, n in counts.items() if r not in ("reconciled", "failed")))

@@ -147,8 +147,15 @@ async def test_payments_shipments_and_payouts_reach_the_ledger_once_and_reconcil
     assert amounts[accounts.CHARGEBACKS] == b.total_inc_tax
     assert amounts[accounts.DISPUTE_FEES] == D("15.00")
     # (only this payout's: a new worker also reads earlier tests' payouts, which the session's topic keeps)
-    (mismatch,) = [x for x in await open_exceptions(migrated_db, "payout_mismatch")
+    mine: list[asyncpg.Record] = []
+
+    async def raised() -> bool:
+        mine[:] = [x for x in await open_exceptions(migrated_db, "payout_mismatch")
                    if x["bc_id"] == f"stripe:{payout['id']}"]
+        return bool(mine)
+
+    await eventually(raised, timeout=30, what="the payout's payout_mismatch exception")
+    (mismatch,) = mine
     assert "no BigCommerce order" in mismatch["message"] and "$12.00" in mismatch["message"]
     assert mismatch["owner"] == "finance"
 
