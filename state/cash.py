@@ -141,12 +141,6 @@ async def billed_amounts(conn: Executor, store_hash: str, order_id: int,
     return {r["order_line"]: Decimal(r["amount"]) for r in rows}
 
 
-async def set_remaining(conn: Executor, store_hash: str, order_id: int, invoice_key: str, remaining: Decimal) -> None:
-    await conn.execute("UPDATE cash_invoices SET remaining = $4, updated_at = now() "
-                       "WHERE store_hash = $1 AND order_id = $2 AND invoice_key = $3",
-                       store_hash, order_id, invoice_key, remaining)
-
-
 # -- deposit applications ------------------------------------------------------------------------------
 
 

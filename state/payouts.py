@@ -112,13 +112,6 @@ async def recent(conn: Executor, limit: int = 50, result: str | None = None) -> 
     return [PayoutRow(**dict(r)) for r in rows]
 
 
-async def unreconciled(conn: Executor, limit: int = 100) -> list[PayoutRow]:
-    """Posted payouts whose clearing residual is not zero yet (re-checked as deposits arrive)."""
-    rows = await conn.fetch("SELECT * FROM payouts WHERE result = 'mismatch' AND je_status = 'posted' "
-                            "ORDER BY updated_at LIMIT $1", limit)
-    return [PayoutRow(**dict(r)) for r in rows]
-
-
 @dataclass(frozen=True)
 class LineTotals:
     """Σ of a payout's lines by kind, and its fees by kind and fee type."""
@@ -295,17 +288,6 @@ async def needing_reconciliation(conn: Executor, limit: int = 100) -> list[Payou
                  AND d.updated_at > p.updated_at)
            ORDER BY p.updated_at LIMIT $1""", limit)
     return [PayoutRow(**dict(r)) for r in rows]
-
-
-async def lines(conn: Executor, gateway: str, payout_id: str, limit: int = 1000) -> list[dict[str, Any]]:
-    """A payout's lines with the order each paid (finance's view)."""
-    rows = await conn.fetch(
-        """SELECT l.line_id, l.kind, l.gross, l.fee, l.net, l.currency, l.charge_id, l.payment_intent,
-                  m.order_id, m.outcome, m.expected
-           FROM payout_lines l LEFT JOIN payout_matches m USING (gateway, payout_id, line_id)
-           WHERE l.gateway = $1 AND l.payout_id = $2 ORDER BY l.created NULLS LAST, l.line_id LIMIT $3""",
-        gateway, payout_id, limit)
-    return [dict(r) for r in rows]
 
 
 async def counts(conn: Executor) -> dict[str, int]:

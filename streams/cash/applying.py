@@ -30,9 +30,9 @@ async def apply_deposits(pool: Executor, ns: NetSuiteClient, store_hash: str, or
     for invoice in await store.invoices(pool, store_hash, order_id):
         if invoice.status != "created" or not invoice.ns_id or not invoice.remaining or invoice.remaining <= 0:
             continue
-        open_deposits = [(d.n, d.unapplied) for d in await store.deposits(pool, store_hash, order_id)
-                         if d.status == "written" and d.ns_id and d.unapplied > 0]
         by_n = {d.n: d for d in await store.deposits(pool, store_hash, order_id)}
+        open_deposits = [(d.n, d.unapplied) for d in by_n.values()
+                         if d.status == "written" and d.ns_id and d.unapplied > 0]
         for n, amount in applications(open_deposits, invoice.remaining):
             deposit = by_n[n]
             external_id = application_external_id(store_hash, order_id, invoice.invoice_key, n)

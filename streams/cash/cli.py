@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from state import payouts as store
 from state.db import Executor, create_pool
-from streams.cash.mismatch import mismatch_message, money
+from streams.cash.mismatch import money
+from streams.cash.payout_poster import PayoutPoster
+from streams.cash.settings import get_cash_settings
 from streams.platform.settings import Settings
 
 KINDS = (("charge", "charges"), ("refund", "refunds"), ("dispute", "disputes"), ("dispute_reversal", "disputes won"),
@@ -70,11 +72,7 @@ async def payouts_command(settings: Settings, action: str, payout_id: str | None
                 if p.je_status != "posted":
                     print(f"payout {p.payout_id} has no journal entry posted ({p.result}): nothing to reconcile")
                     continue
-                result = await store.reconcile(pool, p.gateway, p.payout_id)
-                outcome = ("reconciled" if result.residual == 0 and not result.problems and not result.unclassified
-                           else "mismatch")
-                detail = mismatch_message(p.payout_id, p.amount, p.currency, result) if outcome == "mismatch" else ""
-                await store.set_result(pool, p.gateway, p.payout_id, outcome, detail, result.residual)
+                await PayoutPoster(get_cash_settings()).reconcile(pool, p)  # as the worker does: exception too
                 p = (await store.get(pool, p.gateway, p.payout_id)) or p
             print("\n".join(await report(pool, p)))
         return 0

@@ -102,7 +102,7 @@ class DepositWriter:
                 message=(f"NetSuite refused the customer deposit {d.external_id} of {d.amount} {d.currency} for "
                          f"order {d.order_id}: {detail}. The payment is not in NetSuite, so this order will not "
                          "reconcile in its payout. Correct the cause (account, sales order, customer) and retry."),
-                bc_id=str(d.order_id), payload={"deposit": d.external_id, "body": _jsonable(body)},
+                bc_id=str(d.order_id), payload={"deposit": d.external_id, "body": jsonable(body)},
                 dedupe_key=f"deposit_refused:order:{d.store_hash}:{d.order_id}:{d.n}"))
             log.warning(f"deposit {d.external_id} refused: {detail}", extra={"bc_order_id": d.order_id})
             return False
@@ -112,5 +112,6 @@ class DepositWriter:
         return True
 
 
-def _jsonable(body: dict[str, Any]) -> Any:
+def jsonable(body: dict[str, Any]) -> Any:
+    """A NetSuite request body as plain JSON (Decimals as strings), to keep with an exception."""
     return orjson.loads(orjson.dumps(body, default=str))

@@ -14,7 +14,6 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-import orjson
 from prometheus_client import Counter
 
 from connectors.http import PermanentError, one_line
@@ -24,6 +23,7 @@ from state import exceptions as exceptions_store
 from state import orders as orders_store
 from state.db import Executor
 from streams.cash.applying import apply_deposits
+from streams.cash.deposit_writer import jsonable
 from streams.cash.invoicing import OrderLine, invoice_external_id, plan_invoice
 from streams.cash.settings import CashSettings
 from streams.contract.netsuite import NsFulfilment
@@ -116,7 +116,7 @@ class InvoiceWriter:
                          f"{detail}. The shipment is not billed, so the order's deposit stays unapplied. Bill it in "
                          "NetSuite, or correct the sales order and retry."),
                 bc_id=str(order_id), ns_id=f.ns_id,
-                payload={"body": _plain(body), "fulfilment": f.model_dump(mode="json")},
+                payload={"body": jsonable(body), "fulfilment": f.model_dump(mode="json")},
                 dedupe_key=f"invoice_refused:fulfilment:{f.ns_id}"))
             return f"invoice refused: {detail}"
         await self._created(pool, ns, order_id, key, result.id, plan.lines)
@@ -152,6 +152,3 @@ class InvoiceWriter:
             found += 1
         return found
 
-
-def _plain(body: dict[str, Any]) -> Any:
-    return orjson.loads(orjson.dumps(body, default=str))
