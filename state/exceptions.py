@@ -142,7 +142,8 @@ async def mark_retried(conn: Executor, exception_id: int, note: str) -> bool:
 RETRIED_BY_FLOWS = frozenset({"order_unreadable", "invalid_event", "processing_failed", "fulfilment_unmatched",
                               "tracking_invalid", "shipment_rejected", "gateway_unmapped", "deposit_refused",
                               "invoice_refused", "payout_mismatch", "payout_unbalanced", "payout_unmapped",
-                              "payout_refused"})
+                              "payout_refused", "refund_unsynced", "refund_unmapped", "refund_over_paid",
+                              "refund_declined", "refund_unbalanced", "refund_refused", "return_location_missing"})
 
 
 async def request_retry(conn: Executor, exception_id: int) -> bool:

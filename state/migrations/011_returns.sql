@@ -5,23 +5,26 @@
 -- is called. status: waiting (its order's sales order is not in NetSuite yet, or an earlier refund of the
 -- order is not done: refunds of one order are handled in refund id order), done (every document
 -- written; credit = credit memo total + deposit refunded = total), held (an exception says why: nothing
--- more is posted until it is retried), refused (NetSuite refused a document: refund_refused exception).
+-- more is posted until it is retried), refused (NetSuite refused a document: refund_refused exception),
+-- writing (planned: plan holds the documents, decided once from the order as it was before them, so a
+-- retry after a crash writes the same documents instead of re-deciding from a half-written order).
 CREATE TABLE return_refunds (
     store_hash      text           NOT NULL,
     refund_id       bigint         NOT NULL,
     order_id        bigint         NOT NULL,
     total           numeric(19, 4) NOT NULL,
     currency        text           NOT NULL DEFAULT '',
-    status          text           NOT NULL CHECK (status IN ('waiting', 'done', 'held', 'refused')),
+    status          text           NOT NULL CHECK (status IN ('waiting', 'writing', 'done', 'held', 'refused')),
     credit          numeric(19, 4),
     detail          text           NOT NULL DEFAULT '',
     payload         jsonb          NOT NULL,
+    plan            jsonb,
     created_at      timestamptz    NOT NULL DEFAULT now(),
     updated_at      timestamptz    NOT NULL DEFAULT now(),
     PRIMARY KEY (store_hash, refund_id)
 );
 CREATE INDEX return_refunds_order_idx ON return_refunds (store_hash, order_id, refund_id);
-CREATE INDEX return_refunds_waiting_idx ON return_refunds (status) WHERE status = 'waiting';
+CREATE INDEX return_refunds_waiting_idx ON return_refunds (status) WHERE status IN ('waiting', 'writing');
 
 -- return_documents: each NetSuite document of a refund, 'pending' before NetSuite is called (a pending
 -- row found later is first looked up by its externalId, so a crash in between never writes it twice).

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from connectors.locks import KeyedLock
 from state import cash as cash_store
 from state import exceptions as exceptions_store
 from state import payouts as payouts_store
@@ -32,6 +31,7 @@ from streams.contract.netsuite import NsFulfilment
 from streams.platform import clients, supervised
 from streams.platform.app import app, topic
 from streams.platform.guarded import Decoder, Delivered, guarded_agent
+from streams.platform.order_locks import ORDER_LOCKS
 from streams.platform.runtime import database
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ store_hash = clients.bigcommerce_settings().store_hash
 deposits = DepositWriter(settings)
 invoices = InvoiceWriter(settings, store_hash)
 payouts = PayoutPoster(settings)
-orders_lock = KeyedLock()
+orders_lock = ORDER_LOCKS
 
 
 def _raw(message: Any) -> dict[str, Any]:

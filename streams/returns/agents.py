@@ -1,0 +1,66 @@
+"""The money-back flow's Faust wiring (``O2C_RETURNS_ENABLED=true``).
+
+- ``book_refunds`` on ``bc.refunds``: each BigCommerce refund → its NetSuite documents (one order at a time,
+  refunds of an order in refund id order);
+- a leader timer (``O2C_RETURNS_INTERVAL``): refunds waiting for their order or left half written, and
+  operators' retries of this flow's exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from state import exceptions as exceptions_store
+from state import returns as store
+from streams.cash.settings import get_cash_settings
+from streams.contract import BcRefundEvent
+from streams.platform import clients, supervised
+from streams.platform.app import app, topic
+from streams.platform.guarded import Decoder, guarded_agent
+from streams.platform.order_locks import ORDER_LOCKS
+from streams.platform.runtime import database
+from streams.returns.settings import get_returns_settings
+from streams.returns.writer import RETURN_KINDS, RefundWriter
+
+log = logging.getLogger(__name__)
+
+settings = get_returns_settings()
+store_hash = clients.bigcommerce_settings().store_hash
+writer = RefundWriter(settings, get_cash_settings())
+
+
+async def book_refund(event: BcRefundEvent) -> None:
+    refund = event.payload
+    if refund.store_hash != store_hash:
+        return
+    pool = await database.acquire_pool()
+    ns = await clients.netsuite_client()
+    async with ORDER_LOCKS.hold((refund.store_hash, refund.order_id)):
+        outcome = await writer.handle(pool, ns, refund)
+    log.info(f"refund {refund.refund_id} of order {refund.order_id}: {outcome}",
+             extra={"bc_order_id": refund.order_id, "refund_id": refund.refund_id})
+
+
+async def catch_up() -> None:
+    """Refunds waiting (or half written) for a while, and operators' retries."""
+    pool = await database.acquire_pool()
+    ns = await clients.netsuite_client()
+    for shop, order_id in await store.waiting_orders(pool, older_than=settings.interval):
+        async with ORDER_LOCKS.hold((shop, order_id)):
+            await writer.run_order(pool, ns, shop, order_id)
+    for exc in await exceptions_store.retrying(pool, list(RETURN_KINDS)):
+        note = "nothing to retry"
+        refund = (exc.payload or {}).get("refund")
+        if refund:
+            shop, order_id, refund_id = refund["store_hash"], int(refund["order_id"]), int(refund["refund_id"])
+            async with ORDER_LOCKS.hold((shop, order_id)):
+                await store.retry(pool, shop, refund_id)
+                note = await writer.run_order(pool, ns, shop, order_id, only=refund_id)
+        await exceptions_store.mark_retried(pool, exc.id, note)
+
+
+if settings.enabled:
+    clients.netsuite()
+    supervised.timer(app, settings.interval, name="returns_catch_up", on_leader=True)(catch_up)
+    guarded_agent(app, topic(BcRefundEvent.TOPIC), Decoder.model(BcRefundEvent), name="book_refunds",
+                  concurrency=settings.concurrency)(book_refund)
