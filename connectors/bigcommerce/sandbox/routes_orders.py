@@ -318,9 +318,68 @@ async def create_refund(request: web.Request) -> web.Response:
 
 
 async def list_refunds(request: web.Request) -> web.Response:
+    """``GET /v3/orders/{id}/payment_actions/refunds``: the order's refunds, ascending id
+    (``transaction_id`` filters by a refund payment's transaction)."""
     oid = _order_id(request)
     store(request).get_order(oid)
-    return v3_json(store(request).refunds[oid])
+    rows = store(request).refunds[oid]
+    txn = request.query.get("transaction_id")
+    if txn:
+        rows = [r for r in rows if any(p.get("transaction_id") == txn for p in r["payments"])]
+    return v3_json(rows)
+
+
+def _id_list(request: web.Request, name: str) -> set[int] | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return {int(part) for part in raw.split(",") if part.strip()}
+    except ValueError as exc:
+        raise ApiError(400, f"The filter '{name}' must be a comma-separated list of integers.") from exc
+
+
+def _rfc3339(request: web.Request, name: str) -> datetime | None:
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace(" ", "+").replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ApiError(400, f"The filter '{name}' is not a valid RFC 3339 date.") from exc
+    if value.tzinfo is None:
+        raise ApiError(400, f"The filter '{name}' must carry a UTC offset (RFC 3339).")
+    return value
+
+
+async def list_all_refunds(request: web.Request) -> web.Response:
+    """``GET /v3/orders/payment_actions/refunds``: every refund, ascending id; ``order_id:in``, ``id:in``,
+    ``created:min`` / ``created:max`` (RFC 3339, inclusive), ``transaction_id``, ``page`` / ``limit``."""
+    rows = store(request).all_refunds()
+    orders = _id_list(request, "order_id:in")
+    if orders is not None:
+        rows = [r for r in rows if r["order_id"] in orders]
+    ids = _id_list(request, "id:in")
+    if ids is not None:
+        rows = [r for r in rows if r["id"] in ids]
+    low, high = _rfc3339(request, "created:min"), _rfc3339(request, "created:max")
+    if low is not None:
+        rows = [r for r in rows if r["created"] >= low]
+    if high is not None:
+        rows = [r for r in rows if r["created"] <= high]
+    txn = request.query.get("transaction_id")
+    if txn:
+        rows = [r for r in rows if any(p.get("transaction_id") == txn for p in r["payments"])]
+    return v3_page(request, rows)
+
+
+async def get_refund(request: web.Request) -> web.Response:
+    """``GET /v3/orders/payment_actions/refunds/{refund_id}``."""
+    try:
+        refund_id = int(request.match_info["refund_id"])
+    except ValueError as exc:
+        raise ApiError(404, "The requested resource was not found.") from exc
+    return v3_json(store(request).get_refund(refund_id))
 
 
 async def list_transactions(request: web.Request) -> web.Response:
@@ -354,6 +413,8 @@ def add_routes(app: web.Application) -> None:
     r.add_get(f"{V2}/orders/{{order_id}}/taxes", order_taxes)
     r.add_get(f"{V2}/order_statuses", order_statuses)
     r.add_get(f"{V2}/customer_groups", customer_groups)
+    r.add_get(f"{V3}/orders/payment_actions/refunds", list_all_refunds)
+    r.add_get(f"{V3}/orders/payment_actions/refunds/{{refund_id}}", get_refund)
     r.add_post(f"{V3}/orders/{{order_id}}/payment_actions/refund_quotes", refund_quote)
     r.add_post(f"{V3}/orders/{{order_id}}/payment_actions/refunds", create_refund, name="refund_create")
     r.add_get(f"{V3}/orders/{{order_id}}/payment_actions/refunds", list_refunds)

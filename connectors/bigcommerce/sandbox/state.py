@@ -727,44 +727,55 @@ class Store:
         return order
 
     def add_transaction(self, order: dict[str, Any], event: str, amount: Decimal,
-                        reference: int | None = None) -> None:
-        """Record a gateway transaction; ``reference``: the id of the transaction it acts on (a capture's
-        authorization), else the field is left out (the spec types it as a non-null integer).
+                        reference: int | None = None, *, gateway: str | None = None, method: str = "credit_card",
+                        gateway_transaction_id: str | None = None, status: str = "ok") -> dict[str, Any] | None:
+        """Record a gateway transaction and return it (``None`` when nothing is left to record);
+        ``reference``: the id of the transaction it acts on (a capture's authorization, a refund's
+        payment), else the field is left out (the spec types it as a non-null integer).
 
-        The gateway is the order's (``_sandbox_gateway``); what store credit and gift certificates paid is
-        not the gateway's, so payments are capped at the rest (none at all when nothing is left) and
-        refunds at what the gateway took and has not given back."""
-        gateway = order.get("_gateway", "testgateway")
+        The gateway is the order's (``_sandbox_gateway``) unless ``gateway`` names an offline tender
+        (``storecredit``, ``custom``), which is recorded as is. What store credit and gift certificates
+        paid is not the gateway's, so payments are capped at the rest (none at all when nothing is left)
+        and refunds at what the gateway took and has not given back (declined ones, status ``error``,
+        gave nothing back)."""
+        own = order.get("_gateway", "testgateway")
+        offline = gateway is not None and gateway != own
+        gateway = gateway or own
         paid = order.get("_gateway_amount", order["total_inc_tax"])
-        if event in ("purchase", "authorization", "capture"):
+        if offline:
+            pass
+        elif event in ("purchase", "authorization", "capture"):
             amount = min(amount, paid)
         elif event == "refund":
-            refunded = sum((t["amount"] for t in self.transactions[order["id"]] if t["event"] == "refund"),
+            refunded = sum((t["amount"] for t in self.transactions[order["id"]]
+                            if t["event"] == "refund" and t["status"] == "ok" and t["gateway"] == own),
                            Decimal(0))
             amount = min(amount, paid - refunded)
         if amount <= 0:
-            return
-        self.transactions[order["id"]].append(
-            {
-                **({"reference_transaction_id": reference} if reference is not None else {}),
-                "id": self.next_id("transaction"),
-                "order_id": str(order["id"]),
-                "event": event,
-                "method": "credit_card",
-                "amount": amount,
-                "currency": order["currency_code"],
-                "gateway": gateway,
-                "gateway_transaction_id": order.get("_gateway_transaction_id") or uuid.uuid4().hex[:16],
-                "date_created": now(),
-                "test": True,
-                "status": "ok",
-                "fraud_review": False,
-                "offline": None,
-                "custom": None,
-                "payment_method_id": gateway,
-                "payment_instrument_token": None,
-            }
-        )
+            return None
+        txn = {
+            **({"reference_transaction_id": reference} if reference is not None else {}),
+            "id": self.next_id("transaction"),
+            "order_id": str(order["id"]),
+            "event": event,
+            "method": method,
+            "amount": amount,
+            "currency": order["currency_code"],
+            "gateway": gateway,
+            "gateway_transaction_id": "" if offline else (
+                gateway_transaction_id or order.get("_gateway_transaction_id") or uuid.uuid4().hex[:16]),
+            "date_created": now(),
+            "test": True,
+            "status": status,
+            "fraud_review": False,
+            "offline": {"display_name": "Store Credit" if gateway == "storecredit" else "Manual refund"}
+            if offline else None,
+            "custom": None,
+            "payment_method_id": gateway,
+            "payment_instrument_token": None,
+        }
+        self.transactions[order["id"]].append(txn)
+        return txn
 
     def set_status(self, order: dict[str, Any], status_id: int) -> None:
         previous = int(order["status_id"])
@@ -864,6 +875,19 @@ class Store:
             raise ApiError(422, f"Refund amount {total} exceeds the refundable amount {left}")
         return q2(total), q2(tax), q2(order_level)
 
+    def _refund_providers(self, order: dict[str, Any]) -> dict[str, tuple[str, bool, bool, str]]:
+        """provider_id → (description, offline, offline_provider, offline_reason) of the ways this order can
+        be refunded, in the quote's order: the order's own gateway first (``_sandbox_gateway``), then a
+        manual refund, then store credit for a registered customer."""
+        gateway = str(order.get("_gateway") or "testgateway")
+        providers = {
+            gateway: (str(order.get("payment_method") or "Test Payment Gateway"), False, False, ""),
+            "custom": ("Manual refund", True, True, "Refund processed outside BigCommerce"),
+        }
+        if order["customer_id"]:
+            providers["storecredit"] = ("Store Credit", True, False, "")
+        return providers
+
     def refund_quote(self, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
         order = self.get_order(order_id)
         if int(order["status_id"]) not in PAID_STATUSES:
@@ -872,38 +896,16 @@ class Store:
         methods = [
             [
                 {
-                    "provider_id": "testgateway",
-                    "provider_description": "Test Payment Gateway",
+                    "provider_id": provider,
+                    "provider_description": description,
                     "amount": total,
-                    "offline": False,
-                    "offline_provider": False,
-                    "offline_reason": "",
+                    "offline": offline,
+                    "offline_provider": offline_provider,
+                    "offline_reason": reason,
                 }
-            ],
-            [
-                {
-                    "provider_id": "custom",
-                    "provider_description": "Manual refund",
-                    "amount": total,
-                    "offline": True,
-                    "offline_provider": True,
-                    "offline_reason": "Refund processed outside BigCommerce",
-                }
-            ],
+            ]
+            for provider, (description, offline, offline_provider, reason) in self._refund_providers(order).items()
         ]
-        if order["customer_id"]:
-            methods.append(
-                [
-                    {
-                        "provider_id": "storecredit",
-                        "provider_description": "Store Credit",
-                        "amount": total,
-                        "offline": True,
-                        "offline_provider": False,
-                        "offline_reason": "",
-                    }
-                ]
-            )
         return {
             "order_id": order_id,
             "total_refund_amount": total,
@@ -915,28 +917,88 @@ class Store:
             "refund_methods": methods,
         }
 
+    def _refund_override(self, order: dict[str, Any], body: dict[str, Any]) -> tuple[Decimal, Decimal] | None:
+        """``merchant_calculated_override`` ``{total_amount, total_tax}`` (spec ``MerchantOverride``): the
+        refund's totals as the merchant computed them; BigCommerce's own calculation is skipped."""
+        override = body.get("merchant_calculated_override")
+        if override is None:
+            return None
+        if not isinstance(override, dict) or "total_amount" not in override or "total_tax" not in override:
+            raise ApiError(422, "merchant_calculated_override requires total_amount and total_tax",
+                           {"merchant_calculated_override": "total_amount and total_tax are required"})
+        total = q2(money(override["total_amount"], "total_amount"))
+        tax = q2(money(override["total_tax"] or 0, "total_tax"))
+        if total < 0:
+            raise ApiError(422, "merchant_calculated_override.total_amount must not be negative")
+        left = order["total_inc_tax"] - order["refunded_amount"]
+        if total > left:
+            raise ApiError(422, f"Refund amount {total} exceeds the refundable amount {left}")
+        return total, tax
+
     def create_refund(self, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v3/orders/{id}/payment_actions/refunds``.
+
+        Sandbox-only: ``"_sandbox_decline": true`` (or a message string) makes the gateway decline this
+        refund's online payments: the refund is recorded (201, webhook) with those payments
+        ``is_declined`` and their ``declined_message``, the gateway transaction is recorded with status
+        ``error``; no money moves for them, so the order's refunded amount, status and order products'
+        refunded quantities stay as they were unless every declined payment is zero."""
         order = self.get_order(order_id)
         if order_id in self.refunds_in_progress:
             raise ApiError(422, "Processing multiple concurrent refunds on the same order is not supported")
         if int(order["status_id"]) not in PAID_STATUSES:
             raise ApiError(422, "The order has not been paid and cannot be refunded")
         total, tax, _ = self._refund_amounts(order, body.get("items"))
+        override = self._refund_override(order, body)
+        if override is not None:
+            total, tax = override
         payments = body.get("payments")
-        if not isinstance(payments, list) or not payments:
+        if not isinstance(payments, list) or not payments or not all(isinstance(p, dict) for p in payments):
             raise ApiError(422, "payments is required", {"payments": "must be a non-empty array"})
         paid = sum((money(p.get("amount"), "amount") for p in payments), Decimal("0.00"))
         if q2(paid) != total:
             raise ApiError(422, f"The refund payment amount {paid} does not match the quoted amount {total}")
+        providers = self._refund_providers(order)
+        gateway = str(order.get("_gateway") or "testgateway")
         for p in payments:
-            if p.get("provider_id") == "storecredit" and not order["customer_id"]:
+            provider = str(p.get("provider_id") or "")
+            if provider == "storecredit" and not order["customer_id"]:
                 raise ApiError(422, "Unable to provide store credit for a guest customer.")
-        lines = {line["id"]: line for line in self.order_products[order_id]}
-        for item in body["items"]:
-            if item.get("item_type") == "PRODUCT":
-                line = lines[int(item["item_id"])]
-                line["quantity_refunded"] += int(item["quantity"])
-                line["is_refunded"] = line["quantity_refunded"] >= line["quantity"]
+            if provider not in providers:
+                raise ApiError(422, f"The payment provider '{provider}' is not available to refund this order.")
+            if money(p.get("amount"), "amount") < 0:
+                raise ApiError(422, "amount must not be negative")
+        decline = body.get("_sandbox_decline")
+        declined_message = (decline if isinstance(decline, str) and decline
+                            else "The payment provider declined the refund.") if decline else ""
+        rows: list[dict[str, Any]] = []
+        for p in payments:
+            provider = str(p["provider_id"])
+            amount = money(p.get("amount"), "amount")
+            online = provider == gateway
+            declined = bool(decline) and online and amount > 0
+            txn = self._refund_transaction(order, provider, amount, declined)
+            rows.append({
+                "id": self.next_id("refund_payment"),
+                "provider_id": provider,
+                "amount": amount,
+                "offline": bool(p.get("offline", not online)),
+                "is_declined": declined,
+                "declined_message": declined_message if declined else "",
+                **({"transaction_id": str(txn["id"])} if txn is not None else {}),
+            })
+        refunded = q2(sum((r["amount"] for r in rows if not r["is_declined"]), Decimal("0.00")))
+        any_declined = any(r["is_declined"] for r in rows)
+        if not any_declined:
+            lines = {line["id"]: line for line in self.order_products[order_id]}
+            for item in body["items"]:
+                if item.get("item_type") == "PRODUCT":
+                    line = lines[int(item["item_id"])]
+                    qty = int(item["quantity"])
+                    line["quantity_refunded"] += qty
+                    line["is_refunded"] = line["quantity_refunded"] >= line["quantity"]
+                    line["refund_amount"] = q2(line["refund_amount"]
+                                               + line["discounted_total_inc_tax"] * qty / line["quantity"])
         refund = {
             "id": self.next_id("refund"),
             "order_id": order_id,
@@ -945,7 +1007,7 @@ class Store:
             "reason": str(body.get("reason") or ""),
             "total_amount": total,
             "total_tax": tax,
-            "uses_merchant_override_values": bool(body.get("merchant_calculated_override")),
+            "uses_merchant_override_values": override is not None,
             "items": [
                 {
                     k: v
@@ -960,29 +1022,48 @@ class Store:
                 }
                 for i in body["items"]
             ],
-            "payments": [
-                {
-                    "id": self.next_id("refund_payment"),
-                    "provider_id": str(p.get("provider_id")),
-                    "amount": money(p.get("amount"), "amount"),
-                    "offline": bool(p.get("offline", False)),
-                    "is_declined": False,
-                    "declined_message": "",
-                }
-                for p in payments
-            ],
+            "payments": rows,
         }
         self.refunds[order_id].append(refund)
-        order["refunded_amount"] = order["refunded_amount"] + total
-        fully = order["refunded_amount"] >= order["total_inc_tax"]
-        order["payment_status"] = "refunded" if fully else "partially refunded"
-        self.add_transaction(order, "refund", total)
         self.emit(
             "store/order/refund/created",
             {"type": "order", "id": order_id, "refund": {"refund_id": refund["id"]}},
         )
-        self.set_status(order, 4 if fully else 14)
+        if refunded > 0:
+            order["refunded_amount"] = order["refunded_amount"] + refunded
+            fully = order["refunded_amount"] >= order["total_inc_tax"]
+            order["payment_status"] = "refunded" if fully else "partially refunded"
+            self.set_status(order, 4 if fully else 14)
         return refund
+
+    def _refund_transaction(self, order: dict[str, Any], provider: str, amount: Decimal,
+                            declined: bool) -> dict[str, Any] | None:
+        """The transaction a refund payment leaves: through the order's gateway, a ``refund`` of the
+        original payment (its ``gateway_transaction_id``, e.g. the Stripe PaymentIntent, and
+        ``reference_transaction_id``), status ``error`` when declined; store credit and manual refunds
+        leave an offline ``store_credit`` / ``custom`` transaction the gateway never sees."""
+        gateway = str(order.get("_gateway") or "testgateway")
+        if provider != gateway:
+            if amount <= 0:
+                return None
+            method = "store_credit" if provider == "storecredit" else "custom"
+            return self.add_transaction(order, "refund", amount, gateway=provider, method=method)
+        original = next((t for t in self.transactions[order["id"]]
+                         if t["event"] in ("purchase", "capture") and t["status"] == "ok"), None)
+        return self.add_transaction(
+            order, "refund", amount, reference=original["id"] if original else None,
+            gateway_transaction_id=original["gateway_transaction_id"] if original else None,
+            status="error" if declined else "ok")
+
+    def all_refunds(self) -> list[dict[str, Any]]:
+        """Every refund of the store, ascending id (``GET /v3/orders/payment_actions/refunds``)."""
+        return sorted((r for rows in self.refunds.values() for r in rows), key=lambda r: r["id"])
+
+    def get_refund(self, refund_id: int) -> dict[str, Any]:
+        for refund in self.all_refunds():
+            if refund["id"] == refund_id:
+                return refund
+        raise ApiError(404, "The requested resource was not found.")
 
     # ------------------------------------------------------------------ webhooks
 
