@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from connectors.netsuite import codec
-from connectors.netsuite.sandbox import cash, demo_warehouse, fulfilments, sales_orders, warehouse
+from connectors.netsuite.sandbox import cash, demo_warehouse, fulfilments, returns, sales_orders, warehouse
 from connectors.netsuite.sandbox.auth import Authenticator, AuthFailure
 from connectors.netsuite.sandbox.behaviour import Behaviour
 from connectors.netsuite.sandbox.config import TIER_LIMITS, SandboxConfig
@@ -165,6 +165,7 @@ class SandboxState:
         self.store = Store(self.now)
         self.behaviour = Behaviour(self.store)
         self.behaviour.rules = sales_orders.Rules(self.store, config)
+        self.behaviour.tax_engine = lambda: config.tax_engine
         self.tables = Tables(self.store)
         self.auth = Authenticator(config)
         self.stats = Stats()
@@ -563,6 +564,8 @@ def patch_one(state: SandboxState, record_type: str, ref: str, body: Record, opt
     record_id = state.store.resolve_id(record_type, ref)
     body = _checked_fields(state, record_type, body, options.name_validation)
     _maybe_record_changed(state)
+    if record_type == "salesOrder":  # line edits: quantities checked, amounts and tax computed again
+        body = returns.patch_order_lines(state.store.records[record_type][record_id], body)
     state.store.update(record_type, record_id, body, replace=options.replace, after=state.behaviour.prepare)
     return record_id
 
@@ -574,6 +577,8 @@ def upsert_one(state: SandboxState, record_type: str, external_id: str, body: Re
     if existing is not None:
         _maybe_record_changed(state)
         body.pop("externalId", None)
+        if record_type == "salesOrder":
+            body = returns.patch_order_lines(existing, body)
         record = state.store.update(
             record_type, existing["id"], body, replace=options.replace, after=state.behaviour.prepare
         )
@@ -812,6 +817,11 @@ async def delete_record(request: web.Request) -> web.Response:
         elif record_type in cash.DELETE_TYPES:  # applied amounts and billed quantities go back
             record_id = state.store.resolve_id(record_type, request.match_info["id"])
             cash.delete(state.store, record_type, record_id, partial(state.behaviour.advance, "salesOrder"))
+        elif record_type == "creditMemo":  # refunded quantities go back on the return authorisation
+            returns.delete_credit(state.store, state.store.resolve_id(record_type, request.match_info["id"]),
+                                  state.behaviour.advance)
+        elif record_type == "customerRefund":  # refunded amounts go back on the credit memos and deposits
+            state.behaviour.refunds.delete(state.store.resolve_id(record_type, request.match_info["id"]))
         else:
             state.store.delete(record_type, state.store.resolve_id(record_type, request.match_info["id"]))
     except StoreError as exc:
@@ -826,6 +836,9 @@ async def transform_record(request: web.Request) -> web.Response:
         target_type = state.store.canonical(request.match_info["target"])
         source_id = state.store.resolve_id(source_type, request.match_info["id"])
         body = await _validated_body(request, target_type)
+        if "item" in WriteOptions.of(request).replace:
+            body = returns.only_mentioned(state.store.records[source_type][source_id], body)
+        _maybe_record_changed(state)  # as on updates: o2c retries the transform
         merged = state.behaviour.transform(source_type, source_id, target_type, body)
         created = state.store.create(target_type, merged, defaults=state.behaviour.prepare)
         state.behaviour.after_transform(source_type, source_id, target_type, created)

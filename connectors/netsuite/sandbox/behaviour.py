@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from connectors.netsuite.sandbox import cash
+from connectors.netsuite.sandbox import cash, returns
 from connectors.netsuite.sandbox.store import (
     ITEM_TYPE_CODES,
     TRANSACTION_TYPES,
@@ -53,6 +53,7 @@ TRANSFORMS = {
     ("returnAuthorization", "creditMemo"),
     ("returnAuthorization", "cashRefund"),
     ("customerDeposit", "depositApplication"),
+    ("customerDeposit", "customerRefund"),
 }
 FULFILLABLE = ("InvtPart", "NonInvtPart", "Kit", "Assembly")
 
@@ -68,6 +69,9 @@ class Behaviour:
         self._bills: dict[str, set[tuple[str, str]]] = {}  # sales order → its (invoice | cashSale, id)
         #: Account rules run on customers and sales orders (set by the app: ``sales_orders``, ``tax``).
         self.rules: Callable[[str, Record], None] | None = None
+        #: The account's tax engine (set by the app), also run on return authorisations and credit memos.
+        self.tax_engine: Callable[[], str] = lambda: "suitetax"
+        self.refunds = returns.Refunds(store)
         store.listeners.append(self.on_write)
 
     # -- defaults and totals ------------------------------------------------------------------------
@@ -102,6 +106,9 @@ class Behaviour:
         if record_type == "journalEntry":
             cash.journal(self.store, record)
             return
+        if record_type == "customerRefund":
+            self.refunds.prepare(record)
+            return
         subtotal = ZERO
         for line in (record.get("item") or {}).get("items") or []:
             item_type = self._item_type(line)
@@ -122,6 +129,7 @@ class Behaviour:
             subtotal += to_decimal(line.get("amount")) or ZERO
         if self.rules is not None and record_type == "salesOrder":
             self.rules(record_type, record)  # may set taxTotal
+        returns.apply_tax(self.store, self.tax_engine(), record_type, record)
         if record_type not in ("itemFulfillment", "itemReceipt"):
             record["subtotal"] = subtotal
             extras = sum(
@@ -139,6 +147,8 @@ class Behaviour:
             if current in (None, "A", "B") or letter == "A":
                 letter = letter if letter in "AB" else "B"
                 record["status"] = {"id": letter, "refName": SO_STATUS[letter]}
+            if current not in (None, "A", "C") and letter != "A":
+                self._advance(record_type, record)  # line edits: closed lines, reduced quantities
         elif record_type == "itemFulfillment":
             letter = _enum_id(record.get("shipStatus")) or "C"
             record["shipStatus"] = {"id": letter, "refName": SHIP_STATUS.get(letter, letter)}
@@ -148,6 +158,8 @@ class Behaviour:
             record["status"] = {"id": letter, "refName": RA_STATUS.get(letter, letter)}
         elif record_type == "invoice":
             cash.invoice_amounts(record)
+        elif record_type == "creditMemo":
+            returns.credit_amounts(self.store, record)
 
     # -- transforms ---------------------------------------------------------------------------------
 
@@ -164,6 +176,8 @@ class Behaviour:
             raise already_exists()  # a repeated transform: o2c resolves the record by its externalId
         if target_type == "depositApplication":
             return cash.apply_deposit(self.store, source_id, source, body)
+        if target_type == "customerRefund":
+            return returns.refund_from_deposit(source_id, source, body)
         status = _enum_id(source.get("status"))
         if source_type == "salesOrder" and status == "A":
             raise StoreError(
@@ -197,8 +211,11 @@ class Behaviour:
         # Merge the request's lines over the pre-populated ones by orderLine.
         if isinstance(item_patch, dict) and isinstance(item_patch.get("items"), list):
             by_line = {str(line["orderLine"]): line for line in lines}
+            added = [dict(x) for x in item_patch["items"] if returns.added_line(target_type, x)]
             source_lines = {str(line.get("line")) for line in (source.get("item") or {}).get("items") or []}
             for index, wanted in enumerate(item_patch["items"]):
+                if returns.added_line(target_type, wanted):
+                    continue
                 key = str(wanted.get("orderLine"))
                 skip = wanted.get("itemReceive")
                 if key not in by_line and key in source_lines and (skip is False or str(skip).lower() == "false"):
@@ -213,7 +230,8 @@ class Behaviour:
                         f"item.items[{index}].orderLine",
                     )
                 by_line[key].update(wanted)
-        kept = []
+        kept: list[Record] = []
+        added = added if isinstance(item_patch, dict) and isinstance(item_patch.get("items"), list) else []
         for line in lines:
             receive = line.pop("itemReceive", True)
             if receive is False or str(receive).lower() == "false":
@@ -232,6 +250,7 @@ class Behaviour:
             if line.get("rate") is not None and target_type not in cash.BILL_TYPES:
                 line["amount"] = (to_decimal(line["rate"]) * quantity).quantize(CENT)  # type: ignore[operator]
             kept.append(line)
+        returns.finish_lines(target_type, merged, kept, added)
         if not kept:
             raise StoreError(
                 400,
@@ -260,10 +279,11 @@ class Behaviour:
                 continue
             ordered = to_decimal(line.get("quantity")) or Decimal(1)
             done = to_decimal(line.get(counter)) or ZERO
+            limit = returns.limit(source_type, target_type, line, ordered)  # None: closed, or not returnable
+            if limit is None:
+                continue
             if target_type in ("invoice", "cashSale") and item_type in FULFILLABLE and source_type == "salesOrder":
                 limit = to_decimal(line.get("quantityFulfilled")) or ZERO
-            else:
-                limit = ordered
             remaining = limit - done
             if remaining <= 0:
                 continue
@@ -274,9 +294,7 @@ class Behaviour:
                 "quantityRemaining": remaining,
                 "itemReceive": True,
             }
-            for key in ("rate", "location", "description", "price"):
-                if line.get(key) is not None:
-                    new[key] = line[key]
+            returns.copy_fields(source_type, target_type, line, new)
             lines.append(new)
         return lines
 
@@ -286,6 +304,8 @@ class Behaviour:
         if target_type == "depositApplication":
             cash.after_application(self.store, source, created)
             return
+        if target_type == "customerRefund":
+            return  # the store listener moved the amounts
         counter = {
             "itemFulfillment": "quantityFulfilled",
             "invoice": "quantityBilled",
@@ -317,7 +337,10 @@ class Behaviour:
 
     def _advance(self, source_type: str, source: Record) -> None:
         lines = [x for x in (source.get("item") or {}).get("items") or []]
-        if source_type == "salesOrder":
+        if source_type == "salesOrder" and lines and all(returns.closed(x) for x in lines):
+            source["status"] = {"id": "H", "refName": SO_STATUS["H"]}
+        elif source_type == "salesOrder":
+            lines = [x for x in lines if not returns.closed(x)]
             goods = [x for x in lines if _enum_id(x.get("itemType")) in FULFILLABLE] or lines
             ordered = [to_decimal(x.get("quantity")) or ZERO for x in goods]
             shipped = [to_decimal(x.get("quantityFulfilled")) or ZERO for x in goods]
@@ -398,6 +421,8 @@ class Behaviour:
 
     def on_write(self, record_type: str, record: Record) -> None:
         """Store listener: a sales order write changes what is committed; bills are indexed by order."""
+        if record_type == "customerRefund" and record["id"] in self.store.records[record_type]:
+            self.refunds.on_write(record)
         if record_type in cash.BILL_TYPES and _enum_id(record.get("createdFrom")) is not None:
             self._bills.setdefault(str(_enum_id(record.get("createdFrom"))), set()).add(
                 (record_type, str(record["id"])))

@@ -108,8 +108,6 @@ async def test_every_record_type_keeps_custom_fields(client: NetSuiteClient, adm
             "subsidiary": {"id": "1"}, "custbody_payout": "po_1",
             "line": {"items": [{"account": {"id": "10"}, "debit": 5, "custcol_fee": "x"},
                                {"account": {"id": "11"}, "credit": 5}]}}),
-        "customerRefund": await client.create("customerRefund", {"customer": {"id": "101"}, "total": 5,
-                                                                 "custbody_reason": "damaged"}),
     }
     so = created["salesOrder"].id
     created["itemFulfillment"] = await client.transform("salesOrder", so, "itemFulfillment",
@@ -123,6 +121,9 @@ async def test_every_record_type_keeps_custom_fields(client: NetSuiteClient, adm
     created["creditMemo"] = await client.transform("returnAuthorization", ra, "creditMemo",
                                                    {"custbody_cm": "C1", "item": {"items": [{"orderLine": 1,
                                                                                              "quantity": 1}]}})
+    created["customerRefund"] = await client.create("customerRefund", {  # refunds a credit: account and apply
+        "customer": {"id": "101"}, "account": {"id": "10"}, "total": 5, "custbody_reason": "damaged",
+        "apply": {"items": [{"doc": {"id": created["creditMemo"].id}, "apply": True, "amount": 5}]}})
     created["cashRefund"] = await client.transform("returnAuthorization", ra, "cashRefund",
                                                    {"custbody_cr": "X1", "item": {"items": [{"orderLine": 1,
                                                                                              "quantity": 1}]}})
@@ -196,7 +197,8 @@ async def test_warehouse_cli_fulfils_partially_and_receives_a_return(sandbox, cl
     assert await loop.run_in_executor(None, warehouse_main, ["--url", sandbox.url, "receive-return", ra.id,
                                                              "--line", "TEE-BLK-M=1", "--location", "1"]) == 0
     assert (await stock_of(client, items["TEE-BLK-M"], "1"))[0] == before + 1
-    assert (await client.get("returnAuthorization", ra.id))["status"]["id"] == "D"  # partially received
+    # the return holds only what was shipped (1 × TEE-BLK-M): all of it is received, pending refund
+    assert (await client.get("returnAuthorization", ra.id))["status"]["id"] == "F"
     assert await loop.run_in_executor(None, warehouse_main, ["--url", sandbox.url, "fulfil", "99999"]) == 1
 
 
