@@ -17,12 +17,12 @@ from streams.ingest import payouts as _payouts_ingest  # noqa: F401
 from streams.inventory import agents as _inventory  # noqa: F401  (register agents, timers, pages)
 from streams.orders import agents as _orders  # noqa: F401
 from streams.platform import heartbeat, replay, web  # noqa: F401
-from streams.returns import agents as _returns  # noqa: F401
 from streams.platform.app import STARTED, app, settings
 from streams.platform.blocking import run_coroutine_in_thread
 from streams.platform.logs import setup as setup_logging
 from streams.platform.metrics import LOOP_LAG
 from streams.platform.topic_admin import ensure_topics
+from streams.returns import agents as _returns  # noqa: F401
 
 log = logging.getLogger(__name__)
 

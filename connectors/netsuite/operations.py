@@ -40,11 +40,23 @@ class ItemRef:
     item_type: str  # SuiteQL's itemtype code: InvtPart, Service, Discount, …; "" when NetSuite gives none
 
 
+GOODS_TYPES = frozenset({"InvtPart", "NonInvtPart", "Kit", "Assembly"})
+#: Sales-order line field recording how many units o2c took off a line when its order was cancelled.
+CANCELLED_QUANTITY = "custcol_o2c_cancelled_quantity"
+
+
 @dataclass(frozen=True, slots=True)
 class SalesOrderLine:
     line: int
     quantity_fulfilled: Decimal
     is_closed: bool
+    quantity: Decimal = Decimal(0)
+    goods: bool = True
+
+    @property
+    def open(self) -> Decimal:
+        return Decimal(0) if self.is_closed or not self.goods else max(self.quantity - self.quantity_fulfilled,
+                                                                          Decimal(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +127,30 @@ async def sales_order_lines(client: NetSuiteClient, external_id: str) -> SalesOr
         id=str(record["id"]),
         tran_id=str(record["tranId"]) if record.get("tranId") else None,
         lines=tuple(SalesOrderLine(line=int(x["line"]), is_closed=x.get("isClosed") is True,
-                                   quantity_fulfilled=Decimal(str(x.get("quantityFulfilled") or 0)))
+                                   quantity_fulfilled=Decimal(str(x.get("quantityFulfilled") or 0)),
+                                   quantity=Decimal(str(x.get("quantity") or 0)),
+                                   goods=_type_id(x.get("itemType")) in GOODS_TYPES)
                     for x in lines),
     )
+
+
+def _type_id(value: Any) -> str:
+    return str(value.get("id") or "") if isinstance(value, Mapping) else str(value or "")
+
+
+async def cancel_open_lines(client: NetSuiteClient, order: SalesOrderLines) -> WriteResult:
+    """Take what has not shipped off a partly fulfilled order: an untouched goods line is closed, a partly
+    shipped one reduced to what shipped; each records the units taken off (``custcol_o2c_cancelled_quantity``),
+    so a refund of them later knows they are already off the order. Safe to repeat (lines keyed by number)."""
+    items: list[dict[str, Any]] = []
+    for x in order.lines:
+        if x.open <= 0:
+            continue
+        if x.quantity_fulfilled == 0:
+            items.append({"line": x.line, "isClosed": True, CANCELLED_QUANTITY: str(x.open)})
+        else:
+            items.append({"line": x.line, "quantity": x.quantity_fulfilled, CANCELLED_QUANTITY: str(x.open)})
+    return await client.patch("salesOrder", order.id, {"item": {"items": items}})
 
 
 async def close_sales_order(client: NetSuiteClient, order: SalesOrderLines) -> WriteResult:

@@ -4,7 +4,9 @@
 |------------------------------------------------------|-------------------------------------------------|
 | is older than the version already written            | ``stale``: skipped                              |
 | closes an order none of whose lines were fulfilled   | close every line                                |
-| closes an order with a line already fulfilled        | ``cancel_after_fulfilment`` exception (ops)     |
+| closes an order with some lines fulfilled            | what has not shipped comes off (lines closed or |
+|                                                      | reduced to what shipped); the rest is returns'  |
+| closes an order whose goods have all shipped         | ``cancel_after_fulfilment`` exception (ops)     |
 | upserts, and NetSuite refuses it (permanent error)   | ``sales_order_rejected`` exception (engineering)|
 | upserts, and NetSuite is unavailable for now         | parked, re-sent after ``RETRY_AFTER`` seconds   |
 """
@@ -50,15 +52,21 @@ def failure(error: Exception) -> Literal["rejected", "retry"]:
 
 
 class OrderLine(Protocol):
-    """A sales order line as NetSuite has it: how much of it shipped."""
+    """A sales order line as NetSuite has it: how much of it shipped, how much is still to ship."""
 
     @property
     def quantity_fulfilled(self) -> Decimal: ...
 
+    @property
+    def open(self) -> Decimal: ...
 
-def can_close(lines: Sequence[OrderLine]) -> bool:
-    """A cancelled order's sales order is closed only if nothing of it was fulfilled yet."""
-    return not any(line.quantity_fulfilled > 0 for line in lines)
+
+def cancellation(lines: Sequence[OrderLine]) -> Literal["close", "cancel_open", "all_shipped"]:
+    """A cancelled order: closed whole if nothing shipped yet, its unshipped part taken off if some shipped;
+    if everything shipped there is nothing to cancel (operations must arrange a return)."""
+    if not any(line.quantity_fulfilled > 0 for line in lines):
+        return "close"
+    return "cancel_open" if any(line.open > 0 for line in lines) else "all_shipped"
 
 
 def rejected(command: SalesOrderCommand, error: Exception) -> NewException:
@@ -75,9 +83,10 @@ def cancelled_after_fulfilment(command: SalesOrderCommand, *, ns_id: str, tran_i
     return NewException(
         kind="cancel_after_fulfilment", object_type="order", owner="operations", severity="warning",
         bc_id=str(command.bc_order_id), ns_id=ns_id,
-        message=(f"BigCommerce order {command.bc_order_id} was cancelled, but NetSuite has already fulfilled "
-                 f"part of sales order {tran_id or ns_id}. o2c did not close it: stop the shipment or create "
-                 "a return in NetSuite."),
+        message=(f"BigCommerce order {command.bc_order_id} was cancelled, but NetSuite has already shipped "
+                 f"everything on sales order {tran_id or ns_id}, so there is nothing left to cancel. Arrange a "
+                 "return with the customer: a refund in BigCommerce then becomes a return authorization and a "
+                 "credit in NetSuite."),
         payload=command.model_dump(mode="json"),
     )
 

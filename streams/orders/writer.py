@@ -167,12 +167,18 @@ async def _close(command: SalesOrderCommand) -> str:
     client = await clients.netsuite_client()
     version = command.source_version.isoformat()
     order = await operations.sales_order_lines(client, command.external_id)
-    if not rules.can_close(order.lines):
+    decision = rules.cancellation(order.lines)
+    if decision == "all_shipped":
         await exceptions_store.record(pool, rules.cancelled_after_fulfilment(command, ns_id=order.id,
                                                                              tran_id=order.tran_id))
         await report(order_id=command.bc_order_id, status="failed", external_id=command.external_id,
                      detail="cancelled after fulfilment", version=version)
         return "cannot-close"
+    if decision == "cancel_open":
+        await operations.cancel_open_lines(client, order)
+        await report(order_id=command.bc_order_id, status="closed", external_id=command.external_id,
+                     target_id=order.id, version=version, detail="unshipped lines taken off")
+        return "unshipped lines cancelled"
     await operations.close_sales_order(client, order)
     await orders_store.mark_closed(pool, command.store_hash, command.bc_order_id)
     await report(order_id=command.bc_order_id, status="closed", external_id=command.external_id,

@@ -11,6 +11,8 @@ product units that shipped                              a return authorization f
 product units not shipped yet                           those sales-order lines reduced (closed when nothing is
                                                         left), no return authorization; their value comes back
                                                         out of the deposit
+product units the order's cancellation took off         nothing more off the order; their value comes back out
+                                                        of the deposit
 shipping, handling, order-level (goodwill), tax         on the credit memo once anything of the order shipped
 amounts                                                 or was invoiced; before that they come off the sales
                                                         order and out of the deposit
@@ -91,6 +93,7 @@ class SoLine:
     tax_amount: Decimal | None = None  # legacy tax1Amt
     closed: bool = False
     description: str = ""
+    cancelled: Decimal = ZERO  # units taken off when the order was cancelled (custcol_o2c_cancelled_quantity)
 
     @property
     def open(self) -> Decimal:
@@ -250,6 +253,7 @@ def plan_refund(refund: BcRefund, state: OrderState, rules: Rules, currency: str
     by_product = {x.order_product_id: x for x in state.lines if x.order_product_id is not None and x.kind == "goods"}
     unshipped: dict[str, Decimal] = {}
     shipped: dict[str, Decimal] = {}
+    cancelled: dict[str, Decimal] = {}  # units already off the order (cancelled): only their money comes back
     shipping = handling = order_level = tax_item = ZERO
     for item in refund.items:
         kind = item.item_type.upper()
@@ -262,8 +266,9 @@ def plan_refund(refund: BcRefund, state: OrderState, rules: Rules, currency: str
                     ". Nothing was posted: credit it by hand in NetSuite, or correct the sales order and retry."))
             quantity = Decimal(item.quantity or 0)
             from_open = min(quantity, line.open - unshipped.get(line.line, ZERO))
-            from_shipped = quantity - from_open
-            if from_shipped > line.returnable - shipped.get(line.line, ZERO):
+            from_shipped = min(quantity - from_open, line.returnable - shipped.get(line.line, ZERO))
+            from_cancelled = min(quantity - from_open - from_shipped, line.cancelled - cancelled.get(line.line, ZERO))
+            if from_open + from_shipped + from_cancelled < quantity:
                 return Held("refund_unmapped", "finance", (
                     f"BigCommerce refund {refund.refund_id} of order {refund.order_id} refunds {quantity:f} of "
                     f"sales-order line {line.line}, but only {line.open:f} are still to ship and "
@@ -273,6 +278,8 @@ def plan_refund(refund: BcRefund, state: OrderState, rules: Rules, currency: str
                 unshipped[line.line] = unshipped.get(line.line, ZERO) + from_open
             if from_shipped:
                 shipped[line.line] = shipped.get(line.line, ZERO) + from_shipped
+            if from_cancelled:
+                cancelled[line.line] = cancelled.get(line.line, ZERO) + from_cancelled
         elif kind == "SHIPPING":
             shipping += item.requested_amount or ZERO
         elif kind in ("HANDLING", "GIFT_WRAPPING"):
@@ -285,7 +292,7 @@ def plan_refund(refund: BcRefund, state: OrderState, rules: Rules, currency: str
     total = refund.total_amount
     tax = refund.total_tax
     net_all = total - tax
-    net_unshipped = sum((lines[k].share(q) for k, q in unshipped.items()), ZERO)
+    net_unshipped = sum((lines[k].share(q) for k, q in (*unshipped.items(), *cancelled.items())), ZERO)
     anything_shipped = bool(shipped) or state.invoiced or any(x.fulfilled > 0 for x in state.lines)
     if not anything_shipped:
         deposit_part = total  # nothing left the warehouse: everything comes off the order and out of the deposit
@@ -297,7 +304,7 @@ def plan_refund(refund: BcRefund, state: OrderState, rules: Rules, currency: str
     deposit_part = min(deposit_part, unapplied)
     credit_total = total - deposit_part
 
-    reduction = _reduction(refund, state, rules, unshipped, deposit_part, anything_shipped,
+    reduction = _reduction(refund, state, rules, unshipped, cancelled, deposit_part, anything_shipped,
                            shipping=shipping, handling=handling, tax=tax) if deposit_part or unshipped else None
 
     credit_lines: list[CreditLine] = []
@@ -336,11 +343,11 @@ def plan_refund(refund: BcRefund, state: OrderState, rules: Rules, currency: str
 
 
 def _reduction(refund: BcRefund, state: OrderState, rules: Rules, unshipped: Mapping[str, Decimal],
-               amount: Decimal, anything_shipped: bool, *, shipping: Decimal, handling: Decimal,
-               tax: Decimal) -> SoReduction:
+               cancelled: Mapping[str, Decimal], amount: Decimal, anything_shipped: bool, *, shipping: Decimal,
+               handling: Decimal, tax: Decimal) -> SoReduction:
     lines = {x.line: x for x in state.lines}
     changes: list[LineChange] = []
-    reduced = ZERO
+    reduced = sum((lines[k].share(q) for k, q in cancelled.items()), ZERO)  # already off the order
     for key, quantity in sorted(unshipped.items()):
         line = lines[key]
         new = line.quantity - quantity

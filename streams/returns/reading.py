@@ -43,7 +43,8 @@ def so_lines(sales_order: dict[str, Any], special: dict[str, str]) -> tuple[SoLi
             rate=_decimal(item["rate"]) if item.get("rate") not in (None, "") else None,
             order_product_id=int(product) if str(product or "").isdigit() else None,
             tax_amount=_decimal(item["tax1Amt"]) if item.get("tax1Amt") not in (None, "") else None,
-            closed=item.get("isClosed") is True, description=str(item.get("description") or "")))
+            closed=item.get("isClosed") is True, description=str(item.get("description") or ""),
+            cancelled=_decimal(item.get(operations.CANCELLED_QUANTITY))))
     return tuple(lines)
 
 

@@ -38,12 +38,15 @@ def test_permanent_errors_are_rejections_and_connector_trouble_is_retried() -> N
         rules.failure(ZeroDivisionError())
 
 
-def test_an_order_is_closed_only_if_nothing_shipped() -> None:
-    def line(n: int, shipped: str) -> SalesOrderLine:
-        return SalesOrderLine(line=n, quantity_fulfilled=Decimal(shipped), is_closed=False)
+def test_a_cancelled_order_is_closed_if_nothing_shipped_and_loses_its_unshipped_part_if_some_did() -> None:
+    def line(n: int, shipped: str, quantity: str = "1", goods: bool = True) -> SalesOrderLine:
+        return SalesOrderLine(line=n, quantity_fulfilled=Decimal(shipped), is_closed=False,
+                              quantity=Decimal(quantity), goods=goods)
 
-    assert rules.can_close([line(1, "0"), line(2, "0")])
-    assert not rules.can_close([line(1, "0"), line(2, "0.5")])
+    assert rules.cancellation([line(1, "0"), line(2, "0")]) == "close"
+    assert rules.cancellation([line(1, "0"), line(2, "0.5")]) == "cancel_open"
+    assert rules.cancellation([line(1, "1"), line(2, "2", quantity="3")]) == "cancel_open"
+    assert rules.cancellation([line(1, "1"), line(2, "3", quantity="3"), line(3, "0", goods=False)]) == "all_shipped"
 
 
 def test_custom_lines_are_booked_on_a_non_inventory_item() -> None:

@@ -198,3 +198,14 @@ def test_a_split_refund_to_card_and_store_credit_refunds_only_the_card_part() ->
     plan = planned(plan_refund(refund(product(11, 2), total="40.00", payments=payments), order, RULES))
     [rf] = plan.refunds
     assert rf.amount == D("15.00") and rf.to_credit_memo == D("15.00") and plan.left_on_customer == D("25.00")
+
+
+def test_units_a_cancellation_already_took_off_come_back_out_of_the_deposit_only() -> None:
+    cancelled_line = SoLine(line="2", item_id="i2", kind="goods", quantity=D(1), amount=D("20.00"), rate=D("20.00"),
+                            order_product_id=12, closed=True, cancelled=D(1))
+    order = state(line(1, 11, 1, "30.00", fulfilled=1), cancelled_line, paid="50.00", unapplied="20.00",
+                  invoiced=True)
+    plan = planned(plan_refund(refund(product(12, 1), total="20.00"), order, RULES))
+    assert plan.returns == () and plan.credit_total == 0
+    assert plan.reduction is not None and plan.reduction.changes == () and plan.reduction.adjustment == 0
+    assert plan.refunds[0].from_deposits == (("dep1", D("20.00")),)
