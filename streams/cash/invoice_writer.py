@@ -41,9 +41,11 @@ def _decimal(value: Any) -> Decimal:
 
 
 def order_lines(sales_order: dict[str, Any]) -> list[OrderLine]:
-    """The sales order's lines as the invoice rule reads them."""
+    """The sales order's open lines as the invoice rule reads them."""
     lines = []
     for item in (sales_order.get("item") or {}).get("items") or []:
+        if item.get("isClosed") is True:
+            continue  # a closed line (cancelled or refunded before it shipped) is never billed
         item_type = item.get("itemType")
         kind = item_type.get("id") if isinstance(item_type, dict) else item_type
         lines.append(OrderLine(line=str(item.get("line")), goods=kind in GOODS,
