@@ -171,8 +171,16 @@ async def test_credit_memo_from_a_return_with_added_lines_and_legacy_tax(client:
         await client.transform("returnAuthorization", ra, "creditMemo", {
             "item": {"items": [{"orderLine": 1, "quantity": 1, "tax1Amt": D("9.99")}]}})
     assert "does not match tax code" in str(wrong_tax.value)
-    await client.transform("returnAuthorization", ra, "creditMemo", {"externalId": "BC-CM-6"})
+    last = await client.transform("returnAuthorization", ra, "creditMemo", {"externalId": "BC-CM-6"})
     assert (await client.get("returnAuthorization", ra))["status"] == {"id": "G", "refName": "Refunded"}
+    query = ("SELECT id, externalid, type, status, foreigntotal, foreignamountremaining, createdfrom FROM transaction "
+             "WHERE createdfrom = ? ORDER BY id")
+    rows = [r async for r in client.suiteql(query, [ra])]
+    assert [(r["id"], r["type"], r["status"], D(str(r["foreignamountremaining"]))) for r in rows] == [
+        (cm, "CustCred", "A", D("32.60")), (last.id, "CustCred", "A", D("40.80"))]
+    rows = [r async for r in client.suiteql(query, [so])]
+    assert [(r["type"], r["externalid"], r["status"], D(str(r["foreigntotal"]))) for r in rows if r["type"] !=
+            "ItemShip"] == [("RtnAuth", "BC-RA-5", "G", D("64.80"))]
 
 
 async def test_credit_memo_under_suitetax_computes_details(client: NetSuiteClient, admin):
