@@ -191,11 +191,13 @@ class NetSuiteClient(AsyncRequests):
                 raise
 
     async def transform(
-        self, from_type: str, record_id: str, to_type: str, body: Mapping[str, Any] | None = None
+        self, from_type: str, record_id: str, to_type: str, body: Mapping[str, Any] | None = None, *,
+        replace: Sequence[str] | None = None,
     ) -> WriteResult:
-        """``POST /record/v1/<from>/<id>/!transform/<to>`` (e.g. salesOrder -> itemFulfillment)."""
+        """``POST /record/v1/<from>/<id>/!transform/<to>`` (e.g. salesOrder -> itemFulfillment); ``replace``
+        names sublists the body gives whole (the pre-populated lines it leaves out are dropped)."""
         path = f"{RECORD}/{from_type}/{quote(str(record_id), safe=':')}/!transform/{to_type}"
-        return await self._write_new(to_type, path, body or {}, None)
+        return await self._write_new(to_type, path, body or {}, self._replace_params(replace))
 
     # -- SuiteQL ------------------------------------------------------------------------------
 

@@ -51,10 +51,9 @@ async def reduce_sales_order(ns: NetSuiteClient, so_id: str, refund: BcRefund, p
 
 async def return_authorization(ns: NetSuiteClient, so_id: str, external_id: str, refund: BcRefund,
                                plan: RefundPlan) -> tuple[str, Any]:
-    items: list[dict[str, Any]] = [{"orderLine": int(line), "quantity": quantity} for line, quantity in plan.returns]
-    items += [{"orderLine": int(line), "itemReceive": False} for line in plan.skip_lines]
+    items = [{"orderLine": int(line), "quantity": quantity} for line, quantity in plan.returns]
     body = {"externalId": external_id, "memo": _memo(refund), "item": {"items": items}}
-    result = await ns.transform("salesOrder", so_id, "returnAuthorization", body)
+    result = await ns.transform("salesOrder", so_id, "returnAuthorization", body, replace=["item"])
     return result.id, body
 
 
@@ -89,7 +88,8 @@ async def credit_memo(ns: NetSuiteClient, ra_id: str | None, external_id: str, r
         result = await ns.transform("returnAuthorization", ra_id, "creditMemo", body)
     else:
         body["entity"] = {"id": customer_id}
-        result = await ns.upsert("creditMemo", external_id, {k: v for k, v in body.items() if k != "externalId"})
+        result = await ns.upsert("creditMemo", external_id, {k: v for k, v in body.items() if k != "externalId"},
+                                 replace=["item"])
     return result.id, body
 
 

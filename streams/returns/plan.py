@@ -228,8 +228,6 @@ class RefundPlan:
     refunds: tuple[CustomerRefund, ...]
     left_on_customer: Decimal
     location_missing: bool = False
-    #: Returnable sales-order lines the return authorization leaves out (``itemReceive: false``).
-    skip_lines: tuple[str, ...] = ()
 
     @property
     def deposit_refunded(self) -> Decimal:
@@ -337,9 +335,7 @@ def plan_refund(refund: BcRefund, state: OrderState, rules: Rules, currency: str
         returns=tuple(sorted(shipped.items(), key=lambda x: int(x[0]) if x[0].isdigit() else 0)),
         receive=bool(shipped) and rules.receive_on_refund and bool(rules.location_id),
         reduction=reduction, credit_total=credit_total, credit_lines=tuple(credit_lines),
-        shipping_credit=shipping_credit, refunds=refunds, left_on_customer=left, location_missing=location_missing,
-        skip_lines=tuple(x.line for x in state.lines
-                         if shipped and x.kind == "goods" and x.returnable > 0 and x.line not in shipped))
+        shipping_credit=shipping_credit, refunds=refunds, left_on_customer=left, location_missing=location_missing)
 
 
 def _reduction(refund: BcRefund, state: OrderState, rules: Rules, unshipped: Mapping[str, Decimal],
