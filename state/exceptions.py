@@ -177,3 +177,14 @@ async def auto_resolve_key(conn: Executor, dedupe_key: str) -> int:
         dedupe_key,
     )
     return int(result.split()[-1])
+
+
+async def auto_resolve_kind_except(conn: Executor, kind: str, still_open: set[str]) -> int:
+    """Resolve the open exceptions of ``kind`` whose condition is gone (``dedupe_key`` not in ``still_open``)."""
+    result: str = await conn.execute(
+        """UPDATE exceptions SET status = 'auto_resolved', resolved_at = now(), resolved_by = 'o2c',
+                  updated_at = now()
+           WHERE kind = $1 AND status = 'open' AND NOT (dedupe_key = ANY($2::text[]))""",
+        kind, sorted(still_open),
+    )
+    return int(result.split()[-1])

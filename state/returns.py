@@ -168,3 +168,31 @@ async def retry(conn: Executor, store_hash: str, refund_id: int) -> None:
         """UPDATE return_refunds SET status = CASE WHEN plan IS NULL THEN 'waiting' ELSE 'writing' END,
                updated_at = now() WHERE store_hash = $1 AND refund_id = $2 AND status IN ('held', 'refused')""",
         store_hash, refund_id)
+
+
+@dataclass(frozen=True)
+class Unrefunded:
+    store_hash: str
+    order_id: int
+    paid: Decimal
+    refunded: Decimal
+
+
+async def cancelled_unrefunded(conn: Executor, older_than: float, limit: int = 10_000) -> list[Unrefunded]:
+    """Orders closed as cancelled for ``older_than`` seconds whose gateway deposits were not all refunded
+    (refunds still waiting count as refunded: they are on their way)."""
+    rows = await conn.fetch(
+        """WITH paid AS (
+               SELECT d.store_hash, d.order_id, SUM(d.amount) AS paid FROM cash_deposits d
+               JOIN order_links l ON l.store_hash = d.store_hash AND l.order_id = d.order_id
+               WHERE l.status = 'closed' AND l.updated_at < now() - make_interval(secs => $1)
+                 AND d.kind = 'gateway' AND d.status = 'written'
+               GROUP BY d.store_hash, d.order_id),
+           back AS (
+               SELECT store_hash, order_id, SUM(total) AS refunded FROM return_refunds
+               WHERE status IN ('waiting', 'writing', 'done') GROUP BY store_hash, order_id)
+           SELECT p.store_hash, p.order_id, p.paid, COALESCE(b.refunded, 0) AS refunded FROM paid p
+           LEFT JOIN back b ON b.store_hash = p.store_hash AND b.order_id = p.order_id
+           WHERE p.paid > COALESCE(b.refunded, 0) ORDER BY p.order_id LIMIT $2""", older_than, limit)
+    return [Unrefunded(r["store_hash"], int(r["order_id"]), Decimal(r["paid"]), Decimal(r["refunded"]))
+            for r in rows]

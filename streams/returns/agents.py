@@ -2,8 +2,9 @@
 
 - ``book_refunds`` on ``bc.refunds``: each BigCommerce refund → its NetSuite documents (one order at a time,
   refunds of an order in refund id order);
-- a leader timer (``O2C_RETURNS_INTERVAL``): refunds waiting for their order or left half written, and
-  operators' retries of this flow's exceptions.
+- ``refund_voids`` on ``bc.orders``: a captured payment voided at the gateway → its deposit refunded;
+- a leader timer (``O2C_RETURNS_INTERVAL``): refunds waiting for their order or left half written, cancelled
+  orders whose payment was never refunded (``cancelled_unrefunded``), and operators' retries.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import logging
 from state import exceptions as exceptions_store
 from state import returns as store
 from streams.cash.settings import get_cash_settings
-from streams.contract import BcRefundEvent
+from streams.contract import BcOrderEvent, BcRefundEvent
 from streams.platform import clients, supervised
 from streams.platform.app import app, topic
 from streams.platform.guarded import Decoder, guarded_agent
 from streams.platform.order_locks import ORDER_LOCKS
 from streams.platform.runtime import database
+from streams.returns.messages import cancelled_unrefunded
 from streams.returns.settings import get_returns_settings
+from streams.returns.voids import void_refunds
 from streams.returns.writer import RETURN_KINDS, RefundWriter
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,22 @@ async def book_refund(event: BcRefundEvent) -> None:
              extra={"bc_order_id": refund.order_id, "refund_id": refund.refund_id})
 
 
+async def refund_voids(event: BcOrderEvent) -> None:
+    order = event.payload
+    if order.store_hash != store_hash:
+        return
+    voids = void_refunds(order)
+    if not voids:
+        return
+    pool = await database.acquire_pool()
+    ns = await clients.netsuite_client()
+    async with ORDER_LOCKS.hold((order.store_hash, order.order_id)):
+        for refund in voids:
+            outcome = await writer.handle(pool, ns, refund)
+            log.info(f"void {-refund.refund_id} of order {order.order_id}: {outcome}",
+                     extra={"bc_order_id": order.order_id})
+
+
 async def catch_up() -> None:
     """Refunds waiting (or half written) for a while, and operators' retries."""
     pool = await database.acquire_pool()
@@ -48,6 +67,12 @@ async def catch_up() -> None:
     for shop, order_id in await store.waiting_orders(pool, older_than=settings.interval):
         async with ORDER_LOCKS.hold((shop, order_id)):
             await writer.run_order(pool, ns, shop, order_id)
+    open_keys: set[str] = set()
+    for row in await store.cancelled_unrefunded(pool, older_than=settings.cancelled_grace):
+        exception = cancelled_unrefunded(row.store_hash, row.order_id, row.paid, row.refunded)
+        open_keys.add(exception.dedupe_key or "")
+        await exceptions_store.record(pool, exception)
+    await exceptions_store.auto_resolve_kind_except(pool, "cancelled_unrefunded", open_keys)
     for exc in await exceptions_store.retrying(pool, list(RETURN_KINDS)):
         note = "nothing to retry"
         refund = (exc.payload or {}).get("refund")
@@ -64,3 +89,5 @@ if settings.enabled:
     supervised.timer(app, settings.interval, name="returns_catch_up", on_leader=True)(catch_up)
     guarded_agent(app, topic(BcRefundEvent.TOPIC), Decoder.model(BcRefundEvent), name="book_refunds",
                   concurrency=settings.concurrency)(book_refund)
+    guarded_agent(app, topic(BcOrderEvent.TOPIC), Decoder.model(BcOrderEvent), name="refund_voids",
+                  concurrency=settings.concurrency)(refund_voids)

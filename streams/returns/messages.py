@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from state.exceptions import NewException
@@ -44,3 +45,15 @@ def refused(refund: BcRefund, doc: str, external_id: str, detail: str, body: Any
                  "stopped."),
         bc_id=str(refund.order_id), payload={"refund": refund.model_dump(mode="json"), "body": body},
         dedupe_key=exception_key("refund_refused", refund))
+
+
+def cancelled_unrefunded(store_hash: str, order_id: int, paid: Decimal, refunded: Decimal) -> NewException:
+    return NewException(
+        kind="cancelled_unrefunded", object_type="order", owner="finance", severity="warning",
+        message=(f"BigCommerce order {order_id} was cancelled before anything shipped, and its sales order is closed, "
+                 f"but {paid - refunded:,.2f} of the {paid:,.2f} it paid has not been refunded in BigCommerce (nor "
+                 "voided), so the customer's deposit stays in NetSuite. Refund it in BigCommerce (o2c then refunds "
+                 "the deposit by itself) or, if the customer keeps it as credit, resolve this."),
+        bc_id=str(order_id), payload={"store_hash": store_hash, "order_id": order_id, "paid": str(paid),
+                                      "refunded": str(refunded)},
+        dedupe_key=f"cancelled_unrefunded:order:{store_hash}:{order_id}")

@@ -53,20 +53,25 @@ def q2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def ref(refund_id: int) -> str:
+    """A refund id in externalIds: BigCommerce's refund id, or ``V<transaction id>`` for a void."""
+    return str(refund_id) if refund_id >= 0 else f"V{-refund_id}"
+
+
 def ra_external_id(store_hash: str, refund_id: int) -> str:
-    return f"BC-RA-{store_hash}-{refund_id}"
+    return f"BC-RA-{store_hash}-{ref(refund_id)}"
 
 
 def ir_external_id(store_hash: str, refund_id: int) -> str:
-    return f"BC-IR-{store_hash}-{refund_id}"
+    return f"BC-IR-{store_hash}-{ref(refund_id)}"
 
 
 def cm_external_id(store_hash: str, refund_id: int) -> str:
-    return f"BC-CM-{store_hash}-{refund_id}"
+    return f"BC-CM-{store_hash}-{ref(refund_id)}"
 
 
 def rf_external_id(store_hash: str, refund_id: int, n: int) -> str:
-    return f"BC-RF-{store_hash}-{refund_id}-{n}"
+    return f"BC-RF-{store_hash}-{ref(refund_id)}-{n}"
 
 
 def so_marker(refund_id: int) -> str:

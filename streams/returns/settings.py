@@ -24,6 +24,8 @@ class ReturnsSettings(BaseSettings):
         "cash or bank transfer); unset: the credit is left on the customer for finance to settle.")
     concurrency: int = Field(8, ge=1, description="Refunds handled at once per worker (one order at a time).")
     interval: float = Field(10.0, gt=0, description="Seconds between retries of refunds waiting for their order.")
+    cancelled_grace: float = Field(600.0, ge=0, description="Seconds a cancelled order's payment may stay "
+                                   "unrefunded before finance is told (cancelled_unrefunded).")
     tax_item: str = Field("O2C-TAX", validation_alias=AliasChoices("O2C_RETURNS_TAX_ITEM", "O2C_ORDERS_TAX_ITEM"),
                           description="Item of the tax line (tax mode 'line'; default: the orders').")
     handling_item: str = Field("O2C-HANDLING", validation_alias=AliasChoices("O2C_RETURNS_HANDLING_ITEM",

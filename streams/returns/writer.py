@@ -30,7 +30,15 @@ from streams.cash.settings import CashSettings
 from streams.contract.bigcommerce import BcRefund
 from streams.returns import documents as docs
 from streams.returns.messages import exception_key, location_missing, refused, unsynced
-from streams.returns.plan import Held, RefundPlan, cm_external_id, ir_external_id, plan_refund, ra_external_id
+from streams.returns.plan import (
+    Held,
+    RefundPlan,
+    cm_external_id,
+    ir_external_id,
+    plan_refund,
+    ra_external_id,
+    ref,
+)
 from streams.returns.reading import order_state, rules, special_items
 from streams.returns.settings import ReturnsSettings
 
@@ -83,7 +91,7 @@ class RefundWriter:
         refund = BcRefund.model_validate(row.payload)
         key = exception_key("refund_unsynced", refund)
         link = await orders_store.get_link(pool, refund.store_hash, refund.order_id)
-        if link is None or link.status != "synced" or not link.ns_id or not link.ns_customer_id:
+        if link is None or link.status not in ("synced", "closed") or not link.ns_id or not link.ns_customer_id:
             if link is None:
                 await exceptions_store.record(pool, unsynced(refund))
             return "waiting for the order's sales order"
@@ -136,7 +144,7 @@ class RefundWriter:
         special = await special_items(pool, ns, self.settings)
         if plan.reduction is not None:
             await self._doc(pool, ns, refund, existing, "so", f"BC-SO-{refund.store_hash}-{refund.order_id}"
-                            f"-R{refund.refund_id}", lambda: docs.reduce_sales_order(ns, so_id, refund, plan,
+                            f"-R{ref(refund.refund_id)}", lambda: docs.reduce_sales_order(ns, so_id, refund, plan,
                                                                                        special["adjustment"]),
                             amount=plan.reduction.amount)
         ra_id = None

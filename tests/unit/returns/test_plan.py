@@ -209,3 +209,24 @@ def test_units_a_cancellation_already_took_off_come_back_out_of_the_deposit_only
     assert plan.returns == () and plan.credit_total == 0
     assert plan.reduction is not None and plan.reduction.changes == () and plan.reduction.adjustment == 0
     assert plan.refunds[0].from_deposits == (("dep1", D("20.00")),)
+
+
+def test_a_voided_capture_is_a_refund_of_its_deposit_and_an_uncaptured_void_is_nothing() -> None:
+    from streams.contract.bigcommerce import BcTransaction
+    from streams.returns.voids import void_refunds
+    from tests.support.orders import snapshot
+
+    order = snapshot(order_id=100, store_hash="s1", email="v@example.com",
+                     lines=[("SKU-1", D("30.00"), 1, D(0))])
+    captured = order.model_copy(update={"transactions": (
+        BcTransaction(id=5, event="purchase", amount=D("30.00"), gateway="stripe", status="ok"),
+        BcTransaction(id=6, event="void", amount=D("30.00"), gateway="stripe", status="ok"))})
+    [void] = void_refunds(captured)
+    assert (void.refund_id, void.total_amount, void.payments[0].provider_id) == (-6, D("30.00"), "stripe")
+    plan = planned(plan_refund(void, state(line(1, 11, 1, "30.00"), paid="30.00"), RULES))
+    assert plan.refunds[0].external_id == "BC-RF-s1-V6-1"
+    assert plan.refunds[0].from_deposits == (("dep1", D("30.00")),)
+    authorised_only = order.model_copy(update={"transactions": (
+        BcTransaction(id=7, event="authorization", amount=D("30.00"), gateway="stripe", status="ok"),
+        BcTransaction(id=8, event="void", amount=D("30.00"), gateway="stripe", status="ok"))})
+    assert void_refunds(authorised_only) == []
