@@ -50,7 +50,8 @@ class OrderSettings(BaseSettings):
         description="BigCommerce status ids that mean 'to fulfil' (Shipped, Partially Shipped, Awaiting "
         "Pickup, Awaiting Shipment, Completed, Awaiting Fulfillment).",
     )
-    cancelled_statuses: frozenset[int] = Field(frozenset({5}), description="Status ids that cancel an order.")
+    cancelled_statuses: frozenset[int] = Field(frozenset({5, 6}), description="Status ids that cancel an order "
+                                               "(5 Cancelled, 6 Declined).")
     discount_item: str = Field("BC-DISCOUNT", description="NetSuite item (itemid) for discount lines.")
     tax_item: str = Field("O2C-TAX", description="NetSuite item (itemid) carrying the charged tax as a line.")
     handling_item: str = Field("O2C-HANDLING", description="NetSuite item (itemid) for handling and wrapping.")
