@@ -10,8 +10,8 @@ from state.db import Executor
 
 
 async def demo_figures(conn: Executor, since: datetime) -> asyncpg.Record:
-    """Orders received, synced, parked and held, open exceptions, shipments, deposits, invoices and payouts
-    (posted, reconciled) since ``since``; sellable items known."""
+    """Orders received, synced, parked and held, open exceptions, shipments, deposits, invoices, payouts
+    (posted, reconciled) and refunds (seen, credited) since ``since``; sellable items known."""
     row: asyncpg.Record | None = await conn.fetchrow(
         """SELECT (SELECT count(*) FROM sync_ledger WHERE object_type = 'order' AND updated_at >= $1) AS received,
                   (SELECT count(*) FROM order_links WHERE status IN ('synced', 'closed') AND synced_at >= $1)
@@ -27,7 +27,10 @@ async def demo_figures(conn: Executor, since: datetime) -> asyncpg.Record:
                   (SELECT count(*) FROM cash_invoices WHERE status = 'created' AND created_at >= $1) AS invoices,
                   (SELECT count(*) FROM payouts WHERE je_status <> 'none' AND received_at >= $1) AS payouts,
                   (SELECT count(*) FROM payouts WHERE result = 'reconciled' AND received_at >= $1)
-                      AS payouts_reconciled""",
+                      AS payouts_reconciled,
+                  (SELECT count(*) FROM return_refunds WHERE created_at >= $1) AS refunds,
+                  (SELECT count(*) FROM return_refunds WHERE status = 'done' AND created_at >= $1)
+                      AS refunds_credited""",
         since,
     )
     assert row is not None

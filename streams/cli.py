@@ -10,6 +10,7 @@
     o2c inventory resync compare BigCommerce stock with NetSuite's buffered aggregate, push the differences
     o2c sandbox bigcommerce|netsuite|stripe ... local API sandboxes
     o2c sandbox stripe-payouts ...              the demo's gateway: BigCommerce payments → Stripe payouts
+    o2c sandbox bigcommerce-refunds ...         the demo's refund desk: a BigCommerce refund every N seconds
     o2c sandbox bigcommerce-load ...            the order generator
     o2c sandbox netsuite-warehouse ...          warehouse actions (fulfil, stock, receive a return)
 """
@@ -164,6 +165,8 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
                                              stderr=subprocess.DEVNULL, preexec_fn=_ignore_sigint))
             children.append(subprocess.Popen(demo_mode.gateway_command(settings), stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL, preexec_fn=_ignore_sigint))
+            children.append(subprocess.Popen(demo_mode.refunds_command(settings), stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL, preexec_fn=_ignore_sigint))
             print(f"demo load  {demo_rate:g} orders/s into the BigCommerce sandbox; a summary every 5 s", flush=True)
             _supervise_with_summary(settings, worker, lambda: stopping)
         else:
@@ -294,12 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
         one.add_argument("id", help="payout id (po_…), or gateway:id")
     sandbox = sub.add_parser("sandbox", help="run a local API sandbox (`o2c sandbox <name> --help`)")
     sandbox.add_argument("name", choices=["bigcommerce", "netsuite", "stripe", "bigcommerce-load",
-                                          "netsuite-warehouse", "stripe-payouts"])
+                                          "netsuite-warehouse", "stripe-payouts", "bigcommerce-refunds"])
     sandbox.add_argument("args", nargs=argparse.REMAINDER, help="options passed to the sandbox")
     return parser
 
 
 def cmd_sandbox(name: str, args: list[str]) -> int:
+    if name == "bigcommerce-refunds":
+        from connectors.bigcommerce.sandbox.demo_refunds import main as refunds_main
+
+        return refunds_main(args)
     if name == "stripe-payouts":
         from connectors.payments.stripe.sandbox.demo_payouts import main as payouts_main
 

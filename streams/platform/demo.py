@@ -5,7 +5,8 @@ child processes of ``o2c run``; the worker is configured to use them (BigCommerc
 poller, NetSuite pollers, the order, inventory, fulfilment and money-in flows, Stripe webhooks). The
 NetSuite sandbox's demo warehouse ships a share of the sales orders, so the summary shows shipments coming
 back to BigCommerce and invoices; every :data:`DEMO_PAYOUT_EVERY` seconds Stripe pays out what the demo
-orders took, and the summary shows the payouts posted and reconciled.
+orders took, and the summary shows the payouts posted and reconciled; every :data:`DEMO_REFUND_EVERY` seconds
+the demo's refund desk refunds an order in BigCommerce, and the summary shows the refunds credited.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ DEMO_CASH_ACCOUNTS = ('{"stripe": {"clearing": "1010", "bank": "1000", "fees": {
                       '"dispute:stripe_fee": "5013"}, "refunds": "4010", "disputes": "5012", "reserves": "1020", '
                       '"adjustments": "5014"}, "paypal": {"clearing": "1011", "bank": "1000", "fees": {"default": '
                       '"5011"}, "refunds": "4010", "disputes": "5012", "reserves": "1020", "adjustments": "5014"}}')
+#: Seconds between the demo's refunds (``connectors.bigcommerce.sandbox.demo_refunds``), and the NetSuite
+#: sandbox's location returns are received into (its main warehouse, which the stock flow counts).
+DEMO_REFUND_EVERY = "15"
+DEMO_RETURNS_LOCATION = "1"
 #: The demo's orders pay through Stripe (80%) and PayPal (20%; settled by files in the drop folder).
 DEMO_GATEWAYS = "stripe=0.8,paypal=0.2"
 
@@ -76,6 +81,12 @@ def gateway_command(settings: Settings) -> list[str]:
             "--every", DEMO_PAYOUT_EVERY, "--paypal-folder", paypal_folder(settings)]
 
 
+def refunds_command(settings: Settings) -> list[str]:
+    """The demo's refund desk: a BigCommerce refund (a return, or an unshipped order whole) now and then."""
+    return [sys.executable, "-m", "streams.cli", "sandbox", "bigcommerce-refunds",
+            "--url", f"http://127.0.0.1:{settings.demo_bigcommerce_port}", "--every", DEMO_REFUND_EVERY]
+
+
 def worker_env(settings: Settings) -> dict[str, str]:
     return {
         "O2C_ORDERS_ENABLED": "true",
@@ -86,6 +97,9 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "O2C_CASH_PAYOUTS_ENABLED": "true",
         "O2C_CASH_ACCOUNTS": DEMO_CASH_ACCOUNTS,
         "O2C_CASH_RECONCILE_INTERVAL": "5",
+        "O2C_RETURNS_ENABLED": "true",
+        "O2C_RETURNS_RECEIVE_ON_REFUND": "true",
+        "O2C_RETURNS_LOCATION_ID": DEMO_RETURNS_LOCATION,
         "O2C_STRIPE_ENABLED": "true",
         "O2C_STRIPE_API_BASE": f"http://127.0.0.1:{settings.demo_stripe_port}",
         "O2C_STRIPE_API_KEY": DEMO_STRIPE_KEY,

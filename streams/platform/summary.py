@@ -62,6 +62,8 @@ class Summary:
     invoices: int = 0  # NetSuite invoices made for shipments
     payouts: int = 0  # gateway payouts posted as journal entries
     payouts_reconciled: int = 0  # of which the clearing residual is 0.00
+    refunds: int = 0  # BigCommerce refunds seen
+    refunds_credited: int = 0  # of which NetSuite holds every document (credit = refund)
 
     @property
     def waiting_for_items(self) -> bool:
@@ -82,7 +84,8 @@ class Summary:
         return (f"{self.state()} | orders received {self.orders_received} | sales orders {self.sales_orders} "
                 f"| parked {self.parked} | held {self.held} | exceptions open {self.exceptions_open} | {latency} "
                 f"| shipments {self.shipments} | deposits {self.deposits} | invoices {self.invoices} "
-                f"| payouts {self.payouts} ({self.payouts_reconciled} reconciled) | {slots}")
+                f"| payouts {self.payouts} ({self.payouts_reconciled} reconciled) "
+                f"| refunds {self.refunds} ({self.refunds_credited} credited) | {slots}")
 
 
 async def collect(pool: asyncpg.Pool, worker_url: str, since: datetime, *, with_metrics: bool = True) -> Summary:
@@ -97,7 +100,7 @@ async def collect(pool: asyncpg.Pool, worker_url: str, since: datetime, *, with_
     return Summary(int(row["received"]), int(row["synced"]), int(row["parked"]), int(row["held"]),
                    int(row["open_exceptions"]), p50, p95, slots, limit, worker, int(row["items"]),
                    int(row["shipments"]), int(row["deposits"]), int(row["invoices"]), int(row["payouts"]),
-                   int(row["payouts_reconciled"]))
+                   int(row["payouts_reconciled"]), int(row["refunds"]), int(row["refunds_credited"]))
 
 
 async def _metrics(http: httpx.AsyncClient, url: str) -> tuple[float | None, ...]:
