@@ -3,7 +3,9 @@
 The reconciliation is one set-based pass per payout: every charge line is joined to the deposit o2c
 booked for the same gateway payment (the charge or its payment intent), the outcome of each line is
 stored in ``payout_matches``, and the clearing residual is what the journal entry credits the clearing
-account for those charges less what the deposits debited it.
+account for those charges less what the deposits debited it. With refunds to clearing (issue 14) each
+refund line is also matched to the customer refund o2c recorded for it (``return_documents`` rf): the
+journal entry debits clearing for the refund lines, the customer refunds credited it.
 """
 
 from __future__ import annotations
@@ -188,6 +190,11 @@ class Reconciliation:
     deposits: Decimal
     problems: tuple[LineOutcome, ...]
     unclassified: tuple[LineOutcome, ...]
+    #: refund lines; with refunds to clearing, those matched to a customer refund o2c recorded, and Σ of
+    #: those customer refunds (positive, in the payout's currency; already taken off ``deposits``)
+    refunds: int = 0
+    refunds_matched: int = 0
+    refunds_recorded: Decimal = Decimal(0)
 
     @property
     def residual(self) -> Decimal:
@@ -197,6 +204,13 @@ class Reconciliation:
         return sum(1 for p in self.problems if p.outcome == outcome)
 
 
+# $3 = refunds to clearing. Off: refund lines are 'info' (matched to their order's deposit for the report
+# only), exactly as before issue 14. On: each refund line is paired with one customer refund o2c recorded
+# (return_documents rf, created) of the same gateway payment and amount; equal refunds of one payment are
+# paired one to one by rank (row_number on both sides, lines by line id, customer refunds by refund id),
+# and a customer refund another payout's line matched already is never taken again. The refund lines'
+# gross joins the clearing credit and the customer refunds matched come off the deposits side, so the
+# residual is 0 when every charge has its deposit and every refund its customer refund.
 _RECONCILE_SQL = """
 WITH lines AS (
     SELECT l.line_id, l.kind, l.gross, l.currency, l.exchange_rate, l.charge_id, l.payment_intent
@@ -204,36 +218,72 @@ WITH lines AS (
         AND l.kind IN ('charge', 'refund', 'dispute', 'dispute_reversal')),
 hits AS (
     SELECT DISTINCT ON (l.line_id) l.*, d.store_hash, d.order_id, d.n, d.status AS deposit_status,
+           d.gateway_transaction_id AS deposit_txn, d.currency AS deposit_currency,
            CASE WHEN d.currency = l.currency THEN d.amount
                 WHEN l.exchange_rate IS NOT NULL THEN ROUND(d.amount * l.exchange_rate, 2) END AS expected
     FROM lines l LEFT JOIN cash_deposits d
         ON d.kind = 'gateway' AND d.gateway = $1 AND d.gateway_transaction_id IN (l.payment_intent, l.charge_id)
     ORDER BY l.line_id, (d.status = 'written') DESC NULLS LAST, d.n),
+refund_lines AS (
+    SELECT h.line_id, h.gross, h.currency, h.exchange_rate, h.deposit_currency, h.payment_intent, h.charge_id,
+           row_number() OVER (PARTITION BY COALESCE(h.deposit_txn, h.payment_intent, h.charge_id), h.gross
+                              ORDER BY h.line_id) AS k
+    FROM hits h WHERE $3::boolean AND h.kind = 'refund'),
+recorded AS (
+    SELECT r.external_id, r.store_hash, r.order_id, r.amount, r.gateway_transaction_id,
+           row_number() OVER (PARTITION BY r.gateway_transaction_id, r.amount ORDER BY r.refund_id, r.n) AS k
+    FROM return_documents r
+    WHERE $3::boolean AND r.doc = 'rf' AND r.status = 'created' AND r.gateway = $1
+        AND r.gateway_transaction_id IN (SELECT payment_intent FROM refund_lines
+                                         UNION SELECT charge_id FROM refund_lines)
+        AND NOT EXISTS (SELECT 1 FROM payout_matches m
+                        WHERE m.refund_external_id = r.external_id AND NOT (m.gateway = $1 AND m.payout_id = $2))),
+paired AS (
+    SELECT DISTINCT ON (line_id) * FROM (
+        SELECT DISTINCT ON (r.external_id) rl.line_id, r.external_id, r.store_hash, r.order_id,
+               rl.gross AS expected
+        FROM refund_lines rl JOIN recorded r
+            ON r.gateway_transaction_id IN (rl.payment_intent, rl.charge_id) AND r.k = rl.k
+           AND -rl.gross = CASE WHEN rl.deposit_currency IS NULL OR rl.deposit_currency = rl.currency THEN r.amount
+                                WHEN rl.exchange_rate IS NOT NULL THEN ROUND(r.amount * rl.exchange_rate, 2) END
+        ORDER BY r.external_id, rl.line_id) one_line_each
+    ORDER BY line_id, external_id),
 judged AS (
-    SELECT h.*,
-           CASE WHEN h.kind <> 'charge' THEN 'info'
+    SELECT h.line_id, h.kind, h.gross, h.currency, h.charge_id, h.payment_intent, h.n,
+           COALESCE(p.store_hash, h.store_hash) AS store_hash, COALESCE(p.order_id, h.order_id) AS order_id,
+           CASE WHEN $3 AND h.kind = 'refund' THEN p.expected ELSE h.expected END AS expected,
+           p.external_id AS refund_external_id,
+           CASE WHEN $3 AND h.kind = 'refund' THEN
+                    CASE WHEN p.line_id IS NOT NULL THEN 'matched'
+                         WHEN h.order_id IS NULL THEN 'no_order'
+                         ELSE 'no_refund' END
+                WHEN h.kind <> 'charge' THEN 'info'
                 WHEN h.order_id IS NULL THEN 'no_order'
                 WHEN h.deposit_status <> 'written' THEN 'no_deposit'
                 WHEN h.expected IS DISTINCT FROM h.gross THEN 'amount_differs'
                 ELSE 'matched' END AS outcome
-    FROM hits h),
+    FROM hits h LEFT JOIN paired p ON p.line_id = h.line_id),
 stored AS (
-    INSERT INTO payout_matches (gateway, payout_id, line_id, store_hash, order_id, deposit_n, expected, outcome)
-    SELECT $1, $2, line_id, store_hash, order_id, n, expected, outcome FROM judged
+    INSERT INTO payout_matches (gateway, payout_id, line_id, store_hash, order_id, deposit_n, expected, outcome,
+                                refund_external_id)
+    SELECT $1, $2, line_id, store_hash, order_id, n, expected, outcome, refund_external_id FROM judged
     ON CONFLICT (gateway, payout_id, line_id) DO UPDATE SET
         store_hash = EXCLUDED.store_hash, order_id = EXCLUDED.order_id, deposit_n = EXCLUDED.deposit_n,
-        expected = EXCLUDED.expected, outcome = EXCLUDED.outcome
+        expected = EXCLUDED.expected, outcome = EXCLUDED.outcome, refund_external_id = EXCLUDED.refund_external_id
     RETURNING 1)
 SELECT COUNT(*) FILTER (WHERE kind = 'charge') AS charges,
-       COUNT(*) FILTER (WHERE outcome = 'matched') AS matched,
-       COALESCE(SUM(gross) FILTER (WHERE kind = 'charge'), 0) AS clearing_credit,
+       COUNT(*) FILTER (WHERE kind = 'charge' AND outcome = 'matched') AS matched,
+       COUNT(*) FILTER (WHERE kind = 'refund') AS refunds,
+       COUNT(*) FILTER (WHERE kind = 'refund' AND outcome = 'matched') AS refunds_matched,
+       COALESCE(-SUM(expected) FILTER (WHERE kind = 'refund' AND outcome = 'matched'), 0) AS refunds_recorded,
+       COALESCE(SUM(gross) FILTER (WHERE kind = 'charge' OR ($3 AND kind = 'refund')), 0) AS clearing_credit,
        COALESCE(SUM(expected) FILTER (WHERE outcome IN ('matched', 'amount_differs')), 0) AS deposits,
        (SELECT COUNT(*) FROM stored) AS stored,
        COALESCE(jsonb_agg(jsonb_build_object(
            'line_id', line_id, 'kind', kind, 'gross', gross::text, 'currency', currency, 'charge_id', charge_id,
            'payment_intent', payment_intent, 'outcome', outcome, 'store_hash', store_hash, 'order_id', order_id,
            'expected', expected::text) ORDER BY order_id NULLS LAST, line_id)
-           FILTER (WHERE outcome IN ('no_deposit', 'amount_differs', 'no_order')), '[]') AS problems
+           FILTER (WHERE outcome IN ('no_deposit', 'amount_differs', 'no_order', 'no_refund')), '[]') AS problems
 FROM judged
 """
 
@@ -245,13 +295,19 @@ def _outcome(r: dict[str, Any]) -> LineOutcome:
                        Decimal(r["expected"]) if r["expected"] is not None else None)
 
 
-async def reconcile(conn: Executor, gateway: str, payout_id: str) -> Reconciliation:
-    """Match the payout's lines to deposits (stored in ``payout_matches``) and measure the clearing residual.
+async def reconcile(conn: Executor, gateway: str, payout_id: str, *,
+                    refunds_to_clearing: bool = False) -> Reconciliation:
+    """Match the payout's lines to deposits (and, with ``refunds_to_clearing``, its refund lines to the
+    customer refunds o2c recorded), store them in ``payout_matches`` and measure the clearing residual.
 
     One statement matches, stores and sums (nothing is joined back to the lines it just matched: with
-    fresh rows the planner's estimates made that join quadratic on a 10,000-line payout)."""
+    fresh rows the planner's estimates made that join quadratic on a 10,000-line payout). With refunds to
+    clearing, reconciliations of one gateway take turns (a transaction-scoped advisory lock), so two payouts
+    reconciled at once cannot both take the same customer refund."""
     async with transaction(conn) as tx:
-        summary = await tx.fetchrow(_RECONCILE_SQL, gateway, payout_id)
+        if refunds_to_clearing:
+            await tx.execute("SELECT pg_advisory_xact_lock(hashtext('o2c:payout-refunds:' || $1))", gateway)
+        summary = await tx.fetchrow(_RECONCILE_SQL, gateway, payout_id, refunds_to_clearing)
         assert summary is not None
         other = await tx.fetch(
             """SELECT line_id, kind, gross::text AS gross, currency, charge_id, payment_intent,
@@ -264,28 +320,38 @@ async def reconcile(conn: Executor, gateway: str, payout_id: str) -> Reconciliat
         result = Reconciliation(
             charges=int(summary["charges"]), matched=int(summary["matched"]),
             clearing_credit=Decimal(summary["clearing_credit"]), deposits=Decimal(summary["deposits"]),
-            problems=tuple(_outcome(r) for r in problems), unclassified=tuple(_outcome(dict(r)) for r in other))
+            problems=tuple(_outcome(r) for r in problems), unclassified=tuple(_outcome(dict(r)) for r in other),
+            refunds=int(summary["refunds"]), refunds_matched=int(summary["refunds_matched"]),
+            refunds_recorded=Decimal(summary["refunds_recorded"]))
         await tx.execute(
             """INSERT INTO payout_reconciliations (gateway, payout_id, charges, matched, no_deposit, amount_differs,
-                                                   no_order, unclassified, clearing_credit, deposits, residual, result)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+                                                   no_order, unclassified, clearing_credit, deposits, residual, result,
+                                                   refunds, refunds_matched, refunds_recorded)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)""",
             gateway, payout_id, result.charges, result.matched, result.count("no_deposit"),
             result.count("amount_differs"), result.count("no_order"), len(result.unclassified),
             result.clearing_credit, result.deposits, result.residual,
-            "reconciled" if result.residual == 0 and not result.problems and not result.unclassified else "mismatch")
+            "reconciled" if result.residual == 0 and not result.problems and not result.unclassified else "mismatch",
+            result.refunds, result.refunds_matched, result.refunds_recorded)
     return result
 
 
 async def needing_reconciliation(conn: Executor, limit: int = 100) -> list[PayoutRow]:
-    """Posted payouts not at zero whose charges' deposits changed since their last reconciliation."""
+    """Posted payouts not at zero whose charges' deposits, or whose refund lines' customer refunds (the
+    returns flow's ``return_documents`` rf), changed since their last reconciliation."""
     rows = await conn.fetch(
         """SELECT p.* FROM payouts p
-           WHERE p.result = 'mismatch' AND p.je_status = 'posted' AND EXISTS (
+           WHERE p.result = 'mismatch' AND p.je_status = 'posted' AND (EXISTS (
                SELECT 1 FROM payout_lines l JOIN cash_deposits d
                    ON d.kind = 'gateway' AND d.gateway = l.gateway
                   AND d.gateway_transaction_id IN (l.payment_intent, l.charge_id)
                WHERE l.gateway = p.gateway AND l.payout_id = p.payout_id AND l.kind = 'charge'
-                 AND d.updated_at > p.updated_at)
+                 AND d.updated_at > p.updated_at) OR EXISTS (
+               SELECT 1 FROM payout_lines l JOIN return_documents r
+                   ON r.doc = 'rf' AND r.gateway = l.gateway
+                  AND r.gateway_transaction_id IN (l.payment_intent, l.charge_id)
+               WHERE l.gateway = p.gateway AND l.payout_id = p.payout_id AND l.kind = 'refund'
+                 AND r.updated_at > p.updated_at))
            ORDER BY p.updated_at LIMIT $1""", limit)
     return [PayoutRow(**dict(r)) for r in rows]
 

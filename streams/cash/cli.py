@@ -39,20 +39,62 @@ async def report(conn: Executor, p: store.PayoutRow) -> list[str]:
                    + (f", reversed by NetSuite id {p.reversal_ns_id}" if p.reversal_ns_id else ""))
     else:
         out.append("  journal entry            not posted")
-    rows = await conn.fetch("SELECT outcome, COUNT(*) AS n FROM payout_matches WHERE gateway = $1 AND payout_id = $2 "
-                            "GROUP BY outcome", p.gateway, p.payout_id)
+    rows = await conn.fetch(
+        "SELECT l.kind, m.outcome, COUNT(*) AS n FROM payout_matches m JOIN payout_lines l USING (gateway, payout_id, "
+        "line_id) WHERE m.gateway = $1 AND m.payout_id = $2 AND l.kind = 'charge' GROUP BY l.kind, m.outcome",
+        p.gateway, p.payout_id)
     outcomes = {r["outcome"]: int(r["n"]) for r in rows}
-    charges = sum(n for o, n in outcomes.items() if o != "info")
+    charges = sum(outcomes.values())
     out.append(f"  matched                  {outcomes.get('matched', 0)} of {charges} charges to orders with their "
                "deposit")
     for outcome, label in (("no_deposit", "no deposit in NetSuite"), ("amount_differs", "deposit amount differs"),
                            ("no_order", "no BigCommerce order")):
         if outcomes.get(outcome):
             out.append(f"  {label:<24} {outcomes[outcome]}")
+    out.extend(await _refunds(conn, p))
     residual = "-" if p.residual is None else money(p.residual, p.currency)
     out.append(f"  clearing residual        {residual} → {p.result}")
     if p.detail:
         out.append(f"  {p.detail}")
+    return out
+
+
+REFUND_OUTCOMES = {
+    "matched": "customer refund {refund}",
+    "no_refund": "no customer refund recorded for this amount (the BigCommerce refund is waiting or was refused: "
+                 "see the order's exceptions)",
+    "no_order": "no BigCommerce order paid this payment",
+    "info": "booked to the refunds account (refunds to clearing is off)",
+}
+MAX_REFUNDS_SHOWN = 50
+
+
+async def _refunds(conn: Executor, p: store.PayoutRow) -> list[str]:
+    """The refund lines: each with its order and the customer refund it matched (or why not), and totals."""
+    lines = await conn.fetch(
+        """SELECT l.line_id, l.gross, l.refund_id, l.payment_intent, l.charge_id, m.outcome, m.store_hash,
+                  m.order_id, m.refund_external_id
+           FROM payout_lines l LEFT JOIN payout_matches m USING (gateway, payout_id, line_id)
+           WHERE l.gateway = $1 AND l.payout_id = $2 AND l.kind = 'refund'
+           ORDER BY m.order_id NULLS LAST, l.line_id""", p.gateway, p.payout_id)
+    if not lines:
+        return []
+    last = await conn.fetchrow(
+        "SELECT refunds, refunds_matched, refunds_recorded FROM payout_reconciliations WHERE gateway = $1 AND "
+        "payout_id = $2 ORDER BY run_at DESC, id DESC LIMIT 1", p.gateway, p.payout_id)
+    gross = sum((Decimal(r["gross"]) for r in lines), Decimal(0))
+    out = [f"  refunds                  {len(lines)} refund lines, {money(gross, p.currency)}"]
+    if last is not None:
+        out.append(f"  refunds matched          {last['refunds_matched']} of {last['refunds']} to customer refunds "
+                   f"o2c recorded, {money(Decimal(last['refunds_recorded']), p.currency)} recorded")
+    for r in lines[:MAX_REFUNDS_SHOWN]:
+        order = f"order {r['order_id']}" if r["order_id"] is not None else "no order"
+        why = REFUND_OUTCOMES.get(r["outcome"] or "", "not reconciled yet").format(refund=r["refund_external_id"])
+        payment = r["payment_intent"] or r["charge_id"] or "-"
+        out.append(f"    {r['refund_id'] or r['line_id']:<28} {money(Decimal(r['gross']), p.currency):>14}  "
+                   f"{payment:<28} {order:<14} {why}")
+    if len(lines) > MAX_REFUNDS_SHOWN:
+        out.append(f"    … and {len(lines) - MAX_REFUNDS_SHOWN} more refund lines")
     return out
 
 

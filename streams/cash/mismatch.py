@@ -50,10 +50,21 @@ def mismatch_message(payout_id: str, amount: Decimal, currency: str, result: Rec
                            for p in differs[:MAX_NAMED])
         parts.append(f"has {_plural(len(differs), 'charge')} whose deposit is for a different amount ({detail}); "
                      "correct the deposit or book the difference")
-    no_order = [p for p in result.problems if p.outcome == "no_order"]
+    no_refund = [p for p in result.problems if p.outcome == "no_refund"]
+    if no_refund:
+        parts.append(f"contains {_plural(len(no_refund), 'refund')} o2c has not recorded as customer refunds in "
+                     f"NetSuite: orders {_orders(no_refund)} (their BigCommerce refunds are waiting or were refused; "
+                     "see the orders' exceptions, then retry them; a refund made outside BigCommerce needs its "
+                     "customer refund booked by hand against the clearing account)")
+    no_order = [p for p in result.problems if p.outcome == "no_order" and p.kind != "refund"]
     if no_order:
         parts.append(f"has {_plural(len(no_order), 'charge')} no BigCommerce order paid: {_payments(no_order)} "
                      "(payments taken outside the store, or an order o2c has not seen): book them by hand")
+    stray_refunds = [p for p in result.problems if p.outcome == "no_order" and p.kind == "refund"]
+    if stray_refunds:
+        parts.append(f"has {_plural(len(stray_refunds), 'refund')} of payments no BigCommerce order paid: "
+                     f"{_payments(stray_refunds)} (refunds of payments taken outside the store, or of an order o2c "
+                     "has not seen): book their customer refunds by hand against the clearing account")
     if result.unclassified:
         parts.append(f"has {_plural(len(result.unclassified), 'line')} o2c could not classify, posted to the "
                      f"adjustments account: {_payments(list(result.unclassified))}; reclassify them")

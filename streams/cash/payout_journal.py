@@ -5,7 +5,8 @@ line                   amount (debit when positive, credit when negative)
 =====================  ==========================================================
 bank                   + what reached the bank (a negative payout credits it)
 fees, per fee type     + the fees of every line (Stripe fee, tax on fees, …)
-refunds                + refunds paid out of the gateway balance
+refunds                + refunds paid out of the gateway balance (with refunds to clearing:
+                       + on clearing, "Refunds paid back": the customer refunds credited it)
 disputes               + chargebacks withdrawn; − disputes won back
 reserves               + funds held back; − funds released
 adjustments            + / − other adjustments and lines o2c cannot classify
@@ -45,6 +46,7 @@ LABELS = {
     "clearing": "Charges paid out",
     "payout_failure": "Failed payout returned",
     "refund": "Refunds",
+    "refund_to_clearing": "Refunds paid back",
     "dispute": "Disputes",
     "dispute_reversal": "Disputes won",
     "reserve": "Reserves",
@@ -106,8 +108,12 @@ def reversal_external_id(gateway: str, payout_id: str) -> str:
 
 def journal_entry(*, gateway: str, payout_id: str, amount: Decimal, currency: str, arrival_date: date,
                   gross: Mapping[str, Decimal], fees: Mapping[tuple[str, str], Decimal], lines_net: Decimal,
-                  accounts: GatewayAccounts, bank_reference: str | None = None) -> JournalEntry:
-    """The journal entry of a payout from its line totals (``gross`` by kind, ``fees`` by kind and fee type)."""
+                  accounts: GatewayAccounts, bank_reference: str | None = None,
+                  refunds_to_clearing: bool = False) -> JournalEntry:
+    """The journal entry of a payout from its line totals (``gross`` by kind, ``fees`` by kind and fee type).
+
+    With ``refunds_to_clearing`` the refund lines debit the clearing account (the NetSuite customer refunds
+    o2c booked credited it, so each order's clearing nets to zero) instead of the refunds account."""
     if lines_net != amount:
         raise Unbalanced(amount, lines_net, currency)
     where = f"{gateway} payout {payout_id}"
@@ -123,6 +129,9 @@ def journal_entry(*, gateway: str, payout_id: str, amount: Decimal, currency: st
         add(accounts.fee_account(kind, fee_type), value, f"Fees ({fee_type.replace('_', ' ')}): {where}")
     for kind, value in sorted(gross.items()):
         target = GROSS_ACCOUNTS.get(kind, "adjustments")
+        if kind == "refund" and refunds_to_clearing:
+            add(accounts.clearing, -value, f"{LABELS['refund_to_clearing']}: {where}")
+            continue
         if target == "fees":
             add(accounts.fee_account(kind, "gateway_fee"), -value, f"Fees (gateway fee lines): {where}")
             continue

@@ -87,7 +87,8 @@ class PayoutPoster:
             return journal_entry(gateway=row.gateway, payout_id=row.payout_id, amount=row.amount,
                                  currency=row.currency, arrival_date=row.arrival_date, gross=totals.gross,
                                  fees=totals.fees, lines_net=totals.net, accounts=accounts,
-                                 bank_reference=row.bank_reference)
+                                 bank_reference=row.bank_reference,
+                                 refunds_to_clearing=self.settings.refunds_to_clearing)
         except Unbalanced as error:
             await store.set_result(pool, row.gateway, row.payout_id, "unbalanced", str(error), error.difference)
             await self._problem(pool, row, "payout_unbalanced", f"Payout {row.payout_id} of "
@@ -135,7 +136,8 @@ class PayoutPoster:
         return await self.reconcile(pool, row)
 
     async def reconcile(self, pool: Executor, row: store.PayoutRow) -> str:
-        result = await store.reconcile(pool, row.gateway, row.payout_id)
+        result = await store.reconcile(pool, row.gateway, row.payout_id,
+                                       refunds_to_clearing=self.settings.refunds_to_clearing)
         RESIDUAL.labels(row.gateway, row.currency).set(float(result.residual))
         key = _key("payout_mismatch", row.gateway, row.payout_id)
         # the exception first, then the result: a payout that reads "mismatch" always has its exception open
@@ -143,6 +145,8 @@ class PayoutPoster:
             await exceptions_store.auto_resolve_key(pool, key)
             await store.set_result(pool, row.gateway, row.payout_id, "reconciled", "", Decimal(0))
             outcome = f"reconciled: {result.matched} charges matched, residual 0.00"
+            if result.refunds_matched:
+                outcome += f", {result.refunds_matched} refunds matched to customer refunds"
         else:
             message = mismatch_message(row.payout_id, row.amount, row.currency, result)
             await self._problem(pool, row, "payout_mismatch", message)

@@ -47,7 +47,8 @@ class GatewayAccounts(BaseModel):
 
 
 class CashSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="O2C_CASH_", extra="ignore", frozen=True)
+    # populate_by_name: CashSettings(refunds_to_clearing=True) in code and tests, not only the aliases
+    model_config = SettingsConfigDict(env_prefix="O2C_CASH_", extra="ignore", frozen=True, populate_by_name=True)
 
     enabled: bool = Field(False, description="Book customer deposits and invoices (and apply the deposits).")
     payouts_enabled: bool = Field(False, description="Post a journal entry per gateway payout and reconcile it.")
@@ -76,6 +77,11 @@ class CashSettings(BaseSettings):
         default_factory=dict, validation_alias=AliasChoices("O2C_CASH_CURRENCIES", "O2C_ORDERS_CURRENCIES"),
         description="(JSON) ISO currency → NetSuite currency id for payout journal entries (default: the orders' "
         "map). A payout in a currency not listed is posted without a currency (the subsidiary's).")
+    refunds_to_clearing: bool = Field(
+        False, validation_alias=AliasChoices("O2C_CASH_REFUNDS_TO_CLEARING", "O2C_RETURNS_ENABLED"),
+        description="Refund lines of a payout relieve the gateway's clearing account (NetSuite customer refunds "
+        "booked by the returns flow credit it) and are reconciled against those customer refunds; off: refund "
+        "lines go to the refunds account and are only reported (default: on with O2C_RETURNS_ENABLED).")
     reconcile_interval: float = Field(15.0, gt=0, description="Seconds between re-checks of unreconciled payouts "
                                       "and deposits waiting for their sales order.")
 

@@ -68,3 +68,26 @@ def test_a_reversal_swaps_every_line() -> None:
     assert [x.amount for x in back.lines] == [-x.amount for x in je.lines]
     assert back.lines[0].body() == {"account": {"id": "1000"}, "credit": D("97.10"),
                                     "memo": "Reversal: Payout to bank: stripe payout po_3"}
+
+
+def test_with_refunds_to_clearing_refund_lines_debit_clearing_and_disputes_stay() -> None:
+    net = D("100.00") - D("20.00") - D("30.00") - D("2.90")
+    je = journal_entry(gateway="stripe", payout_id="po_4", amount=net, currency="GBP", arrival_date=date(2026, 12, 1),
+                       gross={"charge": D("100.00"), "refund": D("-20.00"), "dispute": D("-30.00")},
+                       fees={("charge", "stripe_fee"): D("2.90")}, lines_net=net, accounts=STRIPE,
+                       refunds_to_clearing=True)
+    assert je.debits == je.credits
+    by_memo = {(x.account, x.memo): x.amount for x in je.lines}
+    assert by_memo == {("1000", "Payout to bank: stripe payout po_4"): D("47.10"),
+                       ("5010", "Fees (stripe fee): stripe payout po_4"): D("2.90"),
+                       ("1010", "Charges paid out: stripe payout po_4"): D("-100.00"),
+                       ("1010", "Refunds paid back: stripe payout po_4"): D("20.00"),
+                       ("5012", "Disputes: stripe payout po_4"): D("30.00")}
+    assert all(x.account != "4010" for x in je.lines), "nothing on the refunds account"
+
+
+def test_a_refund_only_payout_to_clearing_credits_the_bank() -> None:
+    je = journal_entry(gateway="stripe", payout_id="po_5", amount=D("-50.00"), currency="GBP",
+                       arrival_date=date(2026, 12, 1), gross={"refund": D("-50.00")}, fees={}, lines_net=D("-50.00"),
+                       accounts=STRIPE, refunds_to_clearing=True)
+    assert [(x.account, x.amount) for x in je.lines] == [("1000", D("-50.00")), ("1010", D("50.00"))]
