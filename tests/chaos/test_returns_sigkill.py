@@ -8,7 +8,9 @@ the Stripe deposit written by the deposit writer in this process); each order is
 fulfilments in NetSuite, and the worker gets their ``ns.fulfilments`` events (it invoices them and applies
 the deposits) interleaved with the ``bc.refunds`` events — each refund produced twice, as a retried webhook
 and the catch-up poll would. Refunds: one unit of the first line (most), two partial refunds of it seconds
-apart (every fifth order), one to store credit (every seventh).
+apart (every fifth order), one to store credit (every seventh). At the end Stripe (its sandbox) holds a charge
+per order and a refund per card refund and pays the balance out: the payout's journal entry reconciles to
+0.00 against the deposits and the customer refunds.
 
 ``O2C_CHAOS_SCALE`` sizes it: 1 (``make test``) is 150 orders = 300 fulfilments and about 100 refunds; 4 is
 the issue's size (``bench/returns_chaos.py``: 600 orders, 1,200 fulfilments, about 400 refunds; 8: 2,400 and
@@ -29,12 +31,16 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from connectors.bigcommerce.models.payments import Refund
 from connectors.netsuite import NetSuiteClient
 from connectors.netsuite.config import NetSuiteSettings
 from connectors.netsuite.sandbox import SandboxConfig, SandboxHandle, accounts, start_sandbox
+from connectors.payments.stripe.sandbox.app import SandboxSettings
+from connectors.payments.stripe.sandbox.server import StripeSandbox
+from connectors.payments.stripe.sandbox.server import start_sandbox as start_stripe
 from deploy.local.kafka import KafkaBroker
 from state import orders as orders_store
 from state.db import create_pool
@@ -61,6 +67,18 @@ STRIPE = GatewayAccounts(
     refunds=accounts.REFUNDS, disputes=accounts.CHARGEBACKS, reserves=accounts.GATEWAY_RESERVES,
     adjustments=accounts.PAYOUT_ADJUSTMENTS)
 CASH = CashSettings(enabled=True, accounts={"stripe": STRIPE}, store_credit_account=None)
+API_KEY = "sk_test_returns_chaos"
+WEBHOOK_SECRET = "whsec_returns_chaos"
+
+
+@pytest.fixture
+async def stripe() -> AsyncIterator[StripeSandbox]:
+    server = await start_stripe("127.0.0.1", 0, SandboxSettings(api_key=API_KEY, webhook_secret=WEBHOOK_SECRET,
+                                                                webhook_retry_delays_s=(0.5, 1.0, 2.0)))
+    try:
+        yield server
+    finally:
+        await server.stop()
 
 
 @pytest.fixture
@@ -119,8 +137,8 @@ def _refund(store: str, order_id: int, refund_id: int, product_id: int, amount: 
 
 
 async def test_sigkill_three_times_during_fulfilments_and_refunds(
-        kafka: KafkaBroker, netsuite: SandboxHandle, make_worker: Callable[..., WorkerProcess],
-        migrated_db: str) -> None:
+        kafka: KafkaBroker, netsuite: SandboxHandle, stripe: StripeSandbox,
+        make_worker: Callable[..., WorkerProcess], migrated_db: str) -> None:
     started = time.monotonic()
     rng = random.Random(14)
     store = f"rtnchaos{rng.randint(10**5, 10**6)}"
@@ -162,8 +180,12 @@ async def test_sigkill_three_times_during_fulfilments_and_refunds(
         env = {"O2C_BC_STORE_HASH": store, "O2C_NS_BASE_URL": netsuite.url, "O2C_CASH_ENABLED": "true",
                "O2C_CASH_ACCOUNTS": json.dumps({"stripe": STRIPE.model_dump()}), "O2C_CASH_RECONCILE_INTERVAL": "2",
                "O2C_RETURNS_ENABLED": "true", "O2C_RETURNS_RECEIVE_ON_REFUND": "true",
-               "O2C_RETURNS_LOCATION_ID": "1", "O2C_RETURNS_INTERVAL": "2"}
+               "O2C_RETURNS_LOCATION_ID": "1", "O2C_RETURNS_INTERVAL": "2",
+               "O2C_CASH_PAYOUTS_ENABLED": "true", "O2C_STRIPE_ENABLED": "true", "O2C_STRIPE_API_KEY": API_KEY,
+               "O2C_STRIPE_API_BASE": stripe.url, "O2C_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+               "O2C_STRIPE_POLL_INTERVAL": "3600"}
         worker = await asyncio.to_thread(make_worker, **env)
+        port = worker.web_port
 
         async def feed() -> None:
             pending: list[tuple[bytes | None, bytes | None]] = [message(f) for f in fulfilments]
@@ -187,7 +209,7 @@ async def test_sigkill_three_times_during_fulfilments_and_refunds(
                              what=f"{share:.0%} of the refunds done")
             worker.kill()  # SIGKILL: documents in flight are abandoned between NetSuite and PostgreSQL
             kills += 1
-            worker = await asyncio.to_thread(make_worker, **env)
+            worker = await asyncio.to_thread(make_worker, web_port=port, **env)
         await feeder
 
         async def all_done() -> bool:
@@ -231,10 +253,39 @@ async def test_sigkill_three_times_during_fulfilments_and_refunds(
         over = await pool.fetchval("SELECT count(*) FROM cash_deposits WHERE store_hash = $1 AND applied > amount",
                                    store)
         assert over == 0, "a deposit applied and refunded beyond its amount"
+
+        # Stripe pays out what the orders took less the card refunds: one journal entry, residual 0.00.
+        async with httpx.AsyncClient(base_url=stripe.url, timeout=60) as http:
+            (await http.post("/__sandbox/webhook_endpoints", json={"url": f"{worker.url}/webhooks/stripe"})
+             ).raise_for_status()
+            paid = {r["order_id"]: r["amount"] for r in await pool.fetch(
+                "SELECT order_id, amount FROM cash_deposits WHERE store_hash = $1", store)}
+            made = await http.post("/__sandbox/charges", json=[
+                {"payment_intent": f"pi_chaos{o}", "amount": str(a), "currency": "usd"} for o, a in paid.items()])
+            assert made.status_code == 200, made.text
+            for rid, (order_id, amount, provider) in refunds.items():
+                if provider == "stripe":
+                    (await http.post("/__sandbox/refunds", headers={"Idempotency-Key": str(rid)},
+                                     json={"payment_intent": f"pi_chaos{order_id}", "amount": str(amount)})
+                     ).raise_for_status()
+            payout_id = (await http.post("/__sandbox/payouts", json={"currency": "usd"})).json()["id"]
+
+        async def reconciled() -> bool:
+            row = await pool.fetchrow("SELECT result FROM payouts WHERE payout_id = $1", payout_id)
+            return row is not None and row["result"] in ("reconciled", "mismatch", "unbalanced")
+
+        await eventually(reconciled, timeout=120, what=f"payout {payout_id} reconciled")
+        payout = await pool.fetchrow("SELECT result, residual, detail FROM payouts WHERE payout_id = $1", payout_id)
+        assert payout is not None
+        assert (payout["result"], payout["residual"]) == ("reconciled", D(0)), payout["detail"]
+        matched = await pool.fetchval("SELECT count(*) FROM payout_matches WHERE payout_id = $1 AND "
+                                      "refund_external_id IS NOT NULL", payout_id)
+        assert matched == sum(1 for r in refunds.values() if r[2] == "stripe")
         print(f"\nreturns chaos: {ORDERS} orders, {len(fulfilments)} fulfilments, {len(refunds)} refunds "
               f"({sum(1 for r in refunds.values() if r[2] == 'stripe')} to card), {kills} SIGKILLs, "
               f"{elapsed:.1f} s from the first event to the last document, {time.monotonic() - started:.1f} s "
-              f"in all; credit = refund for {len(rows)}/{len(refunds)}, 0 documents twice")
+              f"in all; credit = refund for {len(rows)}/{len(refunds)}, 0 documents twice; payout residual "
+              f"{payout['residual']:.2f} with {matched} refunds matched")
     await pool.close()
 
 
