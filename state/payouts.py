@@ -206,7 +206,8 @@ class Reconciliation:
 
 # $3 = refunds to clearing. Off: refund lines are 'info' (matched to their order's deposit for the report
 # only), exactly as before issue 14. On: each refund line is paired with one customer refund o2c recorded
-# (return_documents rf, created) of the same gateway payment and amount; equal refunds of one payment are
+# (return_documents rf, created) of the same gateway payment (the one the order's deposit carries, else
+# the line's payment intent, else its charge) and amount; equal refunds of one payment are
 # paired one to one by rank (row_number on both sides, lines by line id, customer refunds by refund id),
 # and a customer refund another payout's line matched already is never taken again. The refund lines'
 # gross joins the clearing credit and the customer refunds matched come off the deposits side, so the
@@ -225,7 +226,7 @@ hits AS (
         ON d.kind = 'gateway' AND d.gateway = $1 AND d.gateway_transaction_id IN (l.payment_intent, l.charge_id)
     ORDER BY l.line_id, (d.status = 'written') DESC NULLS LAST, d.n),
 refund_lines AS (
-    SELECT h.line_id, h.gross, h.currency, h.exchange_rate, h.deposit_currency, h.payment_intent, h.charge_id,
+    SELECT h.*, COALESCE(h.deposit_txn, h.payment_intent, h.charge_id) AS payment,
            row_number() OVER (PARTITION BY COALESCE(h.deposit_txn, h.payment_intent, h.charge_id), h.gross
                               ORDER BY h.line_id) AS k
     FROM hits h WHERE $3::boolean AND h.kind = 'refund'),
@@ -234,8 +235,7 @@ recorded AS (
            row_number() OVER (PARTITION BY r.gateway_transaction_id, r.amount ORDER BY r.refund_id, r.n) AS k
     FROM return_documents r
     WHERE $3::boolean AND r.doc = 'rf' AND r.status = 'created' AND r.gateway = $1
-        AND r.gateway_transaction_id IN (SELECT payment_intent FROM refund_lines
-                                         UNION SELECT charge_id FROM refund_lines)
+        AND r.gateway_transaction_id IN (SELECT payment FROM refund_lines)
         AND NOT EXISTS (SELECT 1 FROM payout_matches m
                         WHERE m.refund_external_id = r.external_id AND NOT (m.gateway = $1 AND m.payout_id = $2))),
 paired AS (
@@ -243,26 +243,26 @@ paired AS (
         SELECT DISTINCT ON (r.external_id) rl.line_id, r.external_id, r.store_hash, r.order_id,
                rl.gross AS expected
         FROM refund_lines rl JOIN recorded r
-            ON r.gateway_transaction_id IN (rl.payment_intent, rl.charge_id) AND r.k = rl.k
+            ON r.gateway_transaction_id = rl.payment AND r.k = rl.k
            AND -rl.gross = CASE WHEN rl.deposit_currency IS NULL OR rl.deposit_currency = rl.currency THEN r.amount
                                 WHEN rl.exchange_rate IS NOT NULL THEN ROUND(r.amount * rl.exchange_rate, 2) END
         ORDER BY r.external_id, rl.line_id) one_line_each
     ORDER BY line_id, external_id),
 judged AS (
-    SELECT h.line_id, h.kind, h.gross, h.currency, h.charge_id, h.payment_intent, h.n,
-           COALESCE(p.store_hash, h.store_hash) AS store_hash, COALESCE(p.order_id, h.order_id) AS order_id,
-           CASE WHEN $3 AND h.kind = 'refund' THEN p.expected ELSE h.expected END AS expected,
-           p.external_id AS refund_external_id,
-           CASE WHEN $3 AND h.kind = 'refund' THEN
-                    CASE WHEN p.line_id IS NOT NULL THEN 'matched'
-                         WHEN h.order_id IS NULL THEN 'no_order'
-                         ELSE 'no_refund' END
-                WHEN h.kind <> 'charge' THEN 'info'
+    SELECT h.line_id, h.kind, h.gross, h.currency, h.charge_id, h.payment_intent, h.n, h.store_hash, h.order_id,
+           h.expected, NULL::text AS refund_external_id,
+           CASE WHEN h.kind <> 'charge' THEN 'info'
                 WHEN h.order_id IS NULL THEN 'no_order'
                 WHEN h.deposit_status <> 'written' THEN 'no_deposit'
                 WHEN h.expected IS DISTINCT FROM h.gross THEN 'amount_differs'
                 ELSE 'matched' END AS outcome
-    FROM hits h LEFT JOIN paired p ON p.line_id = h.line_id),
+    FROM hits h WHERE NOT ($3 AND h.kind = 'refund')
+    UNION ALL  -- only the refund lines meet their pairs (joining every line to them was quadratic)
+    SELECT rl.line_id, rl.kind, rl.gross, rl.currency, rl.charge_id, rl.payment_intent, rl.n,
+           COALESCE(p.store_hash, rl.store_hash), COALESCE(p.order_id, rl.order_id), p.expected, p.external_id,
+           CASE WHEN p.line_id IS NOT NULL THEN 'matched' WHEN rl.order_id IS NULL THEN 'no_order'
+                ELSE 'no_refund' END
+    FROM refund_lines rl LEFT JOIN paired p ON p.line_id = rl.line_id),
 stored AS (
     INSERT INTO payout_matches (gateway, payout_id, line_id, store_hash, order_id, deposit_n, expected, outcome,
                                 refund_external_id)
