@@ -18,6 +18,7 @@ from prometheus_client import Counter
 
 from connectors.http import PermanentError, one_line
 from connectors.netsuite.client import NetSuiteClient
+from connectors.netsuite.operations import GOODS_TYPES
 from state import cash as store
 from state import exceptions as exceptions_store
 from state import orders as orders_store
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 
 INVOICES = Counter("o2c_invoices_total", "Invoices o2c made in NetSuite (or found, with NetSuite billing)",
                    ["source"])
-GOODS = frozenset({"InvtPart", "NonInvtPart", "Kit", "Assembly"})
 INVOICE_KINDS = ("invoice_refused",)
 
 
@@ -48,7 +48,7 @@ def order_lines(sales_order: dict[str, Any]) -> list[OrderLine]:
             continue  # a closed line (cancelled or refunded before it shipped) is never billed
         item_type = item.get("itemType")
         kind = item_type.get("id") if isinstance(item_type, dict) else item_type
-        lines.append(OrderLine(line=str(item.get("line")), goods=kind in GOODS,
+        lines.append(OrderLine(line=str(item.get("line")), goods=kind in GOODS_TYPES,
                                quantity=_decimal(item.get("quantity")), amount=_decimal(item.get("amount")),
                                fulfilled=_decimal(item.get("quantityFulfilled")),
                                billed=_decimal(item.get("quantityBilled"))))

@@ -15,8 +15,6 @@ from state.db import Executor
 from streams.returns.plan import Deposit, Gateway, LineKind, OrderState, Rules, SoLine
 from streams.returns.settings import ReturnsSettings
 
-GOODS = frozenset({"InvtPart", "NonInvtPart", "Kit", "Assembly"})
-
 
 def _decimal(value: Any) -> Decimal:
     return Decimal(str(value)) if value not in (None, "") else Decimal(0)
@@ -34,7 +32,7 @@ def so_lines(sales_order: dict[str, Any], special: dict[str, str]) -> tuple[SoLi
     for item in (sales_order.get("item") or {}).get("items") or []:
         item_id = _id(item.get("item"))
         item_type = _id(item.get("itemType"))
-        kind: LineKind = "goods" if item_type in GOODS else special.get(item_id, "other")  # type: ignore[assignment]
+        kind: LineKind = "goods" if item_type in operations.GOODS_TYPES else special.get(item_id, "other")  # type: ignore[assignment]
         product = item.get("custcol_bc_order_product_id")
         lines.append(SoLine(
             line=str(item.get("line")), item_id=item_id, kind=kind, quantity=_decimal(item.get("quantity")),

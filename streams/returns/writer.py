@@ -96,13 +96,13 @@ class RefundWriter:
                 await exceptions_store.record(pool, unsynced(refund))
             return "waiting for the order's sales order"
         await exceptions_store.auto_resolve_key(pool, key)
+        special = await special_items(pool, ns, self.settings)
         if row.plan is not None:
             plan = PLAN.validate_python(row.plan)
         else:
             deposits = await _deposits_waiting(pool, refund)
             if deposits:
                 return "waiting for the order's deposits"
-            special = await special_items(pool, ns, self.settings)
             state, _ = await order_state(pool, ns, store_hash=refund.store_hash, order_id=refund.order_id,
                                          refund_id=refund.refund_id, so_id=link.ns_id,
                                          customer_id=link.ns_customer_id, special=special)
@@ -113,7 +113,7 @@ class RefundWriter:
             plan = decided
             await store.save_plan(pool, refund.store_hash, refund.refund_id, PLAN.dump_python(plan, mode="json"))
         try:
-            await self._write(pool, ns, refund, plan, link.ns_id, link.ns_customer_id)
+            await self._write(pool, ns, refund, plan, link.ns_id, link.ns_customer_id, special)
         except Refused as error:
             await store.set_status(pool, refund.store_hash, refund.refund_id, "refused", error.detail)
             await exceptions_store.record(pool, refused(refund, error.doc, error.external_id, error.detail,
@@ -139,9 +139,8 @@ class RefundWriter:
     # -- the documents ------------------------------------------------------------------------------
 
     async def _write(self, pool: Executor, ns: NetSuiteClient, refund: BcRefund, plan: RefundPlan, so_id: str,
-                     customer_id: str) -> None:
+                     customer_id: str, special: dict[str, str]) -> None:
         existing = await store.documents(pool, refund.store_hash, refund.refund_id)
-        special = await special_items(pool, ns, self.settings)
         if plan.reduction is not None:
             await self._doc(pool, ns, refund, existing, "so", f"BC-SO-{refund.store_hash}-{refund.order_id}"
                             f"-R{ref(refund.refund_id)}", lambda: docs.reduce_sales_order(ns, so_id, refund, plan,
