@@ -170,11 +170,16 @@ async def reopen(conn: Executor, exception_id: int) -> bool:
 
 async def auto_resolve_key(conn: Executor, dedupe_key: str) -> int:
     """A later success resolves the open exception with this ``dedupe_key`` (only that kind); how many."""
+    return await auto_resolve_keys(conn, [dedupe_key])
+
+
+async def auto_resolve_keys(conn: Executor, dedupe_keys: list[str]) -> int:
+    """A later success resolves the open exceptions with these ``dedupe_keys``, in one statement; how many."""
     result: str = await conn.execute(
         """UPDATE exceptions SET status = 'auto_resolved', resolved_at = now(), resolved_by = 'o2c',
                   updated_at = now()
-           WHERE dedupe_key = $1 AND status IN ('open', 'retrying')""",
-        dedupe_key,
+           WHERE dedupe_key = ANY($1::text[]) AND status IN ('open', 'retrying')""",
+        dedupe_keys,
     )
     return int(result.split()[-1])
 

@@ -8,6 +8,7 @@
     o2c exceptions ...   list, show, resolve and retry exceptions
     o2c payouts ...      list, show and reconcile gateway payouts
     o2c inventory resync compare BigCommerce stock with NetSuite's buffered aggregate, push the differences
+    o2c prices resync    compare BigCommerce's price lists with NetSuite's prices, write the differences
     o2c sandbox bigcommerce|netsuite|stripe ... local API sandboxes
     o2c sandbox stripe-payouts ...              the demo's gateway: BigCommerce payments → Stripe payouts
     o2c sandbox bigcommerce-refunds ...         the demo's refund desk: a BigCommerce refund every N seconds
@@ -287,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
                                       "push only the differences and print the drift found")
     resync.add_argument("--dry-run", action="store_true", help="report the drift without pushing anything")
     resync.add_argument("--limit", type=int, default=200, help="drifted SKUs listed in the report")
+    prices = sub.add_parser("prices", help="B2B price operations (`o2c prices resync`)")
+    prices_sub = prices.add_subparsers(dest="action", required=True)
+    prices_resync = prices_sub.add_parser("resync", help="compare BigCommerce's price lists with NetSuite's prices, "
+                                          "write only the differences and print the drift by list")
+    prices_resync.add_argument("--dry-run", action="store_true", help="report the drift without writing anything")
     payouts = sub.add_parser("payouts", help="gateway payouts: list, show ID, reconcile ID")
     payouts_sub = payouts.add_subparsers(dest="action", required=True)
     payouts_list = payouts_sub.add_parser("list", help="the latest payouts with their journal entry and residual")
@@ -366,6 +372,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from streams.inventory.cli import resync_command
 
         return asyncio.run(resync_command(settings, dry_run=args.dry_run, limit=args.limit))
+    elif args.command == "prices":
+        from streams.prices.cli import resync_command as prices_resync_command
+
+        return asyncio.run(prices_resync_command(settings, dry_run=args.dry_run))
     elif args.command == "payouts":
         from streams.cash.cli import payouts_command
 
