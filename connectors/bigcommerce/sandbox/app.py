@@ -8,17 +8,24 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from . import admin, routes_catalog, routes_hooks, routes_metafields, routes_orders
+from . import admin, routes_catalog, routes_customers, routes_hooks, routes_metafields, routes_orders, routes_pricelists
 from .config import SandboxConfig
-from .faults import OrderFault, OrderFaults, RowFaults
+from .faults import OrderFault, OrderFaults, PriceRecordFaults, RowFaults
 from .quota import WindowQuota
 from .seed import seed_store
 from .state import ApiError, Store
-from .web import CONFIG, FAULTS, HOOKS, QUOTA, RNG, ROW_FAULTS, STORE, error_response
+from .web import CONFIG, FAULTS, HOOKS, PRICE_FAULTS, QUOTA, RNG, ROW_FAULTS, STORE, error_response
 from .webhooks import WebhookDispatcher
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 INFLIGHT = web.AppKey("inflight", dict)
+#: Documented concurrency limits per store, by route name (429 beyond; records upsert: ``SandboxConfig``).
+CONCURRENCY_LIMITS = {
+    "pricelist_records_list": 10,
+    "pricelist_delete": 1,
+    "pricelist_assignment_upsert": 25,
+    "customers_update": 3,
+}
 
 
 def _version(path: str) -> str:
@@ -45,6 +52,8 @@ def _concurrency_key(request: web.Request) -> tuple[str, int] | None:
     config = request.app[CONFIG]
     if name == "pricelist_records_upsert":
         return "pricelist_records_upsert", config.pricelist_upsert_concurrency
+    if name in CONCURRENCY_LIMITS:
+        return name, CONCURRENCY_LIMITS[name]
     if name == "refund_create":
         return f"refund:{request.match_info.get('order_id')}", 1
     return None
@@ -74,6 +83,11 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     store.stats.requests += 1
     endpoint = _endpoint(request)
     store.stats.by_endpoint[endpoint] = store.stats.by_endpoint.get(endpoint, 0) + 1
+    if config.error_429_rate and config.error_429_endpoint in endpoint and rng.random() < config.error_429_rate:
+        store.stats.injected_429 += 1
+        store.stats.rate_limited += 1
+        store.stats.by_status[429] = store.stats.by_status.get(429, 0) + 1
+        return error_response(version, ApiError(429, "Too many requests: the platform is under load."))
     allowed, headers = quota.take()
     if not allowed:
         store.stats.rate_limited += 1
@@ -93,6 +107,8 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
             else:
                 err = ApiError(429, "Too many concurrent requests to this endpoint")
                 store.stats.rate_limited += 1
+                store.stats.concurrency_limited[name] = store.stats.concurrency_limited.get(name, 0) + 1
+            store.stats.by_status[err.status] = store.stats.by_status.get(err.status, 0) + 1
             return _with_quota(error_response(version, err), headers)
         inflight[name] = inflight.get(name, 0) + 1
     try:
@@ -144,10 +160,13 @@ def create_app(config: SandboxConfig | None = None, *, seed: bool = True) -> web
     app[INFLIGHT] = {}
     app[FAULTS] = OrderFaults()
     app[ROW_FAULTS] = RowFaults()
+    app[PRICE_FAULTS] = PriceRecordFaults()
     if seed:
         seed_store(store, seed=config.seed, styles=config.styles, customers=config.customers)
     routes_orders.add_routes(app)
     routes_catalog.add_routes(app)
+    routes_customers.add_routes(app)
+    routes_pricelists.add_routes(app)
     routes_hooks.add_routes(app)
     routes_metafields.add_routes(app)
     admin.add_routes(app)

@@ -23,16 +23,20 @@ class SandboxConfig:
     window_ms: int = 30_000
     rate_limit_headers_on_429: bool = True  # False = "platform load" 429s without X-Rate-Limit-*
     pricelist_upsert_concurrency: int = 2
+    pricelist_upsert_delay_ms: float = 0.0  # time each records upsert takes (BigCommerce: about 1 s per 1,000)
     # --- faults (applied to API requests, never to /__sandbox)
     latency_ms_min: float = 0.0
     latency_ms_max: float = 0.0
     error_5xx_rate: float = 0.0
     timeout_rate: float = 0.0  # the request hangs for timeout_s, then gets a 504
     timeout_s: float = 30.0
+    error_429_rate: float = 0.0  # share of API requests refused with a header-less ("platform load") 429
+    error_429_endpoint: str = ""  # only requests whose "METHOD /vN/route" contains this (e.g. "/records")
     # --- store behaviour
     tax_inclusive: bool = False
     tax_rate: Decimal = Decimal("0.08")
     currency: str = "USD"
+    currencies: tuple[str, ...] = ("usd",)  # the store's currencies (price records); `currency` is always one
     inventory_delay_ms: float = 200.0  # adjustments are applied this long after the 200
     capture_delay_ms: float = 100.0  # a capture is "capture pending" this long, then "captured" (0 = at once)
     decrement_stock_on_order: bool = True
@@ -51,6 +55,11 @@ class SandboxConfig:
     rng_seed: int | None = None  # fault randomness; None = nondeterministic
 
     @property
+    def store_currencies(self) -> frozenset[str]:
+        """Lower-case codes price records may be in: ``currencies`` and the default ``currency``."""
+        return frozenset({*(c.lower() for c in self.currencies), self.currency.lower()})
+
+    @property
     def effective_quota(self) -> int:
         return self.quota if self.quota is not None else PLAN_QUOTAS.get(self.plan, 150)
 
@@ -63,6 +72,8 @@ class SandboxConfig:
             current = getattr(self, key)
             if isinstance(current, Decimal) or key == "tax_rate":
                 value = Decimal(str(value))
+            elif key == "currencies":
+                value = tuple(str(v).lower() for v in value)
             elif isinstance(current, tuple) or key == "webhook_retry_delays_s":
                 value = tuple(float(v) for v in value)
             elif isinstance(current, bool):

@@ -12,6 +12,8 @@
   shape — in every orders list (``GET /v2/orders``, with or without its lines) and, unless
   ``lists_only``, in ``GET /v2/orders/{id}``; the request itself succeeds. Set with
   ``POST /__sandbox/faults/rows``.
+- :class:`PriceRecordFaults`: price records of a SKU are refused by every records upsert (per-item error,
+  whole request 422). Set with ``POST /__sandbox/faults/price_records``.
 """
 
 from __future__ import annotations
@@ -139,3 +141,56 @@ class RowFaults:
 
     def public(self) -> list[dict[str, Any]]:
         return [asdict(f) for f in sorted(self._faults.values(), key=lambda f: f.order_id)]
+
+
+@dataclass
+class PriceRecordFault:
+    sku: str
+    #: the field BigCommerce names in the item's ``field_errors``
+    field: str = "price"
+    message: str = "The price is invalid."
+    #: upserts still to refuse; None = until cleared
+    times: int | None = None
+    #: upserts refused because of this SKU so far
+    served: int = 0
+
+
+class PriceRecordFaults:
+    """SKUs whose price records every upsert refuses: the item gets a per-item error and, as for any
+    invalid item, the whole ``PUT /v3/pricelists/{id}/records`` answers 422 and writes nothing. Set with
+    ``POST /__sandbox/faults/price_records``."""
+
+    def __init__(self) -> None:
+        self._faults: dict[str, PriceRecordFault] = {}
+
+    def set(self, payload: dict[str, Any]) -> PriceRecordFault:
+        """Add or replace one from ``{"sku", "field"?, "message"?, "times"?}`` (ValueError if bad)."""
+        sku = str(payload["sku"])
+        if not sku:
+            raise ValueError("sku must not be empty")
+        times = payload.get("times")
+        fault = PriceRecordFault(sku=sku, field=str(payload.get("field") or "price"),
+                                 message=str(payload.get("message") or "The price is invalid."),
+                                 times=None if times is None else max(0, int(times)))
+        self._faults[sku] = fault
+        return fault
+
+    def clear(self, sku: str | None = None) -> int:
+        if sku is None:
+            count = len(self._faults)
+            self._faults.clear()
+            return count
+        return 1 if self._faults.pop(sku, None) is not None else 0
+
+    def take(self, sku: str) -> PriceRecordFault | None:
+        """The fault refusing an item with this SKU, if one is active (uses up one of its ``times``)."""
+        fault = self._faults.get(sku)
+        if fault is None or fault.times == 0:
+            return None
+        fault.served += 1
+        if fault.times is not None:
+            fault.times -= 1
+        return fault
+
+    def public(self) -> list[dict[str, Any]]:
+        return [asdict(f) for f in sorted(self._faults.values(), key=lambda f: f.sku)]

@@ -1,5 +1,4 @@
-"""Catalog V3 (products, variants), Inventory V3 (locations, items, adjustments), Customers V3 and
-Price Lists V3."""
+"""Catalog V3 (products, variants) and Inventory V3 (locations, items, adjustments)."""
 
 from __future__ import annotations
 
@@ -9,11 +8,10 @@ from aiohttp import web
 
 from ..formats import parse_money
 from .state import ApiError, Store, now
-from .web import body, int_list, int_param, store, str_list, v3_json, v3_page
+from .web import body, int_list, store, str_list, v3_json, v3_page
 
 V3 = "/stores/{store_hash}/v3"
 VARIANT_BATCH = 50
-PRICE_RECORD_BATCH = 1000
 
 
 # ------------------------------------------------------------------ catalog
@@ -227,171 +225,6 @@ async def adjust_relative(request: web.Request) -> web.Response:
     return await _adjust(request, False)
 
 
-# ------------------------------------------------------------------ customers
-
-
-async def list_customers(request: web.Request) -> web.Response:
-    rows = sorted(store(request).customers.values(), key=lambda c: c["id"])
-    emails = str_list(request, "email:in")
-    if emails is not None:
-        wanted = {e.lower() for e in emails}
-        rows = [c for c in rows if c["email"].lower() in wanted]
-    ids = int_list(request, "id:in")
-    if ids is not None:
-        rows = [c for c in rows if c["id"] in ids]
-    groups = int_list(request, "customer_group_id:in")
-    if groups is not None:
-        rows = [c for c in rows if c["customer_group_id"] in groups]
-    return v3_page(request, rows)
-
-
-# ------------------------------------------------------------------ price lists
-
-
-def _price_list(request: web.Request) -> dict[str, Any]:
-    pl = store(request).pricelists.get(int(request.match_info["price_list_id"]))
-    if pl is None:
-        raise ApiError(404, "The requested price list was not found.")
-    return pl
-
-
-async def list_price_lists(request: web.Request) -> web.Response:
-    return v3_page(request, sorted(store(request).pricelists.values(), key=lambda p: p["id"]))
-
-
-async def get_price_list(request: web.Request) -> web.Response:
-    return v3_json(_price_list(request))
-
-
-def record_view(s: Store, record: dict[str, Any]) -> dict[str, Any]:
-    return {**record, "calculated_price": record.get("sale_price") or record["price"]}
-
-
-async def list_price_records(request: web.Request) -> web.Response:
-    s = store(request)
-    pl = _price_list(request)
-    rows = [r for key, r in sorted(s.price_records.items()) if key[0] == pl["id"]]
-    vids = int_list(request, "variant_id:in")
-    if vids is not None:
-        rows = [r for r in rows if r["variant_id"] in vids]
-    if "currency" in request.query:
-        rows = [r for r in rows if r["currency"] == request.query["currency"].lower()]
-    return v3_page(request, [record_view(s, r) for r in rows])
-
-
-async def upsert_price_records(request: web.Request) -> web.Response:
-    s = store(request)
-    pl = _price_list(request)
-    items = await body(request)
-    if not isinstance(items, list):
-        raise ApiError(422, "The request body must be an array of price records.")
-    if len(items) > PRICE_RECORD_BATCH:
-        raise ApiError(
-            413,
-            f"The request payload is too large. The maximum items allowed in the array is {PRICE_RECORD_BATCH}",
-        )
-    errors: list[dict[str, Any]] = []
-    resolved: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    for item in items:
-        variant = None
-        if isinstance(item, dict):
-            if item.get("variant_id") is not None:
-                variant = s.variants.get(int(item["variant_id"]))
-            elif item.get("sku"):
-                variant = s.variant_by_sku(str(item["sku"]))
-        field_errors: dict[str, str] = {}
-        if variant is None:
-            field_errors["variant_id"] = "A valid variant_id or sku is required"
-        if not isinstance(item, dict) or not item.get("currency"):
-            field_errors["currency"] = "currency is required"
-        if not isinstance(item, dict) or item.get("price") is None:
-            field_errors["price"] = "price is required"
-        if field_errors:
-            errors.append(
-                {
-                    "data": {k: item.get(k) for k in ("variant_id", "sku", "currency")}
-                    if isinstance(item, dict)
-                    else {},
-                    "field_errors": field_errors,
-                }
-            )
-        else:
-            assert variant is not None
-            resolved.append((item, variant))
-    if errors:
-        return web.json_response({"batch_errors": errors}, status=422)
-    ts = now()
-    for item, variant in resolved:
-        currency = str(item["currency"]).lower()
-        key = (pl["id"], variant["id"], currency)
-        existing = s.price_records.get(key)
-        s.price_records[key] = {
-            "price_list_id": pl["id"],
-            "variant_id": variant["id"],
-            "product_id": variant["product_id"],
-            "sku": variant["sku"],
-            "currency": currency,
-            "price": parse_money(item["price"]),
-            **{k: parse_money(item[k]) for k in ("sale_price", "retail_price", "map_price") if item.get(k) is not None},
-            "date_created": existing["date_created"] if existing else ts,
-            "date_modified": ts,
-        }
-    s.emit(
-        "store/priceList/records/updated",
-        {
-            "price_list_id": pl["id"],
-            "records": [{"variant_id": v["id"], "currency": str(i["currency"]).lower()} for i, v in resolved],
-        },
-    )
-    return v3_json({})
-
-
-async def list_assignments(request: web.Request) -> web.Response:
-    rows = sorted(store(request).assignments.values(), key=lambda a: a["id"])
-    for name in ("price_list_id", "customer_group_id", "channel_id"):
-        value = int_param(request, name)
-        if value is not None:
-            rows = [a for a in rows if a.get(name) == value]
-    return v3_page(request, rows)
-
-
-def _upsert_assignment(s: Store, price_list_id: int, group: int | None, channel: int | None) -> dict[str, Any]:
-    if price_list_id not in s.pricelists:
-        raise ApiError(422, f"Price list {price_list_id} does not exist")
-    if group is not None and group not in s.groups:
-        raise ApiError(422, f"Customer group {group} does not exist")
-    for a in s.assignments.values():
-        if a["customer_group_id"] == group and a["channel_id"] == channel:
-            a["price_list_id"] = price_list_id
-            return a
-    a = {
-        "id": s.next_id("assignment"),
-        "price_list_id": price_list_id,
-        "customer_group_id": group,
-        "channel_id": channel,
-    }
-    s.assignments[a["id"]] = a
-    return a
-
-
-async def upsert_assignment(request: web.Request) -> web.Response:
-    pl = _price_list(request)
-    payload = await body(request) or {}
-    a = _upsert_assignment(store(request), pl["id"], payload.get("customer_group_id"), payload.get("channel_id"))
-    return v3_json(a)
-
-
-async def create_assignments(request: web.Request) -> web.Response:
-    items = await body(request)
-    if not isinstance(items, list) or len(items) > 25:
-        raise ApiError(422, "Up to 25 assignments per request")
-    for item in items:
-        _upsert_assignment(
-            store(request), int(item["price_list_id"]), item.get("customer_group_id"), item.get("channel_id")
-        )
-    return web.Response(status=204)
-
-
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get(f"{V3}/catalog/products", list_products)
@@ -404,11 +237,3 @@ def add_routes(app: web.Application) -> None:
     r.add_get(f"{V3}/inventory/items", inventory_items)
     r.add_put(f"{V3}/inventory/adjustments/absolute", adjust_absolute)
     r.add_post(f"{V3}/inventory/adjustments/relative", adjust_relative)
-    r.add_get(f"{V3}/customers", list_customers)
-    r.add_get(f"{V3}/pricelists", list_price_lists)
-    r.add_get(f"{V3}/pricelists/assignments", list_assignments)
-    r.add_post(f"{V3}/pricelists/assignments", create_assignments)
-    r.add_get(f"{V3}/pricelists/{{price_list_id}}", get_price_list)
-    r.add_get(f"{V3}/pricelists/{{price_list_id}}/records", list_price_records)
-    r.add_put(f"{V3}/pricelists/{{price_list_id}}/records", upsert_price_records, name="pricelist_records_upsert")
-    r.add_put(f"{V3}/pricelists/{{price_list_id}}/assignments", upsert_assignment)

@@ -299,13 +299,6 @@ async def order_statuses(request: web.Request) -> web.Response:
     )
 
 
-async def customer_groups(request: web.Request) -> web.Response:
-    rows = sorted(store(request).groups.values(), key=lambda g: g["id"])
-    if "name" in request.query:
-        rows = [g for g in rows if g["name"] == request.query["name"]]
-    return v2_page(request, rows)
-
-
 async def refund_quote(request: web.Request) -> web.Response:
     quote = store(request).refund_quote(_order_id(request), await body(request) or {})
     return v3_json(quote, status=201)
@@ -412,7 +405,6 @@ def add_routes(app: web.Application) -> None:
     r.add_delete(f"{V2}/orders/{{order_id}}/shipments/{{shipment_id}}", delete_shipment)
     r.add_get(f"{V2}/orders/{{order_id}}/taxes", order_taxes)
     r.add_get(f"{V2}/order_statuses", order_statuses)
-    r.add_get(f"{V2}/customer_groups", customer_groups)
     r.add_get(f"{V3}/orders/payment_actions/refunds", list_all_refunds)
     r.add_get(f"{V3}/orders/payment_actions/refunds/{{refund_id}}", get_refund)
     r.add_post(f"{V3}/orders/{{order_id}}/payment_actions/refund_quotes", refund_quote)

@@ -12,6 +12,7 @@ Same ``seed`` → same store, ids included.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -202,23 +203,32 @@ def seed_store(store: Store, *, seed: int = 7, styles: int = 8, customers: int =
 
 
 def add_stock_products(store: Store, *, prefix: str, products: int, variants: int = 1, tracking: str = "variant",
-                       quantity: int = 0) -> list[dict[str, Any]]:
+                       quantity: int = 0, skus: Sequence[str] | None = None,
+                       price: Decimal = Decimal("10.00")) -> list[dict[str, Any]]:
     """Add ``products`` simple products for stock tests and benchmarks; returns ``[{sku, product_id, variant_id}]``.
 
-    ``tracking="variant"``: ``variants`` variants each, SKUs ``<prefix>-<n>-<v>``; ``tracking="product"``: one
+    ``tracking="variant"``: ``variants`` variants each, SKUs ``<prefix>-<n>-<v>`` — or, with ``skus``, these
+    SKUs ``variants`` to a product (``products`` is then how many that takes); ``tracking="product"``: one
     base variant per product whose SKU is the product's (``<prefix>-<n>``), stock set by product id.
-    Every variant starts with ``quantity`` on hand at every location.
+    Every variant starts with ``quantity`` on hand at every location; products cost ``price``.
     """
     created = now()
     out: list[dict[str, Any]] = []
+    if skus is not None:
+        if tracking != "variant" or variants < 1:
+            raise ValueError("skus need tracking=variant and at least one variant per product")
+        products = -(-len(skus) // variants)
     for n in range(products):
         pid = store.next_id("product")
         product_sku = f"{prefix}-{n}"
         count = 1 if tracking == "product" else variants
+        if skus is not None:
+            count = min(variants, len(skus) - n * variants)
         variant_ids: list[int] = []
         for v in range(count):
             vid = store.next_id("variant")
-            sku = product_sku if tracking == "product" else f"{prefix}-{n}-{v}"
+            sku = (product_sku if tracking == "product" else f"{prefix}-{n}-{v}") if skus is None else (
+                skus[n * variants + v])
             variant_ids.append(vid)
             store.variants[vid] = {
                 "id": vid, "product_id": pid, "sku": sku, "sku_id": None if tracking == "product" else vid + 1000,
@@ -234,11 +244,41 @@ def add_stock_products(store: Store, *, prefix: str, products: int, variants: in
         store.products[pid] = {
             "id": pid, "name": f"Stock item {product_sku}", "type": "physical", "sku": product_sku,
             "description": "", "weight": Decimal("0.2"), "width": Decimal(0), "depth": Decimal(0),
-            "height": Decimal(0), "price": Decimal("10.00"), "cost_price": Decimal("4.00"),
+            "height": Decimal(0), "price": price, "cost_price": Decimal("4.00"),
             "retail_price": Decimal(0), "sale_price": Decimal(0), "map_price": Decimal(0), "tax_class_id": 0,
             "product_tax_code": "", "categories": [23], "brand_id": 0, "inventory_warning_level": 0,
             "inventory_tracking": tracking, "is_visible": True,
             "base_variant_id": variant_ids[0] if tracking == "product" else None,
             "date_created": created, "date_modified": created, "variant_ids": variant_ids,
         }
+    return out
+
+
+def add_customers(store: Store, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add registered customers from ``{email, first_name?, last_name?, company?, customer_group_id?}``
+    (group 0 = none; it must exist); returns ``[{id, email, customer_group_id}]``. ValueError if bad."""
+    taken = {c["email"].lower() for c in store.customers.values()}
+    for row in rows:
+        email = str(row.get("email") or "")
+        if "@" not in email or email.lower() in taken:
+            raise ValueError(f"email {email!r} is missing, invalid or already taken")
+        taken.add(email.lower())
+        group = int(row.get("customer_group_id") or 0)
+        if group and group not in store.groups:
+            raise ValueError(f"customer group {group} does not exist")
+    created = now()
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        cid = store.next_id("customer")
+        store.customers[cid] = {
+            "id": cid, "email": str(row["email"]).lower(), "first_name": str(row.get("first_name") or "Test"),
+            "last_name": str(row.get("last_name") or f"Customer {cid}"), "company": str(row.get("company") or ""),
+            "phone": "", "registration_ip_address": "127.0.0.1", "notes": "", "tax_exempt_category": "",
+            "customer_group_id": int(row.get("customer_group_id") or 0), "date_created": created,
+            "date_modified": created, "address_count": 0, "attribute_count": 0,
+            "authentication": {"force_password_reset": False}, "accepts_product_review_abandoned_cart_emails": False,
+            "store_credit_amounts": [{"amount": 0}], "origin_channel_id": 1, "channel_ids": None,
+        }
+        out.append({"id": cid, "email": store.customers[cid]["email"], "customer_group_id":
+                    store.customers[cid]["customer_group_id"]})
     return out

@@ -137,6 +137,11 @@ class Stats:
     timeouts: int = 0
     #: requests answered with an error by a per-order fault (``/__sandbox/faults/orders``)
     order_faults: int = 0
+    #: 429s served because an endpoint's concurrency limit was reached, by endpoint key
+    #: (``pricelist_records_upsert``: a third concurrent records upsert)
+    concurrency_limited: dict[str, int] = field(default_factory=dict)
+    #: header-less 429s injected by ``error_429_rate``
+    injected_429: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
     #: API requests served per ``METHOD /vN/route/{template}`` (e.g. ``POST /v3/orders/metafields``).
     by_endpoint: dict[str, int] = field(default_factory=dict)
@@ -193,8 +198,14 @@ class Store:
         self.groups: dict[int, dict[str, Any]] = {}
         self.pricelists: dict[int, dict[str, Any]] = {}
         self.price_records: dict[tuple[int, int, str], dict[str, Any]] = {}
+        #: bumped by every write to ``price_records`` (with its size, it keys ``records_cache``)
+        self.price_records_version = 0
+        #: price list id → ((version, size), its records in (variant id, currency) order)
+        self.records_cache: dict[int, tuple[tuple[int, int], list[dict[str, Any]]]] = {}
         self.assignments: dict[int, dict[str, Any]] = {}
         self.hooks: dict[int, dict[str, Any]] = {}
+        self._sku_index: dict[str, int] = {}
+        self._sku_indexed = -1  # len(variants) when the index was built
         self.emit: EventSink = lambda scope, data: None
         self.add_location("BC-LOCATION-1", "Default location")
 
@@ -236,10 +247,22 @@ class Store:
         return loc
 
     def variant_by_sku(self, sku: str) -> dict[str, Any] | None:
-        for v in self.variants.values():
-            if v["sku"] == sku:
-                return v
-        return None
+        """The variant with this SKU (an index rebuilt when variants were added or removed, or it is stale)."""
+        if self._sku_indexed != len(self.variants):
+            self._index_skus()
+        vid = self._sku_index.get(sku)
+        variant = self.variants.get(vid) if vid is not None else None
+        if vid is not None and (variant is None or variant["sku"] != sku):
+            self._index_skus()
+            vid = self._sku_index.get(sku)
+            variant = self.variants.get(vid) if vid is not None else None
+        return variant
+
+    def _index_skus(self) -> None:
+        self._sku_index = {}
+        for vid, v in sorted(self.variants.items(), reverse=True):  # the lowest id wins a duplicate SKU
+            self._sku_index[v["sku"]] = vid
+        self._sku_indexed = len(self.variants)
 
     def onhand(self, variant_id: int, location_id: int) -> int:
         return self.stock.get((variant_id, location_id), 0)

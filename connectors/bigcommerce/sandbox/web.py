@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import bisect
+import json
 import random
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +15,7 @@ from aiohttp import web
 from ..formats import loads
 from . import render
 from .config import SandboxConfig
-from .faults import OrderFaults, RowFaults
+from .faults import OrderFaults, PriceRecordFaults, RowFaults
 from .quota import WindowQuota
 from .state import ApiError, Store
 from .webhooks import WebhookDispatcher
@@ -23,6 +27,7 @@ HOOKS = web.AppKey("hooks", WebhookDispatcher)
 RNG = web.AppKey("rng", random.Random)
 FAULTS = web.AppKey("faults", OrderFaults)
 ROW_FAULTS = web.AppKey("row_faults", RowFaults)
+PRICE_FAULTS = web.AppKey("price_faults", PriceRecordFaults)
 
 V2_DEFAULT_LIMIT = 50
 MAX_LIMIT = 250
@@ -123,6 +128,80 @@ def v3_page(
         }
     }
     return v3_json(chunk, meta=meta)
+
+
+Row = dict[str, Any]
+
+
+def encode_cursor(key: tuple[Any, ...]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(raw: str) -> tuple[Any, ...]:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(raw.encode()))
+    except (ValueError, binascii.Error) as exc:
+        raise ApiError(400, "The cursor is invalid.") from exc
+    if not isinstance(value, list):
+        raise ApiError(400, "The cursor is invalid.")
+    return tuple(value)
+
+
+def v3_cursor_page(
+    request: web.Request,
+    rows: list[Row],
+    *,
+    key: Callable[[Row], tuple[Any, ...]],
+    view: Callable[[Row], Row] | None = None,
+    default_limit: int = 50,
+    max_limit: int = MAX_LIMIT,
+) -> web.Response:
+    """A V3 collection page of ``rows`` (sorted by ``key``) with both kinds of paging, as the price
+    lists and customers APIs do: ``after``/``before`` cursors → only ``meta.cursor_pagination``; ``page`` →
+    only ``meta.pagination``; neither (or just ``limit``) → both. ``view`` renders the rows served."""
+    after, before = request.query.get("after"), request.query.get("before")
+    if after and before:
+        raise ApiError(422, "The 'before' and 'after' parameters cannot be used together.")
+    if (after or before) and "page" in request.query:
+        raise ApiError(422, "The 'page' parameter cannot be used with a cursor.")
+    limit = min(max(1, int_param(request, "limit", default_limit) or default_limit), max_limit)
+    if after or before:
+        try:
+            start = bisect.bisect_right(rows, decode_cursor(after), key=key) if after else 0
+            end = bisect.bisect_left(rows, decode_cursor(before), key=key) if before else len(rows)
+        except TypeError as exc:
+            raise ApiError(400, "The cursor is invalid.") from exc
+        if before:
+            start = max(0, end - limit)
+        end = min(end, start + limit)
+    else:
+        page = max(1, int_param(request, "page", 1) or 1)
+        start = min((page - 1) * limit, len(rows))
+        end = min(start + limit, len(rows))
+    chunk = rows[start:end]
+    meta: dict[str, Any] = {}
+    if not (after or before):
+        page = start // limit + 1
+        total_pages = max(1, -(-len(rows) // limit))
+        links: dict[str, str] = {"current": f"?page={page}&limit={limit}"}
+        if page > 1:
+            links["previous"] = f"?page={page - 1}&limit={limit}"
+        if page < total_pages:
+            links["next"] = f"?page={page + 1}&limit={limit}"
+        meta["pagination"] = {"total": len(rows), "count": len(chunk), "per_page": limit, "current_page": page,
+                              "total_pages": total_pages, "links": links}
+    if "page" not in request.query:
+        cursor: dict[str, Any] = {"count": len(chunk), "per_page": limit, "links": {}}
+        if chunk:
+            cursor["start_cursor"], cursor["end_cursor"] = encode_cursor(key(chunk[0])), encode_cursor(key(chunk[-1]))
+            cursor["links"]["current"] = f"?limit={limit}&after={encode_cursor(key(rows[start - 1]))}" if start else (
+                f"?limit={limit}")
+            if end < len(rows):
+                cursor["links"]["next"] = f"?limit={limit}&after={cursor['end_cursor']}"
+            if start > 0:
+                cursor["links"]["previous"] = f"?limit={limit}&before={cursor['start_cursor']}"
+        meta["cursor_pagination"] = cursor
+    return v3_json([view(r) for r in chunk] if view is not None else chunk, meta=meta)
 
 
 def error_response(version: str, err: ApiError) -> web.Response:
