@@ -5,7 +5,7 @@ See docs/bigcommerce.md for behaviour, knobs and defaults.
 
 from .client import BigCommerceClient
 from .config import BigCommerceSettings
-from .errors import AuthError, BigCommerceError, ValidationError
+from .errors import AuthError, BigCommerceError, PriceRecordError, PriceRecordsRejected, ValidationError
 from .governor import Lane, PacingPolicy, QuotaHeaders, RateLimitGovernor
 
 __all__ = [
@@ -15,6 +15,8 @@ __all__ = [
     "BigCommerceSettings",
     "Lane",
     "PacingPolicy",
+    "PriceRecordError",
+    "PriceRecordsRejected",
     "QuotaHeaders",
     "RateLimitGovernor",
     "ValidationError",

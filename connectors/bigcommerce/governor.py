@@ -31,7 +31,10 @@ from . import metrics
 #: Documented per-endpoint concurrency caps (reference §2), keyed by the client's endpoint names.
 DEFAULT_CAPS: dict[str, int] = {
     "pricelist_records_upsert": 2,
+    "pricelist_records_list": 10,
+    "pricelist_delete": 1,
     "pricelist_assignments_upsert": 25,
+    "customers_update": 3,
     "inventory_adjustment": 1,
     "order_refund": 1,  # per order: the client adds ":<order id>" to the key
     "customer_groups_list": 40,

@@ -1,18 +1,20 @@
-"""Customers V3, customer groups V2 and Price Lists V3 (records, assignments)."""
+"""Customers V3 (list, by email, batch update of their groups) and customer groups V2."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
-from ..models import Customer, CustomerGroup, PriceList, PriceListAssignment, PriceRecord, PriceRecordUpsert
+from ..governor import Lane
+from ..models import Customer, CustomerGroup
 from .transport import Transport, chunks, csv
 
-PRICE_RECORD_BATCH = 1000
+#: Customers per ``PUT /v3/customers`` (BigCommerce's maximum; more is a 413).
+CUSTOMER_BATCH = 10
 
 
 class CustomersApi(Transport):
-    """``/v3/customers``, ``/v2/customer_groups`` and ``/v3/pricelists``."""
+    """``/v3/customers`` and ``/v2/customer_groups``."""
 
     async def customers_by_email(self, emails: Iterable[str]) -> list[Customer]:
         wanted = [e.strip().lower() for e in emails]
@@ -31,58 +33,39 @@ class CustomersApi(Transport):
         found = await self.customers_by_email([email])
         return found[0] if found else None
 
+    async def set_customer_groups(
+        self, changes: Sequence[tuple[int, int]], *, lane: Lane = Lane.NORMAL
+    ) -> list[Customer]:
+        """Move customers to groups: ``(customer id, customer group id)`` pairs (group 0 = none), sent as
+        ``PUT /v3/customers`` :data:`CUSTOMER_BATCH` at a time (at most 3 such requests at once per store).
+        A customer or group that does not exist makes that request a ``ValidationError`` (422) and none of
+        its customers is changed. Returns the customers as updated."""
+        updated: list[Customer] = []
+        for chunk in chunks(changes, CUSTOMER_BATCH):
+            data = await self._v3_data(
+                "PUT", "/customers", endpoint="customers_update", lane=lane, cap="customers_update",
+                json=[{"id": customer_id, "customer_group_id": group_id} for customer_id, group_id in chunk],
+            )
+            updated.extend(Customer.model_validate(r) for r in data or [])
+        return updated
+
     async def customer_groups(self) -> list[CustomerGroup]:
         return [
             CustomerGroup.model_validate(r)
             async for r in self._v2_pages("/customer_groups", endpoint="customer_groups_list")
         ]
 
-    async def list_price_lists(self) -> list[PriceList]:
-        return [PriceList.model_validate(r) async for r in self._v3_pages("/pricelists", endpoint="pricelists_list")]
+    async def customer_group_by_name(self, name: str) -> CustomerGroup | None:
+        """The group with exactly this name (the ``name`` filter), if any."""
+        async for r in self._v2_pages("/customer_groups", endpoint="customer_groups_list", params={"name": name}):
+            group = CustomerGroup.model_validate(r)
+            if group.name == name:
+                return group
+        return None
 
-    async def list_price_records(
-        self, price_list_id: int, *, variant_ids: Iterable[int] | None = None, currency: str | None = None
-    ) -> AsyncIterator[PriceRecord]:
-        params: dict[str, Any] = {}
-        if variant_ids is not None:
-            params["variant_id:in"] = csv(variant_ids)
-        if currency is not None:
-            params["currency"] = currency
-        async for r in self._v3_pages(
-            f"/pricelists/{price_list_id}/records", endpoint="pricelist_records_list", params=params
-        ):
-            yield PriceRecord.model_validate(r)
-
-    async def upsert_price_records(self, price_list_id: int, records: Sequence[PriceRecordUpsert]) -> None:
-        """Batch upsert (1,000 per request; at most 2 concurrent per store, enforced by the governor)."""
-        for chunk in chunks(records, PRICE_RECORD_BATCH):
-            await self.request(
-                "PUT",
-                "v3",
-                f"/pricelists/{price_list_id}/records",
-                endpoint="pricelist_records_upsert",
-                json=[r.body() for r in chunk],
-                cap="pricelist_records_upsert",
-            )
-
-    async def list_price_list_assignments(self, *, price_list_id: int | None = None) -> list[PriceListAssignment]:
-        params = {"price_list_id": price_list_id} if price_list_id is not None else None
-        return [
-            PriceListAssignment.model_validate(r)
-            async for r in self._v3_pages("/pricelists/assignments", endpoint="pricelist_assignments", params=params)
-        ]
-
-    async def upsert_price_list_assignment(
-        self, price_list_id: int, *, customer_group_id: int, channel_id: int | None = None
-    ) -> PriceListAssignment:
-        body: dict[str, Any] = {"customer_group_id": customer_group_id}
-        if channel_id is not None:
-            body["channel_id"] = channel_id
-        data = await self._v3_data(
-            "PUT",
-            f"/pricelists/{price_list_id}/assignments",
-            endpoint="pricelist_assignments_upsert",
-            json=body,
-            cap="pricelist_assignments_upsert",
-        )
-        return PriceListAssignment.model_validate(data)
+    async def create_customer_group(self, name: str) -> CustomerGroup:
+        """``POST /v2/customer_groups``. A name already taken raises ``AlreadyExistsError`` (409); a lost
+        answer raises ``TransientNetworkError`` (not resent: look it up with :meth:`customer_group_by_name`)."""
+        data = await self._json("POST", "v2", "/customer_groups", endpoint="customer_group_create",
+                                json={"name": name})
+        return CustomerGroup.model_validate(data)

@@ -218,3 +218,32 @@ class Transport:
             elif page >= int(total_pages):
                 return
             page += 1
+
+    async def _v3_cursor_pages(
+        self,
+        path: str,
+        *,
+        endpoint: str,
+        params: Mapping[str, Any] | None = None,
+        limit: int = V3_MAX_LIMIT,
+        lane: Lane = Lane.NORMAL,
+        cap: str | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """V3 cursor paging (customers, price lists, records, assignments): ``after=end_cursor`` while
+        ``meta.cursor_pagination.links`` has a ``next`` (without links: while pages are full). Rows added
+        or deleted meanwhile cannot shift an unread row onto a page already read, as page numbers can."""
+        after: str | None = None
+        while True:
+            query = {**(params or {}), "limit": limit, **({"after": after} if after else {})}
+            body = await self._json("GET", "v3", path, endpoint=endpoint, params=query, lane=lane, cap=cap)
+            if not body:
+                return
+            data = body.get("data") or []
+            for row in data:
+                yield row
+            cursor = (body.get("meta") or {}).get("cursor_pagination") or {}
+            links = cursor.get("links")
+            more = bool(links.get("next")) if isinstance(links, dict) and links else len(data) >= limit
+            after = cursor.get("end_cursor")
+            if not data or not more or not after:
+                return

@@ -48,14 +48,25 @@ from .payments import (
     RefundQuote,
     Transaction,
 )
-from .pricelists import PriceList, PriceListAssignment, PriceRecord, PriceRecordUpsert
+from .pricelists import (
+    UNBOUNDED_QUANTITY,
+    BulkPricingTier,
+    PriceList,
+    PriceListAssignment,
+    PriceRecord,
+    PriceRecordUpsert,
+    TierType,
+    check_tiers,
+)
 from .rows import RowsPage, UnreadableRow, read_rows
 from .shipments import Shipment, ShipmentCreate, ShipmentItem, ShipmentItemCreate, ShipmentUpdate
 from .webhooks import Webhook, WebhookCreate, WebhookPayload, WebhookUpdate
 
 __all__ = [
+    "UNBOUNDED_QUANTITY",
     "Address",
     "AppliedDiscount",
+    "BulkPricingTier",
     "Customer",
     "CustomerGroup",
     "InventoryAdjustment",
@@ -103,6 +114,7 @@ __all__ = [
     "ShipmentItemCreate",
     "ShipmentUpdate",
     "Text",
+    "TierType",
     "Transaction",
     "UnreadableRow",
     "V2Date",
@@ -113,6 +125,7 @@ __all__ = [
     "WebhookPayload",
     "WebhookUpdate",
     "WriteModel",
+    "check_tiers",
     "null_as_empty",
     "read_rows",
 ]
