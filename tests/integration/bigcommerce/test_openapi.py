@@ -143,3 +143,81 @@ async def test_shipments_taxes_and_capture(client, admin, sandbox):
     validate((await admin.get(f"{v3}/transactions")).json(), "orders.v3.yml", "/orders/{order_id}/transactions")
     refused = await admin.post(f"{v3}/payment_actions/capture", json={})
     validate(refused.json(), "orders.v3.yml", "/orders/{order_id}/payment_actions/capture", "post", "422")
+
+
+def _any_of(node: Any) -> Any:
+    """The customer group spec's ``discount_rules`` is a ``oneOf`` of four array shapes that any rule list
+    (even ``[]``) matches; read it as ``anyOf``."""
+    if isinstance(node, dict):
+        return {("anyOf" if k == "oneOf" else k): _any_of(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_any_of(v) for v in node]
+    return node
+
+
+async def test_price_lists_records_and_assignments(client, admin, sandbox):
+    v3 = f"/stores/{sandbox.config.store_hash}/v3"
+    spec = "price_lists.v3.yml"
+    created = await admin.post(f"{v3}/pricelists", json={"name": "Spec B2B", "active": True})
+    validate(created.json(), spec, "/pricelists", "post")
+    pl = created.json()["data"]["id"]
+    validate((await admin.post(f"{v3}/pricelists", json={"name": "Spec B2B"})).json(), spec, "/pricelists", "post",
+             "409")
+    validate((await admin.post(f"{v3}/pricelists", json={"active": True})).json(), spec, "/pricelists", "post", "422")
+    validate((await admin.get(f"{v3}/pricelists", params={"name": "Spec B2B"})).json(), spec, "/pricelists")
+    validate((await admin.get(f"{v3}/pricelists/{pl}")).json(), spec, "/pricelists/{price_list_id}")
+    validate((await admin.put(f"{v3}/pricelists/{pl}", json={"name": "Spec B2B", "active": False})).json(), spec,
+             "/pricelists/{price_list_id}", "put")
+    v = (await some_variants(client, 1))[0]
+    tiers = [{"quantity_min": 1, "quantity_max": 9, "type": "fixed", "amount": 9.5},
+             {"quantity_min": 10, "type": "percent", "amount": 5}]
+    upsert = await admin.put(f"{v3}/pricelists/{pl}/records", json=[
+        {"variant_id": v.id, "currency": "usd", "price": 10, "sale_price": 9.99, "bulk_pricing_tiers": tiers}])
+    validate(upsert.json(), spec, "/pricelists/{price_list_id}/records", "put")
+    refused = await admin.put(f"{v3}/pricelists/{pl}/records", json=[{"sku": "NOPE", "currency": "usd", "price": 1},
+                                                                     {"variant_id": v.id, "currency": "usd"}])
+    assert refused.status_code == 422 and len(refused.json()["batch_errors"]) == 2
+    validate(refused.json(), spec, "/pricelists/{price_list_id}/records", "put", "422")
+    records = (await admin.get(f"{v3}/pricelists/{pl}/records", params={"include": "bulk_pricing_tiers,sku"})).json()
+    assert records["data"][0]["bulk_pricing_tiers"][1]["quantity_max"] == 2147483647
+    validate(records, spec, "/pricelists/{price_list_id}/records")
+    validate((await admin.get(f"{v3}/pricelists/{pl}/records/{v.id}")).json(), spec,
+             "/pricelists/{price_list_id}/records/{variant_id}")
+    one = f"{v3}/pricelists/{pl}/records/{v.id}/usd"
+    validate((await admin.get(one, params={"include": "bulk_pricing_tiers"})).json(), spec,
+             "/pricelists/{price_list_id}/records/{variant_id}/{currency_code}")
+    validate((await admin.put(one, json={"price": 11, "bulk_pricing_tiers": tiers})).json(), spec,
+             "/pricelists/{price_list_id}/records/{variant_id}/{currency_code}", "put")
+    validate((await admin.put(one, json={"price": -1})).json(), spec,
+             "/pricelists/{price_list_id}/records/{variant_id}/{currency_code}", "put", "422")
+    assign = await admin.put(f"{v3}/pricelists/{pl}/assignments", json={"customer_group_id": 3, "channel_id": 1})
+    validate(assign.json(), spec, "/pricelists/{price_list_id}/assignments", "put")
+    validate((await admin.get(f"{v3}/pricelists/assignments")).json(), spec, "/pricelists/assignments")
+    await admin.post("/__sandbox/config", json={"pricelist_upsert_concurrency": 0})
+    limited = await admin.put(f"{v3}/pricelists/{pl}/records", json=[{"variant_id": v.id, "currency": "usd",
+                                                                     "price": 1}])
+    assert limited.status_code == 429
+    validate(limited.json(), spec, "/pricelists/{price_list_id}/records", "put", "429")
+    for path in (f"{v3}/pricelists/{pl}/records?sku:in={v.sku}", f"{v3}/pricelists/{pl}"):
+        assert (await admin.delete(path)).status_code == 204
+
+
+async def test_customers_update_and_customer_groups(admin, sandbox):
+    base = f"/stores/{sandbox.config.store_hash}"
+    made = await admin.post(f"{base}/v2/customer_groups", json={"name": "Spec Gold"})
+    schema = _any_of(response_schema("customers.v2.yml", "/customer_groups", "post", "200"))
+    jsonschema.Draft7Validator(schema).validate(made.json())
+    listed = (await admin.get(f"{base}/v2/customer_groups")).json()
+    jsonschema.Draft7Validator(_any_of(response_schema("customers.v2.yml", "/customer_groups", "get", "200"))
+                               ).validate(listed)
+    moved = await admin.put(f"{base}/v3/customers", json=[{"id": 1, "customer_group_id": made.json()["id"]},
+                                                          {"id": 2, "customer_group_id": 0}])
+    body = moved.json()
+    assert [c["customer_group_id"] for c in body["data"]] == [made.json()["id"], 0]
+    for customer in body["data"]:  # BigCommerce sends channel_ids null for a customer of every channel
+        if customer.get("channel_ids") is None:
+            customer.pop("channel_ids", None)
+    validate(body, "customers.v3.yml", "/customers", "put")
+    refused = await admin.put(f"{base}/v3/customers", json=[{"id": 1, "customer_group_id": 999}])
+    assert refused.status_code == 422
+    validate(refused.json(), "customers.v3.yml", "/customers", "put", "422")

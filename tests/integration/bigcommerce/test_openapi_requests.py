@@ -19,6 +19,7 @@ import pytest
 
 from connectors.bigcommerce import BigCommerceClient, BigCommerceSettings, PacingPolicy, RateLimitGovernor
 from connectors.bigcommerce.models import (
+    BulkPricingTier,
     InventoryAdjustment,
     PriceRecordUpsert,
     RefundItem,
@@ -50,9 +51,13 @@ OPERATIONS: list[tuple[str, str, tuple[str, str, str]]] = [
      ("orders.v3.yml", "/orders/{order_id}/payment_actions/refunds", "post")),
     ("PUT", r"/v3/catalog/variants", ("product-variants_catalog.v3.yml", "/catalog/variants", "put")),
     ("PUT", r"/v3/inventory/adjustments/absolute", ("inventory.v3.yml", "/inventory/adjustments/absolute", "put")),
+    ("POST", r"/v3/pricelists", ("price_lists.v3.yml", "/pricelists", "post")),
+    ("PUT", r"/v3/pricelists/\d+", ("price_lists.v3.yml", "/pricelists/{price_list_id}", "put")),
     ("PUT", r"/v3/pricelists/\d+/records", ("price_lists.v3.yml", "/pricelists/{price_list_id}/records", "put")),
     ("PUT", r"/v3/pricelists/\d+/assignments",
      ("price_lists.v3.yml", "/pricelists/{price_list_id}/assignments", "put")),
+    ("POST", r"/v2/customer_groups", ("customers.v2.yml", "/customer_groups", "post")),
+    ("PUT", r"/v3/customers", ("customers.v3.yml", "/customers", "put")),
     ("POST", r"/v3/hooks", ("webhooks.v3.yml", "/hooks", "post")),
     ("PUT", r"/v3/hooks/\d+", ("webhooks.v3.yml", "/hooks/{webhook_id}", "put")),
 ]
@@ -110,12 +115,16 @@ async def test_every_request_body_matches_its_operation(recorded) -> None:
                                   VariantUpdate(id=variants[1].id, sale_price=Decimal("9.99"))])
     await client.adjust_inventory_absolute([InventoryAdjustment(sku=variants[0].sku, quantity=5, location_id=1),
                                             InventoryAdjustment(variant_id=variants[1].id, quantity=0)])
-    price_list = (await client.list_price_lists())[0]
+    price_list = await client.create_price_list("Spec list")
+    await client.update_price_list(price_list.id, name="Spec list", active=False)
+    tiers = [BulkPricingTier(quantity_min=1, quantity_max=9, type="fixed", amount=Decimal("7.50")),
+             BulkPricingTier(quantity_min=10, type="percent", amount=Decimal("2.5"))]
     await client.upsert_price_records(price_list.id, [
-        PriceRecordUpsert(variant_id=variants[0].id, currency="usd", price=Decimal("7.77")),
+        PriceRecordUpsert(variant_id=variants[0].id, currency="usd", price=Decimal("7.77"), bulk_pricing_tiers=tiers),
         PriceRecordUpsert(sku=variants[1].sku, currency="usd", price=Decimal("8.50"), sale_price=Decimal("8.00"))])
-    group = (await client.customer_groups())[-1]
-    await client.upsert_price_list_assignment(price_list.id, customer_group_id=group.id, channel_id=1)
+    group = await client.create_customer_group("Spec group")
+    await client.upsert_price_list_assignment(price_list.id, customer_group_id=group.id)
+    await client.set_customer_groups([(1, group.id), (2, 0)])
     hook = await client.create_webhook(WebhookCreate(scope="store/order/created",
                                                      destination="https://example.invalid/webhooks/bigcommerce",
                                                      headers={"X-O2C-Webhook-Secret": "s"}))
