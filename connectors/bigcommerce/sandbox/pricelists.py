@@ -9,6 +9,7 @@
   percent, ``amount`` ≥ 0 (percent ≤ 100), tiers in increasing order without overlapping. Any invalid item
   (or one whose SKU has a fault set) makes the whole batch a 422 with per-item errors and nothing is
   written. A valid record replaces the one stored for (list, variant, currency): fields not sent are unset.
+- A list cannot be assigned to a customer group that has customer-group discounts (422; spec usage notes).
 - Records are read back with ``bulk_pricing_tiers`` only under ``include=bulk_pricing_tiers`` and ``sku`` only
   under ``include=sku``; a tier without maximum reads back with ``quantity_max`` 2147483647, as BigCommerce
   shows it.
@@ -302,6 +303,9 @@ def upsert_assignment(store: Store, price_list_id: int, group: Any, channel: Any
     get_price_list(store, price_list_id)
     if group is not None and group not in store.groups:
         raise ApiError(404, f"Customer group {group} was not found.")
+    if group is not None and any(r.get("type") != "price_list" for r in store.groups[group]["discount_rules"]):
+        raise ApiError(422, "You cannot assign a price list to a customer group with customer group discounts.",
+                       {"customer_group_id": f"Customer group {group} has discounts; delete them first"})
     if channel is not None and channel not in CHANNELS:
         raise ApiError(404, f"Channel {channel} was not found.")
     for a in store.assignments.values():

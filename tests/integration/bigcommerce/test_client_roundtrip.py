@@ -135,8 +135,11 @@ async def test_price_lists(client):
     assignments = await client.list_price_list_assignments(price_list_id=lists[0].id)
     assert assignments[0].customer_group_id == 2
     trade = next(g for g in await client.customer_groups() if g.name == "Trade Partners")
-    made = await client.upsert_price_list_assignment(lists[0].id, customer_group_id=trade.id, channel_id=1)
-    assert made.customer_group_id == trade.id
+    with pytest.raises(ValidationError, match="customer group discounts"):  # Trade Partners has a 10 % discount
+        await client.upsert_price_list_assignment(lists[0].id, customer_group_id=trade.id, channel_id=1)
+    retail = next(g for g in await client.customer_groups() if g.name == "Retail")
+    made = await client.upsert_price_list_assignment(lists[0].id, customer_group_id=retail.id, channel_id=1)
+    assert made.customer_group_id == retail.id
 
 
 async def test_webhooks_management(client):

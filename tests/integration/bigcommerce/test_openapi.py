@@ -190,7 +190,7 @@ async def test_price_lists_records_and_assignments(client, admin, sandbox):
              "/pricelists/{price_list_id}/records/{variant_id}/{currency_code}", "put")
     validate((await admin.put(one, json={"price": -1})).json(), spec,
              "/pricelists/{price_list_id}/records/{variant_id}/{currency_code}", "put", "422")
-    assign = await admin.put(f"{v3}/pricelists/{pl}/assignments", json={"customer_group_id": 3, "channel_id": 1})
+    assign = await admin.put(f"{v3}/pricelists/{pl}/assignments", json={"customer_group_id": 1, "channel_id": 1})
     validate(assign.json(), spec, "/pricelists/{price_list_id}/assignments", "put")
     validate((await admin.get(f"{v3}/pricelists/assignments")).json(), spec, "/pricelists/assignments")
     await admin.post("/__sandbox/config", json={"pricelist_upsert_concurrency": 0})
