@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from connectors.netsuite import codec
-from connectors.netsuite.sandbox import cash, demo_warehouse, fulfilments, returns, sales_orders, warehouse
+from connectors.netsuite.sandbox import cash, demo_warehouse, fulfilments, pricing, returns, sales_orders, warehouse
 from connectors.netsuite.sandbox.auth import Authenticator, AuthFailure
 from connectors.netsuite.sandbox.behaviour import Behaviour
 from connectors.netsuite.sandbox.config import TIER_LIMITS, SandboxConfig
@@ -156,6 +156,29 @@ class Stats:
         return {k: v for k, v in self.__dict__.items()}
 
 
+class QueryResults:
+    """The rows of recent SuiteQL queries with more than one page, by (query, params): the next pages of a
+    query are served from the result its first page computed (``offset`` 0 always runs the query), so
+    paging through 50,000 rows runs the query once instead of once per page. Pages then show the data as
+    of the first page, as a database cursor would; NetSuite promises no more than that."""
+
+    def __init__(self, size: int = 16, ttl: float = 120.0) -> None:
+        self.size, self.ttl = size, ttl
+        self._results: dict[tuple[str, tuple[str, ...]], tuple[float, list[dict[str, str]]]] = {}
+
+    def get(self, key: tuple[str, tuple[str, ...]]) -> list[dict[str, str]] | None:
+        hit = self._results.get(key)
+        if hit is None or time.monotonic() - hit[0] > self.ttl:
+            return None
+        return hit[1]
+
+    def put(self, key: tuple[str, tuple[str, ...]], rows: list[dict[str, str]]) -> None:
+        self._results.pop(key, None)
+        self._results[key] = (time.monotonic(), rows)
+        while len(self._results) > self.size:
+            self._results.pop(next(iter(self._results)))
+
+
 class SandboxState:
     """Everything one sandbox instance holds."""
 
@@ -172,6 +195,7 @@ class SandboxState:
         self.jobs: dict[str, Job] = {}
         self.idempotency: dict[str, str] = {}
         self.processors = AsyncProcessors(lambda: self.config.async_processors)
+        self.query_results = QueryResults()
         self._background: set[asyncio.Task[None]] = set()
         if config.seed_data:
             seed(self.store, self.behaviour, seed_value=config.seed, styles=config.seed_styles)
@@ -863,10 +887,16 @@ async def suiteql(request: web.Request) -> web.Response:
     if not isinstance(query, str):
         return ns_error(400, "INVALID_PARAMETER", "Missing query parameter q.")
     request[QUERY_TABLE] = _from_table(query)
-    try:
-        rows = execute(query, list(body.get("params") or []), state.tables, state.now())
-    except SuiteQLError as exc:
-        return ns_error(400, "INVALID_PARAMETER", str(exc))
+    params = list(body.get("params") or [])
+    key = (query, tuple(str(p) for p in params))
+    rows = state.query_results.get(key) if offset > 0 else None
+    if rows is None:
+        try:
+            rows = execute(query, params, state.tables, state.now())
+        except SuiteQLError as exc:
+            return ns_error(400, "INVALID_PARAMETER", str(exc))
+        if len(rows) > limit:
+            state.query_results.put(key, rows)
     page = rows[offset : offset + limit]
     url = f"{_base(request)}{REST}/query/v1/suiteql"
     links = [{"rel": "self", "href": f"{url}?limit={limit}&offset={offset}"}]
@@ -1111,6 +1141,7 @@ def create_app(config: SandboxConfig | None = None) -> web.Application:
     r.add_post("/__sandbox/config", admin_set_config)
     r.add_post("/__sandbox/reset", admin_reset)
     warehouse.add_routes(app, lambda request: _state(request))
+    pricing.add_routes(app, lambda request: _state(request))
     app.on_cleanup.append(_close_state)
     return app
 

@@ -28,6 +28,7 @@ WATCHED = {
     "itemFulfillment": "itemfulfillment",
     "itemReceipt": "itemreceipt",
     "priceLevel": "pricelevel",
+    "customer": "customer",
 }
 
 

@@ -70,6 +70,13 @@ MONEY_FIELDS = ("rate", "amount", "shippingCost", "handlingCost", "taxTotal", "d
                 "shippingTaxAmount", "taxBasis", "taxAmount", "exchangeRate")
 
 
+def price_currency(line: Record) -> str:
+    """The currency id of an item ``price`` line (``currencyPage``; the base currency, 1, when it names none)."""
+    page = line.get("currencyPage")
+    found = page.get("id") if isinstance(page, dict) else page
+    return "1" if found in (None, "") else str(found)
+
+
 def id_key(internal_id: str) -> tuple[int, str]:
     """Sort key for internal ids, which are increasing integers kept as strings."""
     return len(internal_id), internal_id
@@ -312,7 +319,10 @@ class Store:
 
         def key_of(line: Record) -> Any:
             raw = line.get(key)
-            return raw.get("id") if isinstance(raw, dict) else (str(raw) if raw is not None else None)
+            value = raw.get("id") if isinstance(raw, dict) else (str(raw) if raw is not None else None)
+            if name == "price" and value is not None:  # a row per level, currency and quantity break
+                return value, price_currency(line), to_decimal(line.get("quantity")) or Decimal(0)
+            return value
 
         by_key = {key_of(line): line for line in existing}
         result: list[Record] = [] if replace else existing

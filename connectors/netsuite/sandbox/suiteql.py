@@ -11,6 +11,7 @@ the user's date format (``M/D/YYYY``) — use ``TO_CHAR`` for a precise timestam
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
+@functools.lru_cache(maxsize=64)
 def _oracle_format(fmt: str) -> str:
     mapping = {
         "YYYY": "%Y",
@@ -152,6 +154,8 @@ class Query:
     #: ``id IN (…)`` / ``LOWER(email) IN (…)`` among them (column without alias → constant options):
     #: the table may read only the records that can match
     base_keys: dict[str, list[Fn]] = field(default_factory=dict)
+    #: ``column >= <constant>`` / ``column > <constant>`` among them: the table may read only what is newer
+    base_bounds: dict[str, Fn] = field(default_factory=dict)
     group_by: list[Fn] = field(default_factory=list)
     order_by: list[tuple[Fn, bool]] = field(default_factory=list)
     aggregate: bool = False
@@ -194,6 +198,8 @@ class Parser:
         self.has_aggregate = False
         #: ``column IN (…)`` predicates by ``id()`` of their function: (column, option functions)
         self.in_lists: dict[int, tuple[str, list[Fn]]] = {}
+        #: ``column >= <constant>`` (or ``>``) predicates by ``id()`` of their function: (column, the bound)
+        self.lower_bounds: dict[int, tuple[str, Fn]] = {}
 
     # token helpers
     def peek(self, offset: int = 0) -> tuple[str, str] | None:
@@ -275,6 +281,9 @@ class Parser:
             column, options = self.in_lists.get(id(fn), ("", []))
             if column and on_base:
                 query.base_keys[column.replace(f"{query.alias}.", "")] = options
+            bounded, bound = self.lower_bounds.get(id(fn), ("", None))
+            if bounded and bound is not None and on_base:
+                query.base_bounds[bounded.replace(f"{query.alias}.", "")] = bound
             if on_base and query.joins:
                 base.append(fn)  # without joins there is nothing to push below
             else:
@@ -293,6 +302,14 @@ class Parser:
             elif not (index + 1 < len(tokens) and tokens[index + 1][1] == "("):
                 return False  # a bare column: which table it belongs to is not known here
         return True
+
+    def _constant(self, start: int, end: int) -> bool:
+        """Whether tokens ``start:end`` read no column: literals, parameters and function calls of them."""
+        tokens = self.tokens[start:end]
+        for index, (kind, _) in enumerate(tokens):
+            if kind == "id" and not (index + 1 < len(tokens) and tokens[index + 1][1] == "("):
+                return False
+        return bool(tokens)
 
     def _hash_key(self, start: int, end: int, alias: str) -> tuple[Fn, str] | None:
         """``a.x = b.y AND …`` where one side belongs to the joined alias: use a hash join."""
@@ -374,7 +391,9 @@ class Parser:
         op = self.word()
         if op in ("=", "<>", "!=", "<", "<=", ">", ">="):
             self.pos += 1
+            right_start = self.pos
             right = self.concat()
+            bounds = left_column is not None and op in (">", ">=") and self._constant(right_start, self.pos)
             checks: dict[str, Callable[[int], bool]] = {
                 "=": lambda c: c == 0,
                 "<>": lambda c: c != 0,
@@ -390,6 +409,8 @@ class Parser:
                 result = compare(left(env, grp), right(env, grp))
                 return result is not None and check(result)
 
+            if bounds and left_column is not None:
+                self.lower_bounds[id(cmp)] = (left_column, right)
             return cmp
         negate = False
         if op == "NOT" and self.word(1) in ("IN", "LIKE", "BETWEEN"):
@@ -409,11 +430,16 @@ class Parser:
             if len(options) > 1000:
                 raise SuiteQLError("Invalid search query. More than 1000 values in an IN list")
 
+            lookup = _lookup([o({}, None) for o in options]) if constant else None
+
             def within(env: Env, grp: list[Env] | None) -> bool:
                 value = left(env, grp)
                 if value is None:
                     return False
-                return any(compare(value, o(env, grp)) == 0 for o in options) != negate
+                found = lookup(value) if lookup is not None else None
+                if found is None:
+                    found = any(compare(value, o(env, grp)) == 0 for o in options)
+                return found != negate
 
             if left_column is not None and not negate and constant:
                 self.in_lists[id(within)] = (left_column, options)
@@ -532,13 +558,48 @@ class Parser:
             key = token[1].lower()
             suffix = "#df" if name == "BUILTIN.DF" else "#cf"
             return lambda env, grp: env.get(key + suffix, env.get(key))
+        start = self.pos
         args: list[Fn] = []
         if not self.accept(")"):
             args.append(self.expr())
             while self.accept(","):
                 args.append(self.expr())
             self.expect(")")
-        return _scalar(name, args)
+        scalar = _scalar(name, args)
+        if all(kind in ("num", "str") or text in ("?", ",", ")") for kind, text in self.tokens[start : self.pos]):
+            return _once(scalar)  # constant arguments, e.g. TO_TIMESTAMP(?, '…'): computed once, not per row
+        return scalar
+
+
+def _once(fn: Fn) -> Fn:
+    """``fn`` evaluated on its first call only (an expression without columns)."""
+    done: list[Any] = []
+
+    def run(env: Env, grp: list[Env] | None) -> Any:
+        if not done:
+            done.append(fn(env, grp))
+        return done[0]
+
+    return run
+
+
+def _lookup(values: list[Any]) -> Callable[[Any], bool | None] | None:
+    """A set lookup giving what ``any(compare(value, v) == 0 for v in values)`` gives, for the usual cases
+    (``None``: not decided, compare one by one): an ``IN`` list of ids or codes tested on every row."""
+    if values and all(isinstance(v, (int, Decimal)) and not isinstance(v, bool) for v in values):
+        numbers = {Decimal(v) for v in values}
+
+        def numeric(value: Any) -> bool | None:
+            if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+                return None
+            number = _num(value)  # text that is not a number equals none of them
+            return number is not None and number.is_finite() and number in numbers
+
+        return numeric
+    if values and all(isinstance(v, str) for v in values):
+        texts = set(values)
+        return lambda value: (value in texts) if isinstance(value, str) else None
+    return None
 
 
 def _logic(a: Fn, b: Fn, *, any_of: bool) -> Fn:
@@ -674,19 +735,29 @@ def execute(
     """Run a query; returns rows as NetSuite renders them (string values, nulls omitted)."""
     query = Parser(text, params).parse()
     keys = {column: {str(render(o({}, None))) for o in options} for column, options in query.base_keys.items()}
+    for column, bound in query.base_bounds.items():
+        value = bound({}, None)
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            keys[f"{column}>="] = {value.isoformat()}
     base = tables(query.table, keys or None)
     if query.base_filters:  # filter the raw rows first: most never become an environment
         view = _Qualified(query.alias, now)
         base = [row for row in base if all(condition(view.of(row), None) for condition in query.base_filters)]
+    if not query.joins and query.where is not None:  # one table: filter the raw rows, as below the joins
+        view, where = _Qualified(query.alias, now), query.where
+        base = [row for row in base if where(view.of(row), None)]
+        query.where = None
     envs = [_env_for(query.alias, row) | {"$now": now} for row in base]
     for join in query.joins:
         if not envs:
             break  # nothing to join to: every join gives nothing (inner) or nothing more (left)
-        candidate_rows = tables(join.table)
         if join.hash_key is not None:  # only the right rows some left row can match
             wanted = {render(join.hash_key[0](env, None)) for env in envs}
             column = join.hash_key[1].removeprefix(join.alias + ".")
-            candidate_rows = [row for row in candidate_rows if render(row.get(column)) in wanted]
+            narrowed = {column: {w for w in wanted if w is not None}} if column == "id" else None
+            candidate_rows = [row for row in tables(join.table, narrowed) if render(row.get(column)) in wanted]
+        else:
+            candidate_rows = tables(join.table)
         right_rows = [_env_for(join.alias, row) for row in candidate_rows]
         index: dict[str, list[Env]] | None = None
         if join.hash_key is not None:

@@ -14,10 +14,19 @@ deposit application's deposit), ``foreigntotal`` and ``foreignamountremaining`` 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from connectors.netsuite.sandbox.store import ITEM_TYPE_CODES, TRANSACTION_TYPES, Record, Store, id_key, to_decimal
+from connectors.netsuite.sandbox.store import (
+    ITEM_TYPE_CODES,
+    TRANSACTION_TYPES,
+    Record,
+    Store,
+    id_key,
+    price_currency,
+    to_decimal,
+)
 
 Row = dict[str, Any]
 NEGATIVE_TYPES = {"salesOrder", "itemFulfillment", "invoice", "cashSale"}
@@ -41,6 +50,11 @@ def _display(value: Any) -> str | None:
     return str(value["refName"]) if isinstance(value, dict) and value.get("refName") is not None else None
 
 
+def _older(modified: Any, bound: datetime) -> bool:
+    """Whether a record's ``lastModifiedDate`` is certainly before ``bound``."""
+    return isinstance(modified, datetime) and modified.tzinfo is not None and modified < bound
+
+
 def _custom(record: Record, prefix: str) -> Row:
     """Custom fields (``custitem_*``, ``custbody_*``, ``custcol_*``) as SuiteQL columns (references by id)."""
     out: Row = {}
@@ -50,8 +64,15 @@ def _custom(record: Record, prefix: str) -> Row:
     return out
 
 
-#: Tables whose ``id`` column is the record's internal id (``id IN (…)`` reads only those records).
-ID_KEYED = frozenset({"customer", "transaction"})
+#: Tables with a row per record, whose ``id`` and ``lastmodifieddate`` are the record's: ``id IN (…)`` reads
+#: only those records, and ``lastmodifieddate >= <time>`` only the records modified since.
+ID_KEYED = frozenset({"customer", "transaction", "item"})
+#: The key under which a query's lower bound on ``lastmodifieddate`` arrives (one ISO 8601 timestamp).
+MODIFIED_SINCE = "lastmodifieddate>="
+#: Tables with rows per item (``item IN (…)`` reads only those items' rows, as NetSuite's index would).
+ITEM_KEYED = frozenset({"pricing"})
+#: Item records that carry a ``price`` sublist (the ``pricing`` table).
+PRICED_TYPES = ("inventoryItem", "nonInventoryResaleItem")
 
 
 class Tables:
@@ -81,15 +102,16 @@ class Tables:
         }
 
     def __call__(self, name: str, keys: dict[str, set[str]] | None = None) -> list[Row]:
-        """Rows of table ``name``. With ``keys`` (``id``, ``externalid`` or ``lower(email)`` → the values a query's
-        ``IN`` list allows), a table with a row per record builds only the rows that can match, as
-        NetSuite would read them through an index; the query's own filter still applies."""
+        """Rows of table ``name``. With ``keys`` (``id``, ``externalid``, ``lower(email)`` or ``item`` → the values
+        a query's ``IN`` list allows; :data:`MODIFIED_SINCE` → a lower bound on ``lastmodifieddate``), a table
+        with a row per record (or per item) builds only the rows that can match, as NetSuite would read them
+        through an index; the query's own filter still applies."""
         builder = self.builders.get(name)
         if builder is None:
             from connectors.netsuite.sandbox.suiteql import SuiteQLError
 
             raise SuiteQLError(f"Invalid search query. Record '{name}' was not found.")
-        self._keys = keys if name in ID_KEYED and keys else None
+        self._keys = keys if (name in ID_KEYED or name in ITEM_KEYED) and keys else None
         try:
             return builder()
         finally:
@@ -113,6 +135,10 @@ class Tables:
         emails = self._keys.get("lower(email)")
         if emails is not None:
             chosen = [r for r in chosen if isinstance(r.get("email"), str) and r["email"].lower() in emails]
+        since = self._keys.get(MODIFIED_SINCE)
+        if since:
+            bound = datetime.fromisoformat(min(since))
+            chosen = [r for r in chosen if not _older(r.get("lastModifiedDate"), bound)]
         return chosen
 
     def _simple(self, record_type: str) -> list[Row]:
@@ -158,7 +184,7 @@ class Tables:
         }
 
     def _items_of(self, record_type: str) -> list[Row]:
-        return [self._item_row(record_type, r) for r in self.store.all(record_type)]
+        return [self._item_row(record_type, r) for r in self._records(record_type)]
 
     def item(self) -> list[Row]:
         rows: list[Row] = []
@@ -390,18 +416,29 @@ class Tables:
             for r in self.store.all("priceLevel")
         ]
 
+    def _priced_items(self) -> list[Record]:
+        """Items with a price table; only those an ``item IN (…)`` list names while a query names some."""
+        wanted = self._keys.get("item") if self._keys else None
+        if wanted is None:
+            return [r for record_type in PRICED_TYPES for r in self.store.all(record_type)]
+        chosen = []
+        for item_id in sorted(wanted, key=id_key):
+            hit = self.store.by_group_id("item", item_id)
+            if hit is not None and hit[0] in PRICED_TYPES:
+                chosen.append(hit[1])
+        return chosen
+
     def pricing(self) -> list[Row]:
         rows = []
-        for record_type in ("inventoryItem", "nonInventoryResaleItem"):
-            for r in self.store.all(record_type):
-                for line in (r.get("price") or {}).get("items") or []:
-                    rows.append(
-                        {
-                            "item": r["id"],
-                            "pricelevel": _ref(line.get("priceLevel")),
-                            "unitprice": to_decimal(line.get("price")),
-                            "quantity": to_decimal(line.get("quantity")) or Decimal(0),
-                            "currency": _ref(line.get("currencyPage")) or "1",
-                        }
-                    )
+        for r in self._priced_items():
+            for line in (r.get("price") or {}).get("items") or []:
+                rows.append(
+                    {
+                        "item": r["id"],
+                        "pricelevel": _ref(line.get("priceLevel")),
+                        "unitprice": to_decimal(line.get("price")),
+                        "quantity": to_decimal(line.get("quantity")) or Decimal(0),
+                        "currency": price_currency(line),
+                    }
+                )
         return rows

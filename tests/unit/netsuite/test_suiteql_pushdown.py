@@ -89,3 +89,108 @@ def test_externalid_in_list_reads_the_externalid_index_and_matches_a_full_scan()
     full = suiteql.execute(query, params, lambda name, keys=None: tables(name), datetime.now(UTC))
     assert narrowed == full
     assert [r["externalid"] for r in narrowed] == ["EXT-1", "EXT-4"]
+
+
+def _priced_store() -> tuple[Any, Any]:
+    """A store with items priced in two currencies, modified at three times, and customers with price levels."""
+    from datetime import timedelta
+
+    from connectors.netsuite.sandbox.store import Store
+    from connectors.netsuite.sandbox.tables import Tables
+
+    now = [datetime(2026, 11, 1, 12, 0, tzinfo=UTC)]
+    store = Store(lambda: now[0])
+    store.create("currency", {"name": "USA", "symbol": "USD"}, record_id="1")
+    store.create("currency", {"name": "Euro", "symbol": "EUR"}, record_id="2")
+    store.create("priceLevel", {"name": "Base Price"}, record_id="1")
+    store.create("priceLevel", {"name": "Wholesale"}, record_id="2")
+    parent = store.create("inventoryItem", {"itemId": "TEE", "matrixType": {"id": "PARENT"}})
+    for n in range(9):
+        now[0] += timedelta(minutes=10 * (n % 3))
+        store.create("inventoryItem", {
+            "itemId": f"TEE-{n}", "parent": {"id": parent["id"]}, "matrixType": {"id": "CHILD"},
+            "price": {"items": [{"priceLevel": {"id": level}, "currencyPage": {"id": currency}, "quantity": q,
+                                 "price": 10 + n}
+                                for level in ("1", "2") for currency in ("1", "2") for q in (0, 10)]}})
+        store.create("customer", {"email": f"c{n}@example.com", "priceLevel": {"id": "2"} if n % 2 else None})
+    return store, Tables(store)
+
+
+@pytest.mark.parametrize(("query", "params"), [
+    ("SELECT i.id, i.itemid FROM item i WHERE i.lastmodifieddate >= TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS') "
+     "AND i.itemtype IN ('InvtPart', 'Kit') AND (i.matrixtype IS NULL OR i.matrixtype <> 'PARENT') "
+     "ORDER BY i.lastmodifieddate, i.id", ["2026-11-01 12:20:00"]),
+    ("SELECT i.id, p.itemid parent FROM item i LEFT JOIN item p ON p.id = i.parent "
+     "WHERE i.lastmodifieddate > TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS') ORDER BY i.id", ["2026-11-01 12:10:00"]),
+    ("SELECT p.item, p.pricelevel, pl.name levelname, c.symbol currency, p.quantity, p.unitprice FROM pricing p "
+     "JOIN pricelevel pl ON pl.id = p.pricelevel LEFT JOIN currency c ON c.id = p.currency "
+     "WHERE p.item IN (104, 106, '108', 999) ORDER BY p.item, p.pricelevel, p.quantity", []),
+    ("SELECT item, unitprice FROM pricing WHERE pricelevel = 1 AND item IN (103, 105.0) ORDER BY item", []),
+    ("SELECT c.id, c.email, pl.name FROM customer c LEFT JOIN pricelevel pl ON pl.id = c.pricelevel "
+     "WHERE c.lastmodifieddate >= TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS') ORDER BY c.lastmodifieddate, c.id",
+     ["2026-11-01 12:30:00"]),
+    ("SELECT id FROM item WHERE id IN ('0103', '104') ORDER BY id", []),  # text compares as text: '0103' ≠ '103'
+])
+def test_narrowed_tables_give_the_rows_a_full_scan_gives(query: str, params: list[Any]) -> None:
+    _, tables = _priced_store()
+    narrowed = suiteql.execute(query, params, tables, datetime.now(UTC))
+    full = suiteql.execute(query, params, lambda name, keys=None: tables(name), datetime.now(UTC))
+    assert narrowed == full and narrowed
+
+
+def test_lower_bounds_and_item_lists_reach_the_tables() -> None:
+    _, real = _priced_store()
+    asked: list[tuple[str, dict[str, set[str]] | None]] = []
+
+    def tables(name: str, keys: dict[str, set[str]] | None = None) -> list[dict[str, Any]]:
+        asked.append((name, keys))
+        return real(name, keys)
+
+    suiteql.execute("SELECT i.id FROM item i LEFT JOIN item p ON p.id = i.parent WHERE i.lastmodifieddate >= "
+                    "TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS') AND i.isinactive = 'F'", ["2026-11-01 12:20:00"], tables,
+                    datetime.now(UTC))
+    assert asked == [("item", {"lastmodifieddate>=": {"2026-11-01T12:20:00+00:00"}}), ("item", {"id": {"101"}})]
+    asked.clear()
+    suiteql.execute("SELECT p.item FROM pricing p JOIN pricelevel pl ON pl.id = p.pricelevel "
+                    "WHERE p.item IN (102, 103)", [], tables, datetime.now(UTC))
+    assert asked == [("pricing", {"item": {"102", "103"}}), ("pricelevel", {"id": {"1", "2"}})]
+    asked.clear()
+    # A bound that reads a column, or under an OR, is not pushed down.
+    suiteql.execute("SELECT id FROM item WHERE lastmodifieddate >= createddate", [], tables, datetime.now(UTC))
+    suiteql.execute("SELECT id FROM item WHERE lastmodifieddate >= TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS') "
+                    "OR isinactive = 'T'", ["2026-11-01 12:20:00"], tables, datetime.now(UTC))
+    assert asked == [("item", None), ("item", None)]
+
+
+def test_price_lines_are_keyed_by_level_currency_and_quantity() -> None:
+    store, tables = _priced_store()
+    item = store.all("inventoryItem")[1]  # TEE-0, priced 10 everywhere
+    store.update("inventoryItem", item["id"], {"price": {"items": [
+        {"priceLevel": {"id": "2"}, "currencyPage": {"id": "2"}, "quantity": 10, "price": "7.5"},
+        {"priceLevel": {"id": "2"}, "price": "8"}]}})  # no currency, no quantity: the base currency's base row
+    rows = suiteql.execute(f"SELECT pricelevel, currency, quantity, unitprice FROM pricing WHERE item = {item['id']} "
+                           "AND pricelevel = 2 ORDER BY currency, quantity", [], tables, datetime.now(UTC))
+    assert rows == [{"pricelevel": "2", "currency": "1", "quantity": "0", "unitprice": "8"},
+                    {"pricelevel": "2", "currency": "1", "quantity": "10", "unitprice": "10"},
+                    {"pricelevel": "2", "currency": "2", "quantity": "0", "unitprice": "10"},
+                    {"pricelevel": "2", "currency": "2", "quantity": "10", "unitprice": "7.5"}]
+    store.update("inventoryItem", item["id"], {"price": {"items": [
+        {"priceLevel": {"id": "1"}, "currencyPage": {"id": "1"}, "quantity": 0, "price": "9"}]}}, replace=["price"])
+    rows = suiteql.execute(f"SELECT pricelevel, unitprice FROM pricing WHERE item = {item['id']}", [], tables,
+                           datetime.now(UTC))
+    assert rows == [{"pricelevel": "1", "unitprice": "9"}]
+
+
+def test_query_results_serve_the_next_pages_for_a_while() -> None:
+    from connectors.netsuite.sandbox.app import QueryResults
+
+    results = QueryResults(size=2, ttl=60)
+    key = ("SELECT 1", ())
+    assert results.get(key) is None
+    results.put(key, [{"a": "1"}])
+    results.put(("SELECT 2", ()), [])
+    assert results.get(key) == [{"a": "1"}]
+    results.put(("SELECT 3", ()), [])  # the oldest goes
+    assert results.get(key) is None
+    results.ttl = -1
+    assert results.get(("SELECT 3", ())) is None
