@@ -1,20 +1,22 @@
-"""What the NetSuite change source last handed on (tables of ``state/migrations/002_netsuite_source.sql``).
+"""What the NetSuite change source last handed on (migrations ``002_netsuite_source`` and ``012_ns_customers``).
 
 - ``ns_stock_published``: figures per item and location, with a version counter, so a snapshot read
   hands on only the figures that changed;
-- ``ns_price_published``: the price per item, price level, currency and quantity break, likewise.
+- ``ns_price_published``: every row of each item's price table (level, currency, quantity break), so an
+  item's table is handed on only when it differs, rows gone included;
+- ``ns_customer_published``: each customer's email, price level and inactive flag, likewise.
 
-Each comparison is one set-based query over the whole snapshot; a row is recorded after its change
-was handed on, so a crash in between hands it on again (with the same event id).
+Each comparison is one set-based query over what was read; a row is recorded after its change was
+handed on, so a crash in between hands it on again (with the same event id).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from state.db import Executor
+from state.db import Executor, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,35 +80,83 @@ async def record_stock(conn: Executor, account: str, rows: Sequence[tuple[StockF
     )
 
 
-async def changed_prices(conn: Executor, account: str, rows: Sequence[PriceFigure]
-                         ) -> set[tuple[str, str, str, Decimal]]:
-    """Markers (:attr:`PriceFigure.marker`) of the rows whose price or level name differ from the last recorded."""
+async def published_prices(conn: Executor, account: str, item_ids: Sequence[str]) -> dict[str, list[PriceFigure]]:
+    """Item id → the rows of its price table as last handed on (items never handed on are absent)."""
+    if not item_ids:
+        return {}
+    found = await conn.fetch(
+        """SELECT item_id, price_level_id, currency, min_quantity, price, price_level_name
+             FROM ns_price_published WHERE account = $1 AND item_id = ANY($2::text[])""",
+        account, list(item_ids),
+    )
+    tables: dict[str, list[PriceFigure]] = {}
+    for r in found:
+        tables.setdefault(r["item_id"], []).append(PriceFigure(
+            item_id=r["item_id"], price_level_id=r["price_level_id"], currency=r["currency"],
+            min_quantity=r["min_quantity"], price=r["price"], price_level_name=r["price_level_name"]))
+    return tables
+
+
+async def record_prices(conn: Executor, account: str, tables: Mapping[str, Sequence[PriceFigure]]) -> None:
+    """Remember these items' price tables as handed on: each item's rows replace the ones recorded before
+    (a row no longer in its table goes; an empty table leaves nothing)."""
+    if not tables:
+        return
+    rows = [row for table in tables.values() for row in table]
+    async with transaction(conn) as tx:
+        await tx.execute("DELETE FROM ns_price_published WHERE account = $1 AND item_id = ANY($2::text[])",
+                         account, list(tables))
+        await tx.execute(
+            """INSERT INTO ns_price_published (account, item_id, price_level_id, currency, min_quantity, price,
+                                               price_level_name, published_at)
+               SELECT $1, s.item_id, s.level_id, s.currency, s.min_quantity, s.price, s.level_name, now()
+                 FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::text[])
+                      AS s(item_id, level_id, currency, min_quantity, price, level_name)""",
+            account, [r.item_id for r in rows], [r.price_level_id for r in rows], [r.currency for r in rows],
+            [r.min_quantity for r in rows], [r.price for r in rows], [r.price_level_name for r in rows],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFigures:
+    """What decides whether a customer is handed on again."""
+
+    customer_id: str
+    email: str
+    price_level_id: str | None
+    is_inactive: bool
+
+
+async def changed_customers(conn: Executor, account: str, rows: Sequence[CustomerFigures]) -> set[str]:
+    """Ids of the customers never recorded, or whose email, price level or inactive flag differ."""
     if not rows:
         return set()
     found = await conn.fetch(
-        """SELECT s.item_id, s.level_id, s.currency, s.min_quantity
-             FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::text[])
-                  AS s(item_id, level_id, currency, min_quantity, price, level_name)
-             LEFT JOIN ns_price_published p
-                    ON p.account = $1 AND p.item_id = s.item_id AND p.price_level_id = s.level_id
-                   AND p.currency = s.currency AND p.min_quantity = s.min_quantity
-            WHERE p.item_id IS NULL OR (p.price, p.price_level_name) IS DISTINCT FROM (s.price, s.level_name)""",
-        account, [r.item_id for r in rows], [r.price_level_id for r in rows], [r.currency for r in rows],
-        [r.min_quantity for r in rows], [r.price for r in rows], [r.price_level_name for r in rows],
+        """SELECT s.customer_id
+             FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[])
+                  AS s(customer_id, email, price_level_id, is_inactive)
+             LEFT JOIN ns_customer_published p ON p.account = $1 AND p.customer_id = s.customer_id
+            WHERE p.customer_id IS NULL
+               OR (p.email, p.price_level_id, p.is_inactive)
+                  IS DISTINCT FROM (s.email, s.price_level_id, s.is_inactive)""",
+        account, [r.customer_id for r in rows], [r.email for r in rows], [r.price_level_id for r in rows],
+        [r.is_inactive for r in rows],
     )
-    return {(str(r["item_id"]), str(r["level_id"]), str(r["currency"]), Decimal(r["min_quantity"])) for r in found}
+    return {str(r["customer_id"]) for r in found}
 
 
-async def record_prices(conn: Executor, account: str, rows: Sequence[PriceFigure]) -> None:
-    """Remember prices as handed on."""
+async def record_customers(conn: Executor, account: str, rows: Sequence[CustomerFigures]) -> None:
+    """Remember customers as handed on."""
     if not rows:
         return
-    await conn.executemany(
-        """INSERT INTO ns_price_published (account, item_id, price_level_id, currency, min_quantity, price,
-                                           price_level_name, published_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-           ON CONFLICT (account, item_id, price_level_id, currency, min_quantity) DO UPDATE SET
-               price = EXCLUDED.price, price_level_name = EXCLUDED.price_level_name, published_at = now()""",
-        [(account, p.item_id, p.price_level_id, p.currency, p.min_quantity, p.price, p.price_level_name)
-         for p in rows],
+    await conn.execute(
+        """INSERT INTO ns_customer_published (account, customer_id, email, price_level_id, is_inactive, published_at)
+           SELECT $1, s.customer_id, s.email, s.price_level_id, s.is_inactive, now()
+             FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[])
+                  AS s(customer_id, email, price_level_id, is_inactive)
+           ON CONFLICT (account, customer_id) DO UPDATE SET
+               email = EXCLUDED.email, price_level_id = EXCLUDED.price_level_id,
+               is_inactive = EXCLUDED.is_inactive, published_at = now()""",
+        account, [r.customer_id for r in rows], [r.email for r in rows], [r.price_level_id for r in rows],
+        [r.is_inactive for r in rows],
     )

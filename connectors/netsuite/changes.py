@@ -1,5 +1,5 @@
 """What the NetSuite change source found: one typed record per new version of an item, a stock figure,
-a fulfilment or an item price, handed to an async callback (:data:`ChangeHandler`).
+a fulfilment, an item's price table or a customer, handed to an async callback (:data:`ChangeHandler`).
 
 The records are the connector's own: they carry NetSuite's values, already parsed (quantities and
 money as ``Decimal``, times as aware UTC datetimes), plus what identifies the version they describe
@@ -105,22 +105,46 @@ class FulfilmentChange:
 
 
 @dataclass(frozen=True, slots=True)
-class PriceChange:
-    """An item's price at one level, currency and quantity break that changed."""
+class PriceRowChange:
+    """One row of an item's price table."""
+
+    price_level_id: str
+    price_level_name: str
+    currency: str  # symbol, "" when the row names none
+    min_quantity: Decimal  # quantity break, 0 for the base row
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPricingChange:
+    """An item's whole price table, whenever it differs from the last one handed on (``rows`` empty: the
+    item is priced nowhere any more)."""
 
     account: str
     item_id: str
     sku: str
-    price_level_id: str
-    price_level_name: str
-    currency: str  # symbol, "" when the row names none
-    min_quantity: Decimal
-    price: Decimal
+    rows: tuple[PriceRowChange, ...]  # ordered by level, currency and quantity break
     last_modified: datetime  # the item's
     modified: str  # the item's lastmodifieddate as NetSuite wrote it
 
 
-Change = ItemChange | StockChange | FulfilmentChange | PriceChange
+@dataclass(frozen=True, slots=True)
+class CustomerChange:
+    """A version of a customer whose email, price level or inactive flag differ from the last handed on."""
+
+    account: str
+    customer_id: str
+    email: str
+    entity_id: str
+    company_name: str
+    is_inactive: bool
+    price_level_id: str | None  # None when the customer has no price level
+    price_level_name: str
+    last_modified: datetime
+    modified: str  # lastmodifieddate as NetSuite wrote it
+
+
+Change = ItemChange | StockChange | FulfilmentChange | ItemPricingChange | CustomerChange
 
 ChangeHandler = Callable[[Change], Awaitable[None]]
 """Takes one change and returns once it is safely handed on (in the worker: on its Kafka topic)."""

@@ -76,6 +76,7 @@ class NetSuiteSettings(BaseSettings):
     stock_poll_seconds: float = 60.0
     fulfilments_poll_seconds: float = 30.0
     prices_poll_seconds: float = 300.0
+    customers_poll_seconds: float = 300.0
     #: Every poll re-reads this many seconds before the watermark; rows already published are skipped.
     overlap_seconds: float = 300.0
     #: Where a poll starts when it has no watermark yet (seconds before the server's clock).

@@ -1,8 +1,8 @@
 /**
  * o2c push: a User Event script that tells o2c "this record changed, poll now".
  *
- * Deploy it on Item Fulfillment, Sales Order, Inventory Item, Item Receipt, Inventory Adjustment and
- * Price Level (Customization > Scripting > Scripts > New). Script parameters:
+ * Deploy it on Item Fulfillment, Sales Order, Inventory Item, Item Receipt, Inventory Adjustment, Price
+ * Level and Customer (Customization > Scripting > Scripts > New). Script parameters:
  *   custscript_o2c_push_url     https://o2c.example.com/webhooks/netsuite
  *   custscript_o2c_secret_id    the ID of an API Secret (Setup > Company > API Secrets) holding the
  *                               same value as O2C_NS_PUSH_SECRET; allow this script to use it.

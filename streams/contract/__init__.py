@@ -12,12 +12,15 @@ from streams.contract.commands import (
 )
 from streams.contract.envelope import Envelope, Model, Publisher, event_id, utcnow
 from streams.contract.netsuite import (
+    NsCustomer,
+    NsCustomerEvent,
     NsFulfilment,
     NsFulfilmentEvent,
     NsItem,
     NsItemEvent,
-    NsItemPrice,
+    NsItemPricing,
     NsPriceEvent,
+    NsPriceRow,
     NsStock,
     NsStockEvent,
 )
@@ -46,12 +49,15 @@ __all__ = [
     "HeartbeatSeenEvent",
     "LineKind",
     "Model",
+    "NsCustomer",
+    "NsCustomerEvent",
     "NsFulfilment",
     "NsFulfilmentEvent",
     "NsItem",
     "NsItemEvent",
-    "NsItemPrice",
+    "NsItemPricing",
     "NsPriceEvent",
+    "NsPriceRow",
     "NsStock",
     "NsStockEvent",
     "PayoutEvent",

@@ -1,4 +1,4 @@
-"""Events sourced from NetSuite: items, stock per location, fulfilments and prices.
+"""Events sourced from NetSuite: items, stock per location, fulfilments, item price tables and customers.
 
 Quantities are ``Decimal`` (NetSuite allows fractional units); money is ``Decimal``. Every payload
 carries NetSuite's ``last_modified`` so consumers can ignore a version older than one already seen.
@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from streams.contract.envelope import Envelope, Model
+from streams.contract.money import Money
 
 
 class NsItem(Model):
@@ -115,21 +116,55 @@ class NsFulfilmentEvent(Envelope[NsFulfilment]):
     schema_version: Literal[2]
 
 
-class NsItemPrice(Model):
-    sku: str
-    ns_item_id: str
+class NsPriceRow(Model):
+    """One row of an item's price table: a price level, currency and quantity break."""
+
     price_level_id: str
     price_level_name: str
-    currency: str = ""
-    min_quantity: Decimal = Decimal(0)
-    price: Decimal
+    currency: str = Field("", description="NetSuite currency symbol (ISO code, e.g. 'USD'); '' when the row "
+                                          "names none.")
+    min_quantity: Decimal = Field(Decimal(0), description="Quantity break (0 = the base row).")
+    price: Money = Field(description="As NetSuite holds it (may be 0 or negative: the consumer decides).")
+
+
+class NsItemPricing(Model):
+    """An item's whole price table: every level, currency and quantity break it is priced at now."""
+
+    sku: str
+    ns_item_id: str
+    prices: tuple[NsPriceRow, ...] = Field(
+        (), description="Every row the item has now; a level, currency or break not listed is not priced.")
     last_modified: datetime
 
 
-class NsPriceEvent(Envelope[NsItemPrice]):
-    """Key: SKU. One event per item, price level and quantity break that changed."""
+class NsPriceEvent(Envelope[NsItemPricing]):
+    """Key: SKU. One event per item whose price table changed (rows added, changed or removed), carrying
+    the whole table. Version 1 (one event per row) is not read: its payloads said nothing of removed rows."""
 
     TOPIC: ClassVar[str] = "ns.prices"
+    SCHEMA_VERSION: ClassVar[int] = 2
+    type: Literal["ns.item.prices"]
+    schema_version: Literal[2]
+
+
+class NsCustomer(Model):
+    """A NetSuite customer's identity and default price level (B2B pricing)."""
+
+    ns_customer_id: str
+    email: str = ""
+    entity_id: str = ""
+    company_name: str = ""
+    is_inactive: bool = False
+    price_level_id: str | None = Field(None, description="customer.pricelevel; None when the customer has none.")
+    price_level_name: str = ""
+    last_modified: datetime
+
+
+class NsCustomerEvent(Envelope[NsCustomer]):
+    """Key: NetSuite customer internal id. One event per customer whose email, price level or inactive flag
+    changed (and once for each customer when first read)."""
+
+    TOPIC: ClassVar[str] = "ns.customers"
     SCHEMA_VERSION: ClassVar[int] = 1
-    type: Literal["ns.price.changed"]
+    type: Literal["ns.customer.changed"]
     schema_version: Literal[1]

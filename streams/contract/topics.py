@@ -20,6 +20,7 @@ from streams.contract import (
     Envelope,
     HeartbeatEvent,
     HeartbeatSeenEvent,
+    NsCustomerEvent,
     NsFulfilmentEvent,
     NsItemEvent,
     NsPriceEvent,
@@ -74,7 +75,10 @@ PUBLIC_TOPICS: tuple[TopicSpec, ...] = (
               "no", event=NsStockEvent),
     TopicSpec("ns.fulfilments", "BigCommerce order id", "NetSuite item fulfilments with lines, carrier and "
               "tracking numbers.", "no", event=NsFulfilmentEvent, large=True),
-    TopicSpec("ns.prices", "SKU", "NetSuite price levels and item prices.", "no", event=NsPriceEvent),
+    TopicSpec("ns.prices", "SKU", "Each NetSuite item's whole price table: every price level, currency and "
+              "quantity break; a row missing means not priced there.", "no", event=NsPriceEvent),
+    TopicSpec("ns.customers", "NetSuite customer internal id", "NetSuite customers: email, names, inactive flag "
+              "and default price level (B2B pricing).", "yes: emails, names", event=NsCustomerEvent),
     TopicSpec("payouts", "gateway:payout id", "Payment gateway payouts (Stripe, PayPal): each version of a "
               "payout with its lines (charges, refunds, disputes, fees), a page of lines per message.", "no",
               event=PayoutEvent, large=True),

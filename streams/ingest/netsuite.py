@@ -6,7 +6,7 @@ network. When enabled:
 - the worker's shared NetSuite client (:func:`streams.platform.clients.netsuite`) is added to the app,
   and a service opens a small PostgreSQL pool of its own when the worker starts (the pollers'
   session advisory locks; the worker's pool is stateless, see :class:`NetSuiteSourceService`);
-- one timer per poller (items, stock, fulfilments, prices; leader only) hands each change to
+- one timer per poller (items, stock, fulfilments, prices, customers; leader only) hands each change to
   :func:`streams.ingest.netsuite_events.publishing`, which publishes its event through
   ``streams.platform.publish.publish`` (the watermark moves only once the broker has it);
 - ``POST /webhooks/netsuite`` takes a signed notice from the user-event script
@@ -88,7 +88,8 @@ def _register(ns: NetSuiteSettings) -> NetSuiteSourceService:
     service = NetSuiteSourceService(ns, settings.dsn)
     app.add_dependency(service)
     intervals = {"items": ns.items_poll_seconds, "stock": ns.stock_poll_seconds,
-                 "fulfilments": ns.fulfilments_poll_seconds, "prices": ns.prices_poll_seconds}
+                 "fulfilments": ns.fulfilments_poll_seconds, "prices": ns.prices_poll_seconds,
+                 "customers": ns.customers_poll_seconds}
 
     def poller(kind: str) -> Callable[[], Awaitable[None]]:
         async def run() -> None:

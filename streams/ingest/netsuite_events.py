@@ -9,30 +9,39 @@ drop it:
 - ``NsFulfilmentEvent``, key the BigCommerce order id, else the sales order id, else the fulfilment id
   (a deletion: the fulfilment id): (account, ``fulfilment``, fulfilment id, lastmodifieddate, row
   fingerprint); a deletion (account, ``fulfilment-deleted``, fulfilment id, deletion date, row fingerprint);
-- ``NsPriceEvent``, key SKU: (account, ``price``, ``item:level:currency:min quantity``, the item's
-  lastmodifieddate, price).
+- ``NsPriceEvent``, key SKU: (account, ``prices``, item id, the item's lastmodifieddate, digest of the
+  whole price table);
+- ``NsCustomerEvent``, key the customer's internal id: (account, ``customer``, customer id,
+  lastmodifieddate, digest of the payload's fields).
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import assert_never
 
 from connectors.netsuite.changes import (
     Change,
     ChangeHandler,
+    CustomerChange,
     FulfilmentChange,
     ItemChange,
-    PriceChange,
+    ItemPricingChange,
+    PriceRowChange,
     StockChange,
 )
 from streams.contract import (
+    NsCustomer,
+    NsCustomerEvent,
     NsFulfilment,
     NsFulfilmentEvent,
     NsItem,
     NsItemEvent,
-    NsItemPrice,
+    NsItemPricing,
     NsPriceEvent,
+    NsPriceRow,
     NsStock,
     NsStockEvent,
     Publisher,
@@ -40,7 +49,7 @@ from streams.contract import (
 )
 from streams.contract.netsuite import NsFulfilmentLine, NsPackage, NsPackageLine
 
-NsEvent = NsItemEvent | NsStockEvent | NsFulfilmentEvent | NsPriceEvent
+NsEvent = NsItemEvent | NsStockEvent | NsFulfilmentEvent | NsPriceEvent | NsCustomerEvent
 
 
 def source_name(account: str) -> str:
@@ -52,6 +61,15 @@ def norm(value: Decimal) -> str:
     """A canonical text for a quantity or price (``5.000`` and ``5`` are the same figure)."""
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "") else text
+
+
+def digest(parts: Iterable[str]) -> str:
+    """A short, stable hash of some texts (in the order given)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def _row_text(row: PriceRowChange) -> str:
+    return f"{row.price_level_id}:{row.currency}:{norm(row.min_quantity)}={norm(row.price)}:{row.price_level_name}"
 
 
 def item_event(change: ItemChange) -> NsItemEvent:
@@ -104,16 +122,31 @@ def fulfilment_event(change: FulfilmentChange) -> NsFulfilmentEvent:
     )
 
 
-def price_event(change: PriceChange) -> NsPriceEvent:
-    price = NsItemPrice(
-        sku=change.sku, ns_item_id=change.item_id, price_level_id=change.price_level_id,
-        price_level_name=change.price_level_name, currency=change.currency, min_quantity=change.min_quantity,
-        price=change.price, last_modified=change.last_modified,
+def price_event(change: ItemPricingChange) -> NsPriceEvent:
+    pricing = NsItemPricing(
+        sku=change.sku, ns_item_id=change.item_id, last_modified=change.last_modified,
+        prices=tuple(NsPriceRow(price_level_id=row.price_level_id, price_level_name=row.price_level_name,
+                                currency=row.currency, min_quantity=row.min_quantity, price=row.price)
+                     for row in change.rows),
     )
-    marker = f"{change.item_id}:{change.price_level_id}:{change.currency}:{norm(change.min_quantity)}"
+    table = digest(sorted(_row_text(row) for row in change.rows))
     return NsPriceEvent.build(
-        price, key=price.sku, source=source_name(change.account), occurred_at=change.last_modified,
-        event_id=event_id(change.account, "price", marker, change.modified, norm(change.price)),
+        pricing, key=pricing.sku, source=source_name(change.account), occurred_at=change.last_modified,
+        event_id=event_id(change.account, "prices", change.item_id, change.modified, table),
+    )
+
+
+def customer_event(change: CustomerChange) -> NsCustomerEvent:
+    customer = NsCustomer(
+        ns_customer_id=change.customer_id, email=change.email, entity_id=change.entity_id,
+        company_name=change.company_name, is_inactive=change.is_inactive, price_level_id=change.price_level_id,
+        price_level_name=change.price_level_name, last_modified=change.last_modified,
+    )
+    fields = digest([change.email, change.entity_id, change.company_name, str(change.is_inactive),
+                     change.price_level_id or "", change.price_level_name])
+    return NsCustomerEvent.build(
+        customer, key=change.customer_id, source=source_name(change.account), occurred_at=change.last_modified,
+        event_id=event_id(change.account, "customer", change.customer_id, change.modified, fields),
     )
 
 
@@ -126,8 +159,10 @@ def to_event(change: Change) -> NsEvent:
             return stock_event(change)
         case FulfilmentChange():
             return fulfilment_event(change)
-        case PriceChange():
+        case ItemPricingChange():
             return price_event(change)
+        case CustomerChange():
+            return customer_event(change)
         case _:
             assert_never(change)
 

@@ -1,5 +1,5 @@
-"""The NetSuite change source: four SuiteQL pollers that hand every new version of an item, a stock
-figure, a fulfilment or an item price to a callback, exactly once across restarts.
+"""The NetSuite change source: five SuiteQL pollers that hand every new version of an item, a stock
+figure, a fulfilment, an item's price table or a customer to a callback, exactly once across restarts.
 
 NetSuite has no webhooks, so every change is found by polling (a user-event script's push only
 asks for an earlier poll, see :mod:`connectors.netsuite.push`). Each poller:
@@ -12,11 +12,14 @@ asks for an earlier poll, see :mod:`connectors.netsuite.push`). Each poller:
 - advances its **watermark in PostgreSQL** (``state.cursors``) only after the callback returned.
 
 Stock is not visible on ``lastmodifieddate``, so the stock poller reads a snapshot and hands on only
-the figures that differ from the last ones (``state.netsuite_source``); prices are found through the
-item's ``lastmodifieddate`` and compared the same way. A crash between the callback and the
-bookkeeping hands that one change on again, identical (so its event id is the same and consumers
-drop it). Polls of one kind never overlap: an asyncio lock inside the process and a PostgreSQL
-advisory lock across workers.
+the figures that differ from the last ones (``state.netsuite_source``). Price tables are found through
+the item's ``lastmodifieddate`` and customers through their own, and both are compared the same way
+(a whole table per item, rows gone included; a customer's email, price level and inactive flag).
+Their first poll reads everything (they describe state that a consumer needs whole), and prices keep
+their watermark under ``prices.v2`` (an account that published version 1 is read again once). A
+crash between the callback and the bookkeeping hands that one change on again, identical (so its
+event id is the same and consumers drop it). Polls of one kind never overlap: an asyncio lock inside
+the process and a PostgreSQL advisory lock across workers.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from prometheus_client import Counter
@@ -35,16 +38,21 @@ from prometheus_client import Counter
 from connectors.netsuite.changes import ChangeHandler
 from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.config import NetSuiteSettings
-from connectors.netsuite.source import fulfilments, items, prices, stock
-from connectors.netsuite.source.rows import Row, format_ts, parse_ts, row_key
+from connectors.netsuite.source import customers, fulfilments, items, prices, stock
+from connectors.netsuite.source.rows import IN_CHUNK, Row, chunks, format_ts, parse_ts, row_key
 from state import cursors
 from state import netsuite_source as published
-from state.netsuite_source import PriceFigure, StockFigures
+from state.netsuite_source import CustomerFigures, PriceFigure, StockFigures
 
 log = logging.getLogger(__name__)
 
-KINDS = ("items", "stock", "fulfilments", "prices")
-STOCK_RECORD_EVERY = 100  # stock rows handed on between two writes of their bookkeeping
+KINDS = ("items", "stock", "fulfilments", "prices", "customers")
+STOCK_RECORD_EVERY = 100  # stock rows (and customers) handed on between two writes of their bookkeeping
+#: The watermark's name per kind, where it is not the kind: a new name reads everything again once.
+CURSOR_NAMES = {"prices": "prices.v2"}
+#: Kinds whose first poll (no watermark yet) reads from the beginning instead of ``initial_lookback_seconds``.
+FULL_FIRST_POLL = frozenset({"prices", "customers"})
+BEGINNING = datetime(1970, 1, 2, tzinfo=UTC)
 
 #: Which pollers a pushed record type wakes up.
 PUSH_KINDS: dict[str, tuple[str, ...]] = {
@@ -56,6 +64,7 @@ PUSH_KINDS: dict[str, tuple[str, ...]] = {
     "assemblyitem": ("items", "stock", "prices"),
     "item": ("items", "stock", "prices"),
     "pricelevel": ("prices",),
+    "customer": ("customers",),
     "itemfulfillment": ("fulfilments", "stock"),
     "salesorder": ("stock",),
     "itemreceipt": ("stock",),
@@ -81,7 +90,7 @@ class PollResult:
 
 
 class NetSuiteSource:
-    """The four pollers over one NetSuite account; ``on_change`` takes each change (and returns once it is safe).
+    """The five pollers over one NetSuite account; ``on_change`` takes each change (and returns once it is safe).
 
     ``pool`` holds the cursors and the published figures, and the advisory locks: a poll keeps one
     connection (a session lock) for as long as it runs.
@@ -107,8 +116,8 @@ class NetSuiteSource:
 
     async def poll(self, kind: str, trigger: str = "timer") -> PollResult | None:
         """Run one poll of ``kind``; ``None`` if another worker is polling it right now."""
-        run = {"items": self.poll_items, "stock": self.poll_stock,
-               "fulfilments": self.poll_fulfilments, "prices": self.poll_prices}[kind]
+        run = {"items": self.poll_items, "stock": self.poll_stock, "fulfilments": self.poll_fulfilments,
+               "prices": self.poll_prices, "customers": self.poll_customers}[kind]
         async with self._locks[kind], self._advisory(kind) as acquired:
             if not acquired:
                 return None
@@ -172,13 +181,15 @@ class NetSuiteSource:
     # -- windows and bookkeeping ------------------------------------------------------------------
 
     def _cursor_name(self, kind: str) -> str:
-        return f"netsuite:{self.account}:{kind}"
+        return f"netsuite:{self.account}:{CURSOR_NAMES.get(kind, kind)}"
 
     async def _window(self, kind: str) -> tuple[datetime, datetime, frozenset[str]]:
         """(server time now, the watermark, keys already handed on); rows are read from watermark - overlap."""
         now = await self.client.server_time()
         cursor = await cursors.load(self.pool, self._cursor_name(kind))
         if cursor is None:
+            if kind in FULL_FIRST_POLL:
+                return now, BEGINNING, frozenset()
             return now, now - timedelta(seconds=self.settings.initial_lookback_seconds), frozenset()
         return now, cursor.watermark, cursor.seen_ids
 
@@ -217,7 +228,7 @@ class NetSuiteSource:
         EVENTS.labels(kind).inc(done)
         return PollResult(kind, done, skipped)
 
-    # -- the four kinds ---------------------------------------------------------------------------
+    # -- the five kinds ---------------------------------------------------------------------------
 
     async def poll_items(self) -> PollResult:
         now, watermark, seen = await self._window("items")
@@ -263,22 +274,49 @@ class NetSuiteSource:
         return await self._hand_on_new("fulfilments", rows, hand_on, now, seen, watermark)
 
     async def poll_prices(self) -> PollResult:
-        # Prices are compared with what was last handed on, not with the cursor's keys, so every item in the
+        """Hand on the whole price table of each item modified since the watermark whose table differs from
+        the one last handed on (rows added, changed or gone; an empty table only after a non-empty one)."""
+        # Tables are compared with what was last handed on, not with the cursor's keys, so every item in the
         # window is read again: a price edited in the same second as an earlier poll is still caught.
         now, watermark, _ = await self._window("prices")
         priced = await prices.read_priced_items(self.client, self.settings, self._since(watermark))
-        fresh = {str(r["id"]): r for r in priced}
-        pricing = await prices.read_pricing(self.client, list(fresh))
-        figures = [prices.price_figure(row) for row in pricing]
-        changed = await published.changed_prices(self.pool, self.account, figures)
-        handed: list[PriceFigure] = []
-        for row, figure in zip(pricing, figures, strict=True):
-            if figure.marker not in changed or row.get("unitprice") is None:
-                continue  # unchanged, or a row without a price (compared as 0, never handed on)
-            await self.on_change(prices.price_change(figure, fresh[figure.item_id], self.account))
-            handed.append(figure)
-        await published.record_prices(self.pool, self.account, handed)
-        await cursors.advance(self.pool, self._cursor_name("prices"), now,
-                              self._inside_overlap({row_key(r) for r in priced}, now))
-        EVENTS.labels("prices").inc(len(handed))
-        return PollResult("prices", len(handed), len(figures) - len(handed))
+        handed = 0
+        for chunk in chunks(priced, IN_CHUNK):
+            ids = [str(item["id"]) for item in chunk]
+            tables = prices.price_tables(await prices.read_pricing(self.client, ids))
+            before = await published.published_prices(self.pool, self.account, ids)
+            pending: dict[str, list[PriceFigure]] = {}
+            for item in chunk:
+                item_id = str(item["id"])
+                table = tables.get(item_id, [])
+                if item_id in pending or not prices.differs(table, before.get(item_id, [])):
+                    continue
+                await self.on_change(prices.pricing_change(item, table, self.account))
+                pending[item_id] = table
+            await published.record_prices(self.pool, self.account, pending)
+            handed += len(pending)
+        await cursors.advance(self.pool, self._cursor_name("prices"), now, set())
+        EVENTS.labels("prices").inc(handed)
+        return PollResult("prices", handed, len(priced) - handed)
+
+    async def poll_customers(self) -> PollResult:
+        """Hand on each customer modified since the watermark whose email, price level or inactive flag differ
+        from the last handed on (every customer once, the first time)."""
+        now, watermark, _ = await self._window("customers")
+        rows = await customers.read_customers(self.client, self._since(watermark))
+        changed = await published.changed_customers(self.pool, self.account, [customers.figures(r) for r in rows])
+        pending: list[CustomerFigures] = []
+        handed = 0
+        for row in rows:
+            if str(row["id"]) not in changed:
+                continue
+            await self.on_change(customers.customer_change(row, self.account))
+            pending.append(customers.figures(row))
+            handed += 1
+            if len(pending) >= STOCK_RECORD_EVERY:
+                await published.record_customers(self.pool, self.account, pending)
+                pending = []
+        await published.record_customers(self.pool, self.account, pending)
+        await cursors.advance(self.pool, self._cursor_name("customers"), now, set())
+        EVENTS.labels("customers").inc(handed)
+        return PollResult("customers", handed, len(rows) - handed)

@@ -1,10 +1,12 @@
-"""Prices: the items modified since a point in time, then their ``pricing`` rows (level, currency, break)."""
+"""Prices: the items modified since a point in time, then their whole price tables (``pricing`` rows: level,
+currency, quantity break), compared with the tables last handed on."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
-from connectors.netsuite.changes import PriceChange
+from connectors.netsuite.changes import ItemPricingChange, PriceRowChange
 from connectors.netsuite.client import NetSuiteClient
 from connectors.netsuite.config import NetSuiteSettings
 from connectors.netsuite.source.rows import TS_FORMAT, Row, chunks, dec, in_list, parse_ts, quoted_list, read
@@ -36,20 +38,39 @@ async def read_pricing(client: NetSuiteClient, item_ids: Sequence[str]) -> list[
     return rows
 
 
-def price_figure(row: Row) -> PriceFigure:
-    """A ``pricing`` row as compared with the last price handed on (a missing price reads as 0)."""
-    return PriceFigure(
-        item_id=str(row["item"]), price_level_id=str(row["pricelevel"]), currency=str(row.get("currency") or ""),
-        min_quantity=dec(row.get("quantity")), price=dec(row.get("unitprice")),
-        price_level_name=str(row.get("levelname") or ""),
-    )
+def price_tables(rows: Iterable[Row]) -> dict[str, list[PriceFigure]]:
+    """Item id → its priced rows, one per level, currency and quantity break, ordered by them. A row with
+    no price (a null ``unitprice``) is not priced and left out."""
+    tables: dict[str, dict[tuple[str, str, str, Decimal], PriceFigure]] = {}
+    for row in rows:
+        if row.get("unitprice") in (None, ""):
+            continue
+        figure = PriceFigure(
+            item_id=str(row["item"]), price_level_id=str(row["pricelevel"]), currency=str(row.get("currency") or ""),
+            min_quantity=dec(row.get("quantity")), price=dec(row["unitprice"]),
+            price_level_name=str(row.get("levelname") or ""),
+        )
+        tables.setdefault(figure.item_id, {})[figure.marker] = figure
+    return {item: sorted(table.values(), key=_order) for item, table in tables.items()}
 
 
-def price_change(figure: PriceFigure, item: Row, account: str) -> PriceChange:
-    """The change record of a price of ``item`` (a row of :func:`read_priced_items`)."""
-    return PriceChange(
-        account=account, item_id=figure.item_id, sku=str(item.get("itemid") or ""),
-        price_level_id=figure.price_level_id, price_level_name=figure.price_level_name, currency=figure.currency,
-        min_quantity=figure.min_quantity, price=figure.price, last_modified=parse_ts(item["lmd"]),
-        modified=str(item["lmd"]),
+def _order(figure: PriceFigure) -> tuple[int, str, str, Decimal]:
+    level = figure.price_level_id
+    return (int(level) if level.lstrip("-").isdigit() else 0), level, figure.currency, figure.min_quantity
+
+
+def differs(table: Sequence[PriceFigure], published: Sequence[PriceFigure]) -> bool:
+    """Whether an item's table differs from the one last handed on: a row added or gone, or a price or level
+    name changed (prices compared as numbers: ``9.990`` is ``9.99``)."""
+    return ({f.marker: (f.price, f.price_level_name) for f in table}
+            != {f.marker: (f.price, f.price_level_name) for f in published})
+
+
+def pricing_change(item: Row, table: Sequence[PriceFigure], account: str) -> ItemPricingChange:
+    """The change record of ``item`` (a row of :func:`read_priced_items`) with its whole price table."""
+    return ItemPricingChange(
+        account=account, item_id=str(item["id"]), sku=str(item.get("itemid") or ""),
+        rows=tuple(PriceRowChange(price_level_id=f.price_level_id, price_level_name=f.price_level_name,
+                                  currency=f.currency, min_quantity=f.min_quantity, price=f.price) for f in table),
+        last_modified=parse_ts(item["lmd"]), modified=str(item["lmd"]),
     )

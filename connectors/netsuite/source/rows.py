@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from connectors.netsuite.client import NetSuiteClient
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 TS_FORMAT = "YYYY-MM-DD HH24:MI:SS"
 _PY_TS_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -86,7 +87,7 @@ def quoted_list(values: Iterable[str]) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
-def chunks(values: Sequence[str], size: int = IN_CHUNK) -> Iterable[Sequence[str]]:
+def chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterable[Sequence[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 

@@ -88,6 +88,7 @@ async def test_polled_and_pushed_fulfilments_become_shipments(
         O2C_NS_ITEMS_POLL_SECONDS="0",
         O2C_NS_STOCK_POLL_SECONDS="0",
         O2C_NS_PRICES_POLL_SECONDS="0",
+        O2C_NS_CUSTOMERS_POLL_SECONDS="0",
     )
 
     async def shipments(order_id: int) -> list[Any]:

@@ -13,7 +13,7 @@ import httpx
 
 from connectors.netsuite.push import sign
 from deploy.local.kafka import KafkaBroker
-from streams.contract import NsFulfilmentEvent, NsItemEvent, NsPriceEvent, NsStockEvent
+from streams.contract import NsCustomerEvent, NsFulfilmentEvent, NsItemEvent, NsPriceEvent, NsStockEvent
 from streams.contract.codec import decode
 from tests.e2e.netsuite.conftest import ThreadedSandbox
 from tests.support.kafka import read
@@ -30,6 +30,7 @@ def source_env(sandbox: ThreadedSandbox) -> dict[str, str]:
         "O2C_NS_STOCK_POLL_SECONDS": "1",
         "O2C_NS_FULFILMENTS_POLL_SECONDS": "1",
         "O2C_NS_PRICES_POLL_SECONDS": "1",
+        "O2C_NS_CUSTOMERS_POLL_SECONDS": "1",
         "O2C_NS_OVERLAP_SECONDS": "120",
         "O2C_NS_PUSH_SECRET": SECRET,
     }
@@ -86,6 +87,8 @@ async def test_pollers_publish_each_change_exactly_once_across_restarts(
                              "price": {"items": [{"priceLevel": {"id": "3"}, "price": "12.34"}]}})).raise_for_status()
     (await admin.post("/__sandbox/warehouse/stock",
                       json={"sku": sku, "location": "1", "quantity": 50})).raise_for_status()
+    (await admin.post("/__sandbox/pricing/customer",
+                      json={"customer": "101", "priceLevel": "Trade"})).raise_for_status()
     order = await admin.post("/__sandbox/records/salesOrder", json={
         "externalId": f"BC-SO-{account}-4242", "entity": {"id": "101"}, "location": {"id": "1"},
         "item": {"items": [{"item": {"id": skus[sku]}, "quantity": 5, "rate": 10},
@@ -120,12 +123,18 @@ async def test_pollers_publish_each_change_exactly_once_across_restarts(
     stock = [e for e in await topic_events(kafka, NsStockEvent, children) if e.source == mine]
     prices = [e for e in await topic_events(kafka, NsPriceEvent, children) if e.source == mine]
     fulfilments = [e for e in await topic_events(kafka, NsFulfilmentEvent, {"4242"}) if e.source == mine]
-    for events in (items, stock, prices, fulfilments):
+    customers = [e for e in await topic_events(kafka, NsCustomerEvent, None) if e.source == mine]
+    for events in (items, stock, prices, fulfilments, customers):
         no_duplicates(events)
+    seeded_customers = {r["id"] for r in (await admin.get("/__sandbox/records/customer")).json()}
+    assert sorted(e.key for e in customers) == sorted([*seeded_customers, "101"])  # each once, 101 twice
+    assert [(e.payload.price_level_id, e.payload.price_level_name) for e in customers if e.key == "101"] == [
+        (None, ""), ("3", "Trade")]
     assert len(items) == len(skus) + 1
     assert [e.payload.display_name for e in items if e.payload.sku == sku][-1] == "Renamed while down"
-    assert [(p.payload.price_level_id, str(p.payload.price)) for p in prices if p.payload.sku == sku][-1] == (
-        "3", "12.34")
+    tables = [p.payload.prices for p in prices if p.payload.sku == sku]
+    assert len(tables) == 2 and {(r.price_level_id, str(r.price)) for r in tables[-1]} >= {("3", "12.34")}
+    assert len(prices) == len(children) + 1  # each child's table once, and the changed one again
     latest = {}
     for e in stock:
         latest[(e.payload.sku, e.payload.location_id)] = e.payload

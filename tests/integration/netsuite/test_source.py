@@ -51,7 +51,7 @@ def new_source(sandbox: SandboxHandle, pool: asyncpg.Pool, out: Collector) -> tu
 
 
 async def poll_all(source: NetSuiteSource) -> None:
-    for kind in ("items", "stock", "fulfilments", "prices"):
+    for kind in ("items", "stock", "fulfilments", "prices", "customers"):
         await source.poll(kind)
 
 
@@ -92,7 +92,8 @@ async def test_each_poller_publishes_every_change_once_across_restarts(sandbox, 
     stock = out.of(NsStockEvent)
     assert {e.payload.location_id for e in stock} == {"1", "2", "3"}
     prices = out.of(NsPriceEvent)
-    assert {e.payload.price_level_name for e in prices} >= {"Base Price", "Wholesale"}
+    assert {row.price_level_name for e in prices for row in e.payload.prices} >= {"Base Price", "Wholesale"}
+    assert len({e.key for e in prices}) == len(prices)  # one table per item
     assert_no_duplicates(out.events)
 
     # Changes while "down", then a restart: a new source on the same database.
@@ -115,9 +116,10 @@ async def test_each_poller_publishes_every_change_once_across_restarts(sandbox, 
     new = out.events[first:]
     assert_no_duplicates(out.events)
     assert [e.payload.display_name for e in new if isinstance(e, NsItemEvent)] == ["Classic Tee - Black / M (new)"]
-    changed_prices = [(e.payload.sku, e.payload.price_level_id, e.payload.price) for e in new
-                      if isinstance(e, NsPriceEvent)]
-    assert changed_prices == [("TEE-BLK-M", "2", Decimal("9.99"))]
+    (changed_prices,) = [e.payload for e in new if isinstance(e, NsPriceEvent)]
+    assert changed_prices.sku == "TEE-BLK-M" and len(changed_prices.prices) == 4  # the whole table
+    assert {(r.price_level_id, r.price) for r in changed_prices.prices if r.price_level_id == "2"} == {
+        ("2", Decimal("9.99"))}
     moves = {(e.payload.sku, e.payload.location_id): e.payload for e in new if isinstance(e, NsStockEvent)}
     blk_s = moves[("TEE-BLK-S", "2")]
     assert (blk_s.on_hand, blk_s.committed, blk_s.available) == (Decimal(75), Decimal(1), Decimal(74))

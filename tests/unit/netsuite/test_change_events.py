@@ -13,11 +13,19 @@ from typing import Any
 
 import pytest
 
-from connectors.netsuite.changes import Change, FulfilmentChange, ItemChange, PriceChange, StockChange
+from connectors.netsuite.changes import (
+    Change,
+    CustomerChange,
+    FulfilmentChange,
+    ItemChange,
+    ItemPricingChange,
+    PriceRowChange,
+    StockChange,
+)
 from connectors.netsuite.config import NetSuiteSettings
 from connectors.netsuite.source.fulfilments import Details, fulfilment_change
 from connectors.netsuite.source.items import item_change
-from streams.contract import Envelope, NsFulfilmentEvent, NsItemEvent, NsPriceEvent, NsStockEvent
+from streams.contract import Envelope, NsCustomerEvent, NsFulfilmentEvent, NsItemEvent, NsPriceEvent, NsStockEvent
 from streams.ingest.netsuite_events import norm, publishing, to_event
 
 ACCOUNT = "1234567_SB1"
@@ -45,12 +53,27 @@ def stock(**overrides: Any) -> StockChange:
     return StockChange(**{**values, **overrides})
 
 
-def price(**overrides: Any) -> PriceChange:
-    values: dict[str, Any] = dict(account=ACCOUNT, item_id="42", sku="TEE-BLK-M", price_level_id="2",
-                                  price_level_name="Wholesale", currency="USD", min_quantity=Decimal("10.0"),
-                                  price=Decimal("9.990"), last_modified=datetime(2026, 11, 3, 10, 20, 30, tzinfo=UTC),
+ROWS = (PriceRowChange(price_level_id="1", price_level_name="Base Price", currency="USD", min_quantity=Decimal(0),
+                       price=Decimal("19.990")),
+        PriceRowChange(price_level_id="2", price_level_name="Wholesale", currency="USD", min_quantity=Decimal("10.0"),
+                       price=Decimal("9.99")),
+        PriceRowChange(price_level_id="2", price_level_name="Wholesale", currency="EUR", min_quantity=Decimal(0),
+                       price=Decimal("-1.5")))
+
+
+def pricing(**overrides: Any) -> ItemPricingChange:
+    values: dict[str, Any] = dict(account=ACCOUNT, item_id="42", sku="TEE-BLK-M", rows=ROWS,
+                                  last_modified=datetime(2026, 11, 3, 10, 20, 30, tzinfo=UTC),
                                   modified="2026-11-03 10:20:30")
-    return PriceChange(**{**values, **overrides})
+    return ItemPricingChange(**{**values, **overrides})
+
+
+def customer(**overrides: Any) -> CustomerChange:
+    values: dict[str, Any] = dict(account=ACCOUNT, customer_id="107", email="buyer@acme.example", entity_id="Acme",
+                                  company_name="Acme Outfitters", is_inactive=False, price_level_id="2",
+                                  price_level_name="Wholesale", last_modified=datetime(2026, 11, 3, 9, 0, tzinfo=UTC),
+                                  modified="2026-11-03 09:00:00")
+    return CustomerChange(**{**values, **overrides})
 
 
 def test_item_row_to_event() -> None:
@@ -127,13 +150,56 @@ def test_stock_change_to_event() -> None:
     assert to_event(stock(version=4)).event_id != event.event_id
 
 
-def test_price_change_to_event() -> None:
-    event = to_event(price())
+def test_price_table_to_event() -> None:
+    event = to_event(pricing())
     assert isinstance(event, NsPriceEvent)
-    assert event.event_id == "7537963e-1da5-5879-9f4d-2dfcf3ee0288"
-    assert (event.key, event.payload.price, event.payload.min_quantity) == ("TEE-BLK-M", Decimal("9.99"), Decimal(10))
+    assert event.event_id == "74dcafb9-531a-514c-8d2d-5972969c6aaf"
+    assert (event.key, event.type, event.schema_version) == ("TEE-BLK-M", "ns.item.prices", 2)
     assert event.occurred_at == event.payload.last_modified
-    assert to_event(price(price=Decimal("9.98"))).event_id != event.event_id
+    assert event.payload.model_dump(mode="json") == {
+        "sku": "TEE-BLK-M", "ns_item_id": "42", "last_modified": "2026-11-03T10:20:30Z",
+        "prices": [{"price_level_id": "1", "price_level_name": "Base Price", "currency": "USD", "min_quantity": "0",
+                    "price": "19.990"},
+                   {"price_level_id": "2", "price_level_name": "Wholesale", "currency": "USD", "min_quantity": "10.0",
+                    "price": "9.99"},
+                   {"price_level_id": "2", "price_level_name": "Wholesale", "currency": "EUR", "min_quantity": "0",
+                    "price": "-1.5"}]}  # a negative price is handed on: the consumer decides
+
+
+def test_price_event_id_is_the_table() -> None:
+    event = to_event(pricing())
+    # The same table however written or ordered is the same event (a crash re-hands it on identical) ...
+    same = (PriceRowChange("2", "Wholesale", "EUR", Decimal("0.00"), Decimal("-1.50")), ROWS[1],
+            PriceRowChange("1", "Base Price", "USD", Decimal(0), Decimal("19.99")))
+    assert to_event(pricing(rows=same)).event_id == event.event_id
+    # ... any other table, or another version of the item, is another event.
+    others = [pricing(rows=ROWS[:2]), pricing(rows=()), pricing(modified="2026-11-03 10:20:31"),
+              pricing(rows=(ROWS[0], ROWS[1], PriceRowChange("2", "Trade", "EUR", Decimal(0), Decimal("-1.5")))),
+              pricing(rows=(ROWS[0], ROWS[1], PriceRowChange("2", "Wholesale", "EUR", Decimal(1), Decimal("-1.5")))),
+              pricing(item_id="43")]
+    ids = {to_event(change).event_id for change in others}
+    assert len(ids) == len(others) and event.event_id not in ids
+    empty = to_event(pricing(rows=()))
+    assert isinstance(empty, NsPriceEvent) and empty.payload.prices == ()
+
+
+def test_customer_change_to_event() -> None:
+    event = to_event(customer())
+    assert isinstance(event, NsCustomerEvent)
+    assert event.event_id == "65dd0e03-7f87-51fe-9538-ba38bf6860c1"
+    assert (event.key, event.type, event.schema_version, event.source) == (
+        "107", "ns.customer.changed", 1, f"netsuite:{ACCOUNT}")
+    assert event.payload.model_dump(mode="json") == {
+        "ns_customer_id": "107", "email": "buyer@acme.example", "entity_id": "Acme", "company_name": "Acme Outfitters",
+        "is_inactive": False, "price_level_id": "2", "price_level_name": "Wholesale",
+        "last_modified": "2026-11-03T09:00:00Z"}
+    cleared = to_event(customer(price_level_id=None, price_level_name=""))
+    assert isinstance(cleared, NsCustomerEvent) and cleared.payload.price_level_id is None
+    versions = [customer(), customer(price_level_id=None, price_level_name=""),
+                customer(email="new@acme.example"), customer(is_inactive=True),
+                customer(modified="2026-11-03 09:00:01"), customer(entity_id="Acme 2")]
+    assert len({to_event(c).event_id for c in versions}) == len(versions)
+    assert to_event(customer()).event_id == event.event_id
 
 
 def test_norm() -> None:
@@ -153,10 +219,10 @@ async def test_publishing_maps_then_publishes_each_change() -> None:
         sent.append(event)
 
     hand_on = publishing(publish)
-    changes: list[Change] = [item_change(ITEM_ROW, SETTINGS, ACCOUNT), stock(), price(),
-                             fulfilment_change(FULFILMENT_ROW, DETAILS, ACCOUNT)]
+    changes: list[Change] = [item_change(ITEM_ROW, SETTINGS, ACCOUNT), stock(), pricing(),
+                             fulfilment_change(FULFILMENT_ROW, DETAILS, ACCOUNT), customer()]
     for change in changes:
         await hand_on(change)
-    assert [type(e) for e in sent] == [NsItemEvent, NsStockEvent, NsPriceEvent, NsFulfilmentEvent]
+    assert [type(e) for e in sent] == [NsItemEvent, NsStockEvent, NsPriceEvent, NsFulfilmentEvent, NsCustomerEvent]
     assert [e.event_id for e in sent] == [to_event(c).event_id for c in changes]
     assert isinstance(changes[0], ItemChange)
