@@ -143,7 +143,8 @@ RETRIED_BY_FLOWS = frozenset({"order_unreadable", "invalid_event", "processing_f
                               "tracking_invalid", "shipment_rejected", "gateway_unmapped", "deposit_refused",
                               "invoice_refused", "payout_mismatch", "payout_unbalanced", "payout_unmapped",
                               "payout_refused", "refund_unsynced", "refund_unmapped", "refund_over_paid",
-                              "refund_declined", "refund_unbalanced", "refund_refused", "return_location_missing"})
+                              "refund_declined", "refund_unbalanced", "refund_refused", "return_location_missing",
+                              "price_sync_failed", "price_list_missing", "price_assignment_failed"})
 
 
 async def request_retry(conn: Executor, exception_id: int) -> bool:

@@ -121,19 +121,33 @@ async def dirty_count(conn: Executor, store_hash: str) -> int:
 
 
 async def lease_dirty(conn: Executor, store_hash: str, *, limit: int, lease_seconds: float = 120.0,
-                      paused: Sequence[str] = ()) -> list[Leased]:
+                      paused: Sequence[str] = (), settle_seconds: float = 0.0,
+                      max_wait_seconds: float = 0.0) -> list[Leased]:
     """Lease up to ``limit`` dirty records of one level, all upserts or all deletions, oldest change first.
 
-    Leased rows are skipped by other writers (also in other processes) until written or the lease ends.
+    While the level's records keep changing (its newest change is younger than ``settle_seconds``) only a
+    full batch is leased, until the oldest change has waited ``max_wait_seconds``: a burst goes out in
+    batches of ``limit``, a lone change after ``settle_seconds``. Leased rows are skipped by other writers
+    (also in other processes) until written or the lease ends.
     """
     free = f"store_hash = $1 AND {_DIRTY} AND (lease_until IS NULL OR lease_until < now()) " \
            "AND NOT (level_key = ANY($2::text[]))"
     first = await conn.fetchrow(
-        f"SELECT level_key, price IS NULL AS deleting FROM price_records WHERE {free} ORDER BY version LIMIT 1",
-        store_hash, list(paused),
+        f"""SELECT level_key, price IS NULL AS deleting, updated_at < now() - make_interval(secs => $3) AS overdue
+            FROM price_records WHERE {free} ORDER BY version LIMIT 1""",
+        store_hash, list(paused), max_wait_seconds,
     )
     if first is None:
         return []
+    if not first["overdue"]:
+        ready = await conn.fetchrow(
+            f"""SELECT (SELECT count(*) FROM (SELECT 1 FROM price_records WHERE {free} AND level_key = $3
+                                              AND (price IS NULL) = $4 LIMIT $5) AS batch) AS ready,
+                       (SELECT updated_at < now() - make_interval(secs => $6) FROM price_records
+                        WHERE {free} AND level_key = $3 ORDER BY version DESC LIMIT 1) AS quiet""",
+            store_hash, list(paused), first["level_key"], first["deleting"], limit, settle_seconds)
+        if ready is not None and ready["ready"] < limit and not ready["quiet"]:
+            return []  # changes are still arriving: wait for a full batch (or quiet, or the longest wait)
     rows = await conn.fetch(
         f"""WITH picked AS (
                 SELECT store_hash, level_key, sku, currency FROM price_records

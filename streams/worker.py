@@ -9,7 +9,7 @@ import time
 import faust
 
 from streams.cash import agents as _cash  # noqa: F401
-from streams.contract.topics import PUBLIC_TOPICS
+from streams.contract.topics import PUBLIC_TOPICS, TopicSpec
 from streams.fulfilments import agents as _fulfilments  # noqa: F401
 from streams.ingest import bigcommerce as _bigcommerce_ingest  # noqa: F401
 from streams.ingest import netsuite as _netsuite_ingest  # noqa: F401
@@ -22,9 +22,12 @@ from streams.platform.blocking import run_coroutine_in_thread
 from streams.platform.logs import setup as setup_logging
 from streams.platform.metrics import LOOP_LAG
 from streams.platform.topic_admin import ensure_topics
+from streams.prices import agents as _prices  # noqa: F401
 from streams.returns import agents as _returns  # noqa: F401
 
 log = logging.getLogger(__name__)
+
+LEADER_TOPIC = TopicSpec(f"{settings.app_id}-__assignor-__leader", "-", "Faust's leader election.", "no")
 
 
 @app.task
@@ -58,6 +61,11 @@ def run() -> None:
     created = run_coroutine_in_thread(
         ensure_topics(settings.bootstrap, PUBLIC_TOPICS, partitions=settings.topic_partitions,
                       replication=settings.topic_replication)
+    )
+    # Faust's leader election topic (one partition) too: declared by Faust only after the consumer subscribed,
+    # it was seen at the next metadata refresh (5 minutes), and until then no worker ran the leader's timers.
+    created += run_coroutine_in_thread(
+        ensure_topics(settings.bootstrap, (LEADER_TOPIC,), partitions=1, replication=settings.topic_replication)
     )
     log.info("topics ready" + (f", {len(created)} created" if created else ""),
              extra={"topics": created or None, "seconds_since_start": round(time.monotonic() - STARTED, 1)})

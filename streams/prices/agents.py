@@ -15,6 +15,7 @@ With ``O2C_PRICES_ENABLED=true`` the worker runs:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from prometheus_client import Counter
@@ -101,6 +102,14 @@ async def set_up_lists() -> None:
 
 
 async def write_records() -> None:
+    """On the leader, every ``O2C_PRICES_INTERVAL`` seconds: write until nothing is dirty (one drain at a time)."""
+    while True:
+        if app.is_leader():
+            await supervised.run_once("price_writer", drain)
+        await asyncio.sleep(prices_settings.interval)
+
+
+async def drain() -> None:
     if not directory.ready:  # at start, and until BigCommerce could be reached
         await set_up_lists()
     stats = await writer.drain()
@@ -140,7 +149,7 @@ if prices_settings.enabled:
                   concurrency=prices_settings.concurrency)(plan_records)
     guarded_agent(app, topic(NsCustomerEvent.TOPIC), Decoder.model(NsCustomerEvent),
                   name="place_customers")(place_customer)
-    supervised.timer(app, prices_settings.interval, name="price_writer", on_leader=True)(write_records)
+    supervised.task(app, name="price_writer")(write_records)
     supervised.timer(app, 5.0, name="retry_price_exceptions", on_leader=True)(retry_exceptions)
     if prices_settings.resync_interval > 0:
         supervised.timer(app, prices_settings.resync_interval, name="prices_resync",

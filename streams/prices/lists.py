@@ -60,7 +60,7 @@ class PriceListDirectory:
             found = await client.price_list_by_name(level.list_name)
         if found is None and self.settings.create_missing_lists:
             found = await client.create_price_list(level.list_name)
-            log.info("price list created", extra={"level": key, "price_list": found.id, "name": found.name})
+            log.info("price list created", extra={"price_level": key, "price_list": found.id, "list_name": found.name})
         if found is None:
             self.missing.add(key)
             await exceptions_store.record(pool, exceptions_store.NewException(
@@ -77,7 +77,7 @@ class PriceListDirectory:
             if stored is not None:  # a new, empty list: everything the old one held is written again
                 count = await store.rewrite_level(pool, self.store_hash, key)
                 log.warning("price list replaced; its records are written again",
-                            extra={"level": key, "price_list": found.id, "records": count})
+                            extra={"price_level": key, "price_list": found.id, "records": count})
                 if key in self.group_ids:
                     await self._assign(client, pool, key, found.id, self.group_ids[key])
         await exceptions_store.auto_resolve_key(pool, f"price_list_missing:price_level:{key}")
@@ -99,7 +99,7 @@ class PriceListDirectory:
         group = await client.customer_group_by_name(name)
         if group is None:
             group = await client.create_customer_group(name)
-            log.info("customer group created", extra={"group": group.id, "name": name})
+            log.info("customer group created", extra={"group": group.id, "group_name": name})
         return group.id
 
     async def _assign(self, client: BigCommerceClient, pool: asyncpg.Pool, key: str, list_id: int,

@@ -81,7 +81,8 @@ class PriceWriter:
         client = await self._client()
         while True:
             batch = await store.lease_dirty(pool, self.store_hash, limit=self.settings.batch_size,
-                                            paused=sorted(self.directory.missing))
+                                            paused=sorted(self.directory.missing), settle_seconds=self.settings.settle,
+                                            max_wait_seconds=self.settings.max_wait)
             if not batch:
                 return
             try:
@@ -90,7 +91,7 @@ class PriceWriter:
                 await store.release(pool, self.store_hash, batch)
                 self.stats.failed_for_now.append(one_line(error))
                 log.warning("price records not written for now; trying again at the next drain",
-                            extra={"records": len(batch), "level": batch[0].level_key, "error": one_line(error)})
+                            extra={"records": len(batch), "price_level": batch[0].level_key, "error": one_line(error)})
                 await asyncio.sleep(self.settings.retry_delay)
                 return
 
@@ -103,7 +104,7 @@ class PriceWriter:
         try:
             await self._send(client, pool, list_id, batch)
         except NotFoundError:
-            log.warning("price list gone from BigCommerce; having it again", extra={"level": key,
+            log.warning("price list gone from BigCommerce; having it again", extra={"price_level": key,
                                                                                     "price_list": list_id})
             await self.directory.list_gone(client, pool, key)
             await store.release(pool, self.store_hash, batch)

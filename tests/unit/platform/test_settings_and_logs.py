@@ -12,6 +12,7 @@ from streams.inventory.settings import InventorySettings
 from streams.orders.settings import OrderSettings
 from streams.platform.logs import ConsoleFormatter, JsonFormatter, register_secrets
 from streams.platform.settings import Settings
+from streams.prices.settings import PricesSettings
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 
@@ -38,6 +39,8 @@ def test_readme_documents_every_setting() -> None:
         assert f"O2C_ORDERS_{name.upper()}" in text, f"README does not document O2C_ORDERS_{name.upper()}"
     for name in InventorySettings.model_fields:
         assert f"O2C_INVENTORY_{name.upper()}" in text, f"README does not document O2C_INVENTORY_{name.upper()}"
+    for name in PricesSettings.model_fields:
+        assert f"O2C_PRICES_{name.upper()}" in text, f"README does not document O2C_PRICES_{name.upper()}"
 
 
 def test_json_logs_carry_ids_and_mask_secrets() -> None:
