@@ -157,7 +157,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> None:
            "O2C_PRICES_RESYNC_INTERVAL": "0", "O2C_LOG_LEVEL": "warning"}
     print(f"seeded {args.variants:,} variants; {args.levels} levels x {args.currencies} currencies = {records:,} "
           f"records ({len(catalogue.breaks):,} items with quantity breaks); starting the worker…", flush=True)
-    worker = await asyncio.to_thread(lambda: stack.worker(**env))
+    worker = await asyncio.to_thread(lambda: stack.worker(webhooks=False, **env))
     producer = AIOKafkaProducer(bootstrap_servers=stack.kafka.bootstrap, linger_ms=5, acks="all",
                                 max_batch_size=262144, compression_type="zstd")
     await producer.start()
@@ -201,6 +201,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> None:
         ids = list_ids(server, levels)
         held = Counter(key[0] for key in server.store.price_records)
         print(f"records per list               { {f'Level {level}': held[ids[level]] for level in levels} }")
+        assert worker.proc is not None
         assert worker.proc is not None
         print(f"\nworker peak memory             {peak_rss_mb(worker.proc.pid):.0f} MB (VmHWM)")
     finally:
