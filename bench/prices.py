@@ -202,7 +202,6 @@ async def run(args: argparse.Namespace, stack: Stack) -> None:
         held = Counter(key[0] for key in server.store.price_records)
         print(f"records per list               { {f'Level {level}': held[ids[level]] for level in levels} }")
         assert worker.proc is not None
-        assert worker.proc is not None
         print(f"\nworker peak memory             {peak_rss_mb(worker.proc.pid):.0f} MB (VmHWM)")
     finally:
         await producer.stop()
