@@ -126,6 +126,7 @@ class ItemPricingChange:
     rows: tuple[PriceRowChange, ...]  # ordered by level, currency and quantity break
     last_modified: datetime  # the item's
     modified: str  # the item's lastmodifieddate as NetSuite wrote it
+    version: int = 1  # 1 for the item's first table handed on, +1 for each change
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,7 @@ class CustomerChange:
     price_level_name: str
     last_modified: datetime
     modified: str  # lastmodifieddate as NetSuite wrote it
+    version: int = 1  # 1 for the customer's first version handed on, +1 for each change
 
 
 Change = ItemChange | StockChange | FulfilmentChange | ItemPricingChange | CustomerChange

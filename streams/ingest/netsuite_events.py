@@ -9,9 +9,9 @@ drop it:
 - ``NsFulfilmentEvent``, key the BigCommerce order id, else the sales order id, else the fulfilment id
   (a deletion: the fulfilment id): (account, ``fulfilment``, fulfilment id, lastmodifieddate, row
   fingerprint); a deletion (account, ``fulfilment-deleted``, fulfilment id, deletion date, row fingerprint);
-- ``NsPriceEvent``, key SKU: (account, ``prices``, item id, the item's lastmodifieddate, digest of the
-  whole price table);
-- ``NsCustomerEvent``, key the customer's internal id: (account, ``customer``, customer id,
+- ``NsPriceEvent``, key SKU: (account, ``prices``, item id, table version, the item's lastmodifieddate,
+  digest of the whole price table);
+- ``NsCustomerEvent``, key the customer's internal id: (account, ``customer``, customer id, version,
   lastmodifieddate, digest of the payload's fields).
 """
 
@@ -132,7 +132,7 @@ def price_event(change: ItemPricingChange) -> NsPriceEvent:
     table = digest(sorted(_row_text(row) for row in change.rows))
     return NsPriceEvent.build(
         pricing, key=pricing.sku, source=source_name(change.account), occurred_at=change.last_modified,
-        event_id=event_id(change.account, "prices", change.item_id, change.modified, table),
+        event_id=event_id(change.account, "prices", change.item_id, change.version, change.modified, table),
     )
 
 
@@ -146,7 +146,8 @@ def customer_event(change: CustomerChange) -> NsCustomerEvent:
                      change.price_level_id or "", change.price_level_name])
     return NsCustomerEvent.build(
         customer, key=change.customer_id, source=source_name(change.account), occurred_at=change.last_modified,
-        event_id=event_id(change.account, "customer", change.customer_id, change.modified, fields),
+        event_id=event_id(change.account, "customer", change.customer_id, change.version, change.modified,
+                          fields),
     )
 
 

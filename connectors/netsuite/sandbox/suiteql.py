@@ -803,7 +803,12 @@ def execute(
         return key
 
     for fn, descending in reversed(query.order_by):
-        results.sort(key=sort_key_for(fn, descending))
+        values = [fn(env, grp) for env, grp in results]
+        if _natively_ordered(values):  # one plain type: the same order as compare(), without calling it per pair
+            order = sorted(range(len(results)), key=lambda i: (values[i] is None, values[i]), reverse=descending)
+            results = [results[i] for i in order]
+        else:
+            results.sort(key=sort_key_for(fn, descending))
     rows: list[dict[str, str]] = []
     seen: set[tuple[Any, ...]] = set()
     for env, grp in results:
@@ -819,6 +824,21 @@ def execute(
             seen.add(marker)
         rows.append(row)
     return rows
+
+
+def _natively_ordered(values: list[Any]) -> bool:
+    """Whether the non-null values are all text, all numbers or all aware (or all naive) datetimes: Python
+    orders them as :func:`compare` does (nulls are placed by the caller)."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return True
+    if all(type(v) is str for v in present):
+        return True
+    if all(isinstance(v, (int, Decimal)) and not isinstance(v, bool) for v in present):
+        return not any(isinstance(v, Decimal) and v.is_nan() for v in present)
+    if all(isinstance(v, datetime) for v in present):
+        return len({v.tzinfo is None for v in present}) == 1
+    return False
 
 
 class _SortKey:

@@ -41,7 +41,7 @@ def figures(row: Row) -> CustomerFigures:
                            is_inactive=flag(row.get("isinactive")))
 
 
-def customer_change(row: Row, account: str) -> CustomerChange:
+def customer_change(row: Row, account: str, version: int) -> CustomerChange:
     """The change record of one row of :func:`read_customers`."""
     level = _level(row)
     return CustomerChange(
@@ -49,5 +49,5 @@ def customer_change(row: Row, account: str) -> CustomerChange:
         entity_id=str(row.get("entityid") or ""), company_name=str(row.get("companyname") or ""),
         is_inactive=flag(row.get("isinactive")), price_level_id=level,
         price_level_name=str(row.get("pricelevelname") or "") if level is not None else "",
-        last_modified=parse_ts(row["lmd"]), modified=str(row["lmd"]),
+        last_modified=parse_ts(row["lmd"]), modified=str(row["lmd"]), version=version,
     )

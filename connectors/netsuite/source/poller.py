@@ -42,7 +42,7 @@ from connectors.netsuite.source import customers, fulfilments, items, prices, st
 from connectors.netsuite.source.rows import IN_CHUNK, Row, chunks, format_ts, parse_ts, row_key
 from state import cursors
 from state import netsuite_source as published
-from state.netsuite_source import CustomerFigures, PriceFigure, StockFigures
+from state.netsuite_source import CustomerFigures, PriceTable, StockFigures
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,9 @@ CURSOR_NAMES = {"prices": "prices.v2"}
 #: Kinds whose first poll (no watermark yet) reads from the beginning instead of ``initial_lookback_seconds``.
 FULL_FIRST_POLL = frozenset({"prices", "customers"})
 BEGINNING = datetime(1970, 1, 2, tzinfo=UTC)
+#: An item's price table read at a lastmodifieddate at least this long before the poll began is not read
+#: again at that lastmodifieddate (an edit after the poll began has a later one).
+SETTLE_SECONDS = 10
 
 #: Which pollers a pushed record type wakes up.
 PUSH_KINDS: dict[str, tuple[str, ...]] = {
@@ -276,28 +279,33 @@ class NetSuiteSource:
     async def poll_prices(self) -> PollResult:
         """Hand on the whole price table of each item modified since the watermark whose table differs from
         the one last handed on (rows added, changed or gone; an empty table only after a non-empty one)."""
-        # Tables are compared with what was last handed on, not with the cursor's keys, so every item in the
-        # window is read again: a price edited in the same second as an earlier poll is still caught.
-        now, watermark, _ = await self._window("prices")
-        priced = await prices.read_priced_items(self.client, self.settings, self._since(watermark))
+        # Tables are compared with what was last handed on. The cursor keeps only the items read at a
+        # lastmodifieddate SETTLE_SECONDS before a poll began: any later edit has a later lastmodifieddate,
+        # so those are skipped until they change, and a price edited in the same second as a poll is still
+        # read again by the next one.
+        now, watermark, seen = await self._window("prices")
+        in_window = await prices.read_priced_items(self.client, self.settings, self._since(watermark))
+        priced = [item for item in in_window if row_key(item) not in seen]
+        settled_before = now - timedelta(seconds=SETTLE_SECONDS)
         handed = 0
         for chunk in chunks(priced, IN_CHUNK):
             ids = [str(item["id"]) for item in chunk]
             tables = prices.price_tables(await prices.read_pricing(self.client, ids))
             before = await published.published_prices(self.pool, self.account, ids)
-            pending: dict[str, list[PriceFigure]] = {}
+            pending: dict[str, PriceTable] = {}
             for item in chunk:
                 item_id = str(item["id"])
-                table = tables.get(item_id, [])
-                if item_id in pending or not prices.differs(table, before.get(item_id, [])):
+                table, last = tables.get(item_id, []), before.get(item_id, PriceTable(0))
+                if item_id in pending or not prices.differs(table, last.rows):
                     continue
-                await self.on_change(prices.pricing_change(item, table, self.account))
-                pending[item_id] = table
+                await self.on_change(prices.pricing_change(item, table, self.account, last.version + 1))
+                pending[item_id] = PriceTable(last.version + 1, tuple(table))
             await published.record_prices(self.pool, self.account, pending)
             handed += len(pending)
-        await cursors.advance(self.pool, self._cursor_name("prices"), now, set())
+        settled = {row_key(item) for item in in_window if parse_ts(item["lmd"]) < settled_before}
+        await cursors.advance(self.pool, self._cursor_name("prices"), now, self._inside_overlap(settled, now))
         EVENTS.labels("prices").inc(handed)
-        return PollResult("prices", handed, len(priced) - handed)
+        return PollResult("prices", handed, len(in_window) - handed)
 
     async def poll_customers(self) -> PollResult:
         """Hand on each customer modified since the watermark whose email, price level or inactive flag differ
@@ -305,13 +313,14 @@ class NetSuiteSource:
         now, watermark, _ = await self._window("customers")
         rows = await customers.read_customers(self.client, self._since(watermark))
         changed = await published.changed_customers(self.pool, self.account, [customers.figures(r) for r in rows])
-        pending: list[CustomerFigures] = []
+        pending: list[tuple[CustomerFigures, int]] = []
         handed = 0
         for row in rows:
-            if str(row["id"]) not in changed:
+            version = changed.get(str(row["id"]))
+            if version is None:
                 continue
-            await self.on_change(customers.customer_change(row, self.account))
-            pending.append(customers.figures(row))
+            await self.on_change(customers.customer_change(row, self.account, version))
+            pending.append((customers.figures(row), version))
             handed += 1
             if len(pending) >= STOCK_RECORD_EVERY:
                 await published.record_customers(self.pool, self.account, pending)

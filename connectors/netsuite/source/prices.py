@@ -66,11 +66,11 @@ def differs(table: Sequence[PriceFigure], published: Sequence[PriceFigure]) -> b
             != {f.marker: (f.price, f.price_level_name) for f in published})
 
 
-def pricing_change(item: Row, table: Sequence[PriceFigure], account: str) -> ItemPricingChange:
+def pricing_change(item: Row, table: Sequence[PriceFigure], account: str, version: int) -> ItemPricingChange:
     """The change record of ``item`` (a row of :func:`read_priced_items`) with its whole price table."""
     return ItemPricingChange(
         account=account, item_id=str(item["id"]), sku=str(item.get("itemid") or ""),
         rows=tuple(PriceRowChange(price_level_id=f.price_level_id, price_level_name=f.price_level_name,
                                   currency=f.currency, min_quantity=f.min_quantity, price=f.price) for f in table),
-        last_modified=parse_ts(item["lmd"]), modified=str(item["lmd"]),
+        last_modified=parse_ts(item["lmd"]), modified=str(item["lmd"]), version=version,
     )

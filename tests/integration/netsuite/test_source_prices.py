@@ -163,6 +163,28 @@ async def test_random_price_changes_reach_the_source(sandbox, admin, pool):
         assert prices[(level, symbol, Decimal(quantity))] == Decimal(price)
 
 
+async def test_settled_tables_are_not_read_again_until_their_item_changes(sandbox, admin, pool):
+    polls = Polls(sandbox, pool, "prices")
+
+    async def pricing_reads() -> int:
+        return int((await admin.get("/__sandbox/stats")).json()["by_kind"].get("POST suiteql pricing", 0))
+
+    assert len(await polls()) > 0
+    # Items just written may still change within the same second as a poll: read again (and compared).
+    reads = await pricing_reads()
+    assert await polls() == [] and await pricing_reads() > reads
+    # A minute later (the sandbox's clock moves on) their tables are settled: the next poll reads none of them.
+    (await admin.post("/__sandbox/config", json={"clock_offset_seconds": 60})).raise_for_status()
+    assert await polls() == []
+    reads = await pricing_reads()
+    assert await polls() == [] and await pricing_reads() == reads
+    # An item that changes is read again.
+    await set_table(admin, "TEE-BLK-M", [("1", "USD", 0, "30.00")])
+    (changed,) = await polls()
+    assert changed.key == "TEE-BLK-M" and table(changed) == {("1", "Base Price", "USD", Decimal(0), Decimal(30))}
+    assert await pricing_reads() == reads + 1
+
+
 async def test_customers_are_handed_on_when_email_price_level_or_inactive_change(sandbox, admin, pool):
     polls = Polls(sandbox, pool, "customers")
     first = await polls()

@@ -153,7 +153,7 @@ def test_stock_change_to_event() -> None:
 def test_price_table_to_event() -> None:
     event = to_event(pricing())
     assert isinstance(event, NsPriceEvent)
-    assert event.event_id == "74dcafb9-531a-514c-8d2d-5972969c6aaf"
+    assert event.event_id == "7d75cd91-8bd4-50c7-bc99-15f7f0c776bb"
     assert (event.key, event.type, event.schema_version) == ("TEE-BLK-M", "ns.item.prices", 2)
     assert event.occurred_at == event.payload.last_modified
     assert event.payload.model_dump(mode="json") == {
@@ -176,7 +176,7 @@ def test_price_event_id_is_the_table() -> None:
     others = [pricing(rows=ROWS[:2]), pricing(rows=()), pricing(modified="2026-11-03 10:20:31"),
               pricing(rows=(ROWS[0], ROWS[1], PriceRowChange("2", "Trade", "EUR", Decimal(0), Decimal("-1.5")))),
               pricing(rows=(ROWS[0], ROWS[1], PriceRowChange("2", "Wholesale", "EUR", Decimal(1), Decimal("-1.5")))),
-              pricing(item_id="43")]
+              pricing(item_id="43"), pricing(version=2)]  # a table handed on again within one second
     ids = {to_event(change).event_id for change in others}
     assert len(ids) == len(others) and event.event_id not in ids
     empty = to_event(pricing(rows=()))
@@ -186,7 +186,7 @@ def test_price_event_id_is_the_table() -> None:
 def test_customer_change_to_event() -> None:
     event = to_event(customer())
     assert isinstance(event, NsCustomerEvent)
-    assert event.event_id == "65dd0e03-7f87-51fe-9538-ba38bf6860c1"
+    assert event.event_id == "826fde7b-a300-5d32-9695-28d37b5b9c68"
     assert (event.key, event.type, event.schema_version, event.source) == (
         "107", "ns.customer.changed", 1, f"netsuite:{ACCOUNT}")
     assert event.payload.model_dump(mode="json") == {
@@ -197,7 +197,7 @@ def test_customer_change_to_event() -> None:
     assert isinstance(cleared, NsCustomerEvent) and cleared.payload.price_level_id is None
     versions = [customer(), customer(price_level_id=None, price_level_name=""),
                 customer(email="new@acme.example"), customer(is_inactive=True),
-                customer(modified="2026-11-03 09:00:01"), customer(entity_id="Acme 2")]
+                customer(modified="2026-11-03 09:00:01"), customer(entity_id="Acme 2"), customer(version=2)]
     assert len({to_event(c).event_id for c in versions}) == len(versions)
     assert to_event(customer()).event_id == event.event_id
 
