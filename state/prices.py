@@ -120,7 +120,7 @@ async def dirty_count(conn: Executor, store_hash: str) -> int:
                                    store_hash) or 0)
 
 
-async def lease_dirty(conn: Executor, store_hash: str, *, limit: int, lease_seconds: float = 120.0,
+async def lease_dirty(conn: Executor, store_hash: str, *, limit: int, owner: str = "", lease_seconds: float = 120.0,
                       paused: Sequence[str] = (), settle_seconds: float = 0.0,
                       max_wait_seconds: float = 0.0) -> list[Leased]:
     """Lease up to ``limit`` dirty records of one level, all upserts or all deletions, oldest change first.
@@ -153,14 +153,24 @@ async def lease_dirty(conn: Executor, store_hash: str, *, limit: int, lease_seco
                 SELECT store_hash, level_key, sku, currency FROM price_records
                 WHERE {free} AND level_key = $3 AND (price IS NULL) = $4
                 ORDER BY version LIMIT $5 FOR UPDATE SKIP LOCKED)
-            UPDATE price_records p SET lease_until = now() + make_interval(secs => $6)
+            UPDATE price_records p SET lease_until = now() + make_interval(secs => $6), lease_owner = $7
             FROM picked WHERE (p.store_hash, p.level_key, p.sku, p.currency)
                             = (picked.store_hash, picked.level_key, picked.sku, picked.currency)
             RETURNING p.level_key, p.sku, p.currency, p.price, p.tiers, p.version""",
-        store_hash, list(paused), first["level_key"], first["deleting"], limit, lease_seconds,
+        store_hash, list(paused), first["level_key"], first["deleting"], limit, lease_seconds, owner,
     )
     return [Leased(r["level_key"], r["sku"], r["currency"], r["price"], list(r["tiers"]), int(r["version"]))
             for r in rows]
+
+
+async def release_others(conn: Executor, store_hash: str, owner: str) -> int:
+    """Leases of other writers given back (a writer that starts as the only one: theirs died with them)."""
+    result: str = await conn.execute(
+        """UPDATE price_records SET lease_until = NULL, lease_owner = NULL
+           WHERE store_hash = $1 AND lease_until IS NOT NULL AND lease_owner IS DISTINCT FROM $2""",
+        store_hash, owner,
+    )
+    return int(result.split()[-1])
 
 
 async def mark_written(conn: Executor, store_hash: str, records: Sequence[Leased]) -> None:

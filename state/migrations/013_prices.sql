@@ -30,6 +30,7 @@ CREATE TABLE price_records (
     version        bigint         NOT NULL DEFAULT nextval('price_record_versions'),
     sent_version   bigint,
     lease_until    timestamptz,
+    lease_owner    text,                      -- the writer (process) holding the lease
     audited_at     timestamptz,               -- the last resync that found it in BigCommerce
     updated_at     timestamptz    NOT NULL DEFAULT now(),
     PRIMARY KEY (store_hash, level_key, sku, currency)

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 prices_settings = get_prices_settings()
 directory = PriceListDirectory(prices_settings, clients.bigcommerce_settings().store_hash)
-writer = PriceWriter(prices_settings, directory, clients.bigcommerce_client, database.acquire_pool)
+writer = PriceWriter(prices_settings, directory, clients.bigcommerce_client, database.acquire_pool, take_over=True)
 
 CUSTOMERS = Counter("o2c_price_customers", "NetSuite customers placed in BigCommerce customer groups, by outcome "
                     "(moved, unchanged, unmatched, left)", ["outcome"])

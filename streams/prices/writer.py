@@ -10,13 +10,17 @@ low stock), and recording the version written. So:
   ``price_sync_failed`` exception (operations) and the rest is written;
 - a list deleted in BigCommerce (404) is found or created again and all its records are written again;
 - a failure for now (429 after the governor's retries, 5xx, network) gives the batch back; the next
-  drain tries again. Nothing is lost: a record is dirty until BigCommerce has it.
+  drain tries again; a batch leased by a worker that died is taken back by the next leader's writer.
+  Nothing is lost: a record is dirty until BigCommerce has it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -57,22 +61,32 @@ class DrainStats:
 
 
 class PriceWriter:
-    """Writes every dirty record of one store; safe to run in several processes (records are leased)."""
+    """Writes every dirty record of one store; safe to run in several processes (records are leased).
+
+    ``take_over``: this is the store's writer (the leader worker's): at its first drain it takes back the
+    leases other writers left, e.g. a worker killed mid-push, instead of waiting for them to run out.
+    """
 
     def __init__(self, settings: PricesSettings, directory: PriceListDirectory,
                  client: Callable[[], Awaitable[BigCommerceClient]],
-                 pool: Callable[[], Awaitable[asyncpg.Pool]]) -> None:
+                 pool: Callable[[], Awaitable[asyncpg.Pool]], *, take_over: bool = False) -> None:
         self.settings = settings
         self.directory = directory
         self.store_hash = directory.store_hash
         self._client = client
         self._pool = pool
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._take_over = take_over
         self.stats = DrainStats()
 
     async def drain(self) -> DrainStats:
         """Write until nothing is dirty (or only what failed for now); returns this drain's figures."""
         self.stats = DrainStats()
         pool = await self._pool()
+        if self._take_over:
+            if taken := await store.release_others(pool, self.store_hash, self.owner):
+                log.info("price records leased by an earlier writer taken back", extra={"records": taken})
+            self._take_over = False
         await asyncio.gather(*(self._loop(pool) for _ in range(self.settings.writers)))
         DIRTY.set(await store.dirty_count(pool, self.store_hash))
         return self.stats
@@ -80,7 +94,7 @@ class PriceWriter:
     async def _loop(self, pool: asyncpg.Pool) -> None:
         client = await self._client()
         while True:
-            batch = await store.lease_dirty(pool, self.store_hash, limit=self.settings.batch_size,
+            batch = await store.lease_dirty(pool, self.store_hash, limit=self.settings.batch_size, owner=self.owner,
                                             paused=sorted(self.directory.missing), settle_seconds=self.settings.settle,
                                             max_wait_seconds=self.settings.max_wait)
             if not batch:

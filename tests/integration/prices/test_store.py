@@ -130,3 +130,12 @@ async def test_lists_and_customers_are_remembered(pool: asyncpg.Pool) -> None:
                                          group_id=None, bc_customer_id=None, status="left",
                                          source_modified=T0 - timedelta(seconds=1))
     assert await store.customer_emails(pool, S) == {"buyer@example.com"}
+
+
+async def test_the_next_writer_takes_back_a_dead_writer_s_leases(pool: asyncpg.Pool) -> None:
+    await store.store_wanted(pool, S, "SKU-1", [usd("10.00")], T0)
+    assert len(await store.lease_dirty(pool, S, limit=10, owner="dead")) == 1
+    assert await store.lease_dirty(pool, S, limit=10, owner="next") == []
+    assert await store.release_others(pool, S, "next") == 1
+    assert [r.sku for r in await store.lease_dirty(pool, S, limit=10, owner="next")] == ["SKU-1"]
+    assert await store.release_others(pool, S, "next") == 0  # its own leases stay
