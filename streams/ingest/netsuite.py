@@ -26,11 +26,13 @@ import asyncpg
 from faust.web import View
 from mode import Service
 
+from connectors.netsuite.changes import ItemPricingChange
 from connectors.netsuite.config import NetSuiteSettings
 from connectors.netsuite.push import SIGNATURE_HEADER, TIMESTAMP_HEADER, PushRejected, verify
 from connectors.netsuite.source import KINDS, NetSuiteSource
+from state import exceptions
 from state.db import create_pool
-from streams.ingest.netsuite_events import publishing
+from streams.ingest.netsuite_events import publishing, unfit_price_exception
 from streams.platform import clients, supervised
 from streams.platform.app import app, settings
 from streams.platform.publish import publish
@@ -71,7 +73,12 @@ class NetSuiteSourceService(Service):
             if self._source is None:
                 assert self._pool is not None
                 client = await clients.netsuite_client()
-                self._source = NetSuiteSource(client, self._pool, publishing(publish), self._ns)
+                pool = self._pool
+
+                async def unfit(change: ItemPricingChange, reason: str) -> None:
+                    await exceptions.record(pool, unfit_price_exception(change, reason))
+
+                self._source = NetSuiteSource(client, pool, publishing(publish, unfit), self._ns)
             return self._source
 
     async def on_stop(self) -> None:

@@ -1,4 +1,4 @@
-"""NetSuite change records (:mod:`connectors.netsuite.changes`) → the contract's events. Pure.
+"""NetSuite change records (:mod:`connectors.netsuite.changes`) → the contract's events (the mapping is pure).
 
 Event ids are deterministic, from what identifies the version a record describes, so a change handed
 on twice (a crash between the publish and the source's bookkeeping) is the same event and consumers
@@ -13,14 +13,20 @@ drop it:
   digest of the whole price table);
 - ``NsCustomerEvent``, key the customer's internal id: (account, ``customer``, customer id, version,
   lastmodifieddate, digest of the payload's fields).
+
+:func:`publishing` hands each event to the publisher; an item's price table the contract cannot carry is
+set aside (:func:`unfit_price_exception`) instead of stopping the source.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
 from typing import assert_never
+
+from pydantic import ValidationError
 
 from connectors.netsuite.changes import (
     Change,
@@ -32,6 +38,7 @@ from connectors.netsuite.changes import (
     PriceRowChange,
     StockChange,
 )
+from state import exceptions
 from streams.contract import (
     NsCustomer,
     NsCustomerEvent,
@@ -48,6 +55,8 @@ from streams.contract import (
     event_id,
 )
 from streams.contract.netsuite import NsFulfilmentLine, NsPackage, NsPackageLine
+
+log = logging.getLogger(__name__)
 
 NsEvent = NsItemEvent | NsStockEvent | NsFulfilmentEvent | NsPriceEvent | NsCustomerEvent
 
@@ -168,10 +177,54 @@ def to_event(change: Change) -> NsEvent:
             assert_never(change)
 
 
-def publishing(publish: Publisher) -> ChangeHandler:
-    """A change handler for the source: each change becomes its event, published with ``publish``."""
+UNFIT_KIND = "ns_price_unfit"
+UnfitHandler = Callable[[ItemPricingChange, str], Awaitable[None]]
+"""Told of an item whose price table does not fit the contract, with the reason in plain words."""
+
+
+def unfit_price_exception(change: ItemPricingChange, reason: str) -> exceptions.NewException:
+    """The exception operations get for an item with a price ``ns.prices`` cannot carry (pure)."""
+    item = change.sku or f"internal id {change.item_id}"
+    message = (
+        f"NetSuite item {item} has a price o2c cannot carry ({reason}), so its price table was not sent on and "
+        "BigCommerce keeps the prices it had for this item. Correct the price in NetSuite (a number with at most "
+        "4 decimal places, below 1,000,000,000,000,000); the item's whole table is sent again when it is saved. "
+        "Then resolve this exception."
+    )
+    return exceptions.NewException(
+        kind=UNFIT_KIND, object_type="item", owner="operations", severity="error", message=message,
+        ns_id=change.item_id, dedupe_key=f"{UNFIT_KIND}:{change.account}:{change.item_id}",
+        payload={"account": change.account, "sku": change.sku, "modified": change.modified, "rows": [
+            {"price_level_id": r.price_level_id, "currency": r.currency, "min_quantity": str(r.min_quantity),
+             "price": str(r.price)} for r in change.rows]},
+    )
+
+
+def _reason(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+    return str(exc)
+
+
+def publishing(publish: Publisher, on_unfit: UnfitHandler | None = None) -> ChangeHandler:
+    """A change handler for the source: each change becomes its event, published with ``publish``.
+
+    An item's price table with a price the contract cannot carry (``NaN``, more than 4 decimal places, too
+    large) is not published, so that one item cannot stop the source: it is logged and given to
+    ``on_unfit``, and the consumer keeps the table it had. Any other change that does not fit raises."""
 
     async def hand_on(change: Change) -> None:
-        await publish(to_event(change))
+        try:
+            event = to_event(change)
+        except ValueError as exc:  # pydantic's ValidationError included: the data, not the broker
+            if not isinstance(change, ItemPricingChange):
+                raise
+            reason = _reason(exc)
+            log.warning("netsuite item %s: price table not published: %s", change.sku, reason,
+                        extra={"ns_item_id": change.item_id, "sku": change.sku, "error": reason})
+            if on_unfit is not None:
+                await on_unfit(change, reason)
+            return
+        await publish(event)
 
     return hand_on

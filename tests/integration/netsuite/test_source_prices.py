@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
+from connectors.netsuite.changes import ItemPricingChange
 from connectors.netsuite.sandbox import SandboxHandle
 from connectors.netsuite.source import NetSuiteSource
 from state import cursors
@@ -42,15 +43,20 @@ class Polls:
     def __init__(self, sandbox: SandboxHandle, pool: asyncpg.Pool, kind: str) -> None:
         self.sandbox, self.pool, self.kind = sandbox, pool, kind
         self.out = Collector()
+        self.unfit: list[tuple[str, str]] = []
 
     async def __call__(self) -> list[Any]:
-        before = len(self.out.events)
+        before, set_aside = len(self.out.events), len(self.unfit)
+
+        async def unfit(change: ItemPricingChange, reason: str) -> None:
+            self.unfit.append((change.sku, reason))
+
         client = make_client(self.sandbox, overlap_seconds=120, initial_lookback_seconds=60)
         async with client:
-            result = await NetSuiteSource(client, self.pool, publishing(self.out)).poll(self.kind)
+            result = await NetSuiteSource(client, self.pool, publishing(self.out, unfit)).poll(self.kind)
         assert result is not None
         new = self.out.events[before:]
-        assert result.published == len(new)
+        assert result.published == len(new) + len(self.unfit) - set_aside
         return new
 
 
@@ -139,6 +145,20 @@ async def test_each_items_whole_price_table_is_handed_on_when_it_changes(sandbox
     assert ("4", "Online Price", "USD", Decimal(0), Decimal(-1)) in table(last)  # the consumer decides
     assert await polls() == []
     assert_no_duplicates(polls.out.events)
+
+
+async def test_a_price_the_contract_cannot_carry_does_not_stop_the_source(sandbox, admin, pool):
+    polls = Polls(sandbox, pool, "prices")
+    await polls()
+    await set_table(admin, "TEE-BLK-M", [("1", "USD", 0, "0.00125"), ("2", "USD", 0, "9.00")])
+    await set_table(admin, "TEE-BLK-S", [("1", "USD", 0, "19.00")])
+    (event,) = await polls()  # the other item goes on; the unfit one is set aside, once
+    assert event.key == "TEE-BLK-S" and [sku for sku, _ in polls.unfit] == ["TEE-BLK-M"]
+    assert "more than 4 decimal places" in polls.unfit[0][1]
+    assert await polls() == [] and len(polls.unfit) == 1
+    await set_table(admin, "TEE-BLK-M", [("1", "USD", 0, "0.0013"), ("2", "USD", 0, "9.00")])  # corrected
+    (fixed,) = await polls()
+    assert fixed.key == "TEE-BLK-M" and ("1", "Base Price", "USD", Decimal(0), Decimal("0.0013")) in table(fixed)
 
 
 async def test_random_price_changes_reach_the_source(sandbox, admin, pool):

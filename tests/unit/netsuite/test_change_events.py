@@ -26,7 +26,7 @@ from connectors.netsuite.config import NetSuiteSettings
 from connectors.netsuite.source.fulfilments import Details, fulfilment_change
 from connectors.netsuite.source.items import item_change
 from streams.contract import Envelope, NsCustomerEvent, NsFulfilmentEvent, NsItemEvent, NsPriceEvent, NsStockEvent
-from streams.ingest.netsuite_events import norm, publishing, to_event
+from streams.ingest.netsuite_events import norm, publishing, to_event, unfit_price_exception
 
 ACCOUNT = "1234567_SB1"
 SETTINGS = NetSuiteSettings(account_id=ACCOUNT)
@@ -226,3 +226,43 @@ async def test_publishing_maps_then_publishes_each_change() -> None:
     assert [type(e) for e in sent] == [NsItemEvent, NsStockEvent, NsPriceEvent, NsFulfilmentEvent, NsCustomerEvent]
     assert [e.event_id for e in sent] == [to_event(c).event_id for c in changes]
     assert isinstance(changes[0], ItemChange)
+
+
+@pytest.mark.parametrize(("price", "reason"), [
+    (Decimal("0.00125"), "an amount of 0.00125 has more than 4 decimal places"),
+    (Decimal("1E+20"), "is too large to book"),
+    (Decimal("NaN"), "Input should be a finite number"),
+])
+async def test_a_price_the_contract_cannot_carry_is_set_aside_not_published(price: Decimal, reason: str) -> None:
+    sent: list[Envelope[Any]] = []
+    unfit: list[tuple[ItemPricingChange, str]] = []
+
+    async def publish(event: Envelope[Any]) -> None:
+        sent.append(event)
+
+    async def on_unfit(change: ItemPricingChange, why: str) -> None:
+        unfit.append((change, why))
+
+    hand_on = publishing(publish, on_unfit)
+    bad = pricing(rows=(*ROWS, PriceRowChange("3", "Trade", "USD", Decimal(0), price)))
+    await hand_on(bad)
+    await hand_on(pricing())  # the next item goes on as usual
+    assert [e.key for e in sent] == ["TEE-BLK-M"] and len(unfit) == 1
+    (change, why), = unfit
+    assert change is bad and reason in why
+    exception = unfit_price_exception(change, why)
+    assert (exception.kind, exception.owner, exception.ns_id) == ("ns_price_unfit", "operations", "42")
+    assert exception.key() == f"ns_price_unfit:{ACCOUNT}:42"
+    assert "TEE-BLK-M" in exception.message and reason in exception.message
+    assert exception.payload["rows"][-1] == {"price_level_id": "3", "currency": "USD", "min_quantity": "0",
+                                             "price": str(price)}
+    await publishing(publish)(bad)  # without a handler: logged and skipped
+    assert len(sent) == 1
+
+
+async def test_other_changes_that_do_not_fit_raise() -> None:
+    async def publish(event: Envelope[Any]) -> None:
+        raise AssertionError("nothing may be published")
+
+    with pytest.raises(ValueError, match="finite"):
+        await publishing(publish)(stock(on_hand=Decimal("NaN")))
