@@ -197,8 +197,8 @@ async def test_every_row_of_the_refund_plan_from_bigcommerce_refunds(
                 rid = refund["id"]
                 ra = await store.record("returnAuthorization", f"BC-RA-{h}-{rid}")
                 await store.record("itemReceipt", f"BC-IR-{h}-{rid}")
-                cm = await store.record("creditMemo", f"BC-CM-{h}-{rid}")
                 rf = await store.record("customerRefund", f"BC-RF-{h}-{rid}-1")
+                cm = await store.record("creditMemo", f"BC-CM-{h}-{rid}")  # read after its refund applied to it
                 assert total(cm) == D(str(refund["total_amount"])) == total(rf)
                 assert rf["account"]["id"] == clearing and D(str(cm["amountRemaining"])) == 0
                 assert ra["createdFrom"]["id"] == so["id"]
