@@ -11,7 +11,8 @@ from state.db import Executor
 
 async def demo_figures(conn: Executor, since: datetime) -> asyncpg.Record:
     """Orders received, synced, parked and held, open exceptions, shipments, deposits, invoices, payouts
-    (posted, reconciled) and refunds (seen, credited) since ``since``; sellable items known."""
+    (posted, reconciled) and refunds (seen, credited) since ``since``; sellable items known; B2B price records
+    in BigCommerce and customers in their price level's group."""
     row: asyncpg.Record | None = await conn.fetchrow(
         """SELECT (SELECT count(*) FROM sync_ledger WHERE object_type = 'order' AND updated_at >= $1) AS received,
                   (SELECT count(*) FROM order_links WHERE status IN ('synced', 'closed') AND synced_at >= $1)
@@ -30,7 +31,10 @@ async def demo_figures(conn: Executor, since: datetime) -> asyncpg.Record:
                       AS payouts_reconciled,
                   (SELECT count(*) FROM return_refunds WHERE created_at >= $1) AS refunds,
                   (SELECT count(*) FROM return_refunds WHERE status = 'done' AND created_at >= $1)
-                      AS refunds_credited""",
+                      AS refunds_credited,
+                  (SELECT count(*) FROM price_records WHERE price IS NOT NULL AND sent_version = version)
+                      AS price_records,
+                  (SELECT count(*) FROM price_customers WHERE status IN ('moved', 'unchanged')) AS price_customers""",
         since,
     )
     assert row is not None

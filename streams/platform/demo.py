@@ -119,6 +119,13 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "O2C_NS_ITEMS_POLL_SECONDS": "2",
         "O2C_NS_STOCK_POLL_SECONDS": "15",
         "O2C_NS_FULFILMENTS_POLL_SECONDS": "3",
+        # B2B prices: NetSuite's Wholesale level (2) becomes a BigCommerce price list for a "Wholesale" group,
+        # and the NetSuite customers on it (Acme Outfitters, seeded in both sandboxes) join that group.
+        "O2C_PRICES_ENABLED": "true",
+        "O2C_PRICES_LEVELS": '{"2": "Wholesale"}',
+        "O2C_PRICES_GROUPS": '{"2": "Wholesale"}',
+        "O2C_NS_PRICES_POLL_SECONDS": "5",
+        "O2C_NS_CUSTOMERS_POLL_SECONDS": "5",
         "O2C_HEARTBEAT_INTERVAL": "0",
         "O2C_LOG_LEVEL": "warning",
     }

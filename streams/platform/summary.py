@@ -64,6 +64,8 @@ class Summary:
     payouts_reconciled: int = 0  # of which the clearing residual is 0.00
     refunds: int = 0  # BigCommerce refunds seen
     refunds_credited: int = 0  # of which NetSuite holds every document (credit = refund)
+    price_records: int = 0  # B2B price list records BigCommerce holds as NetSuite's price levels say
+    price_customers: int = 0  # NetSuite customers in their price level's BigCommerce group
 
     @property
     def waiting_for_items(self) -> bool:
@@ -85,7 +87,8 @@ class Summary:
                 f"| parked {self.parked} | held {self.held} | exceptions open {self.exceptions_open} | {latency} "
                 f"| shipments {self.shipments} | deposits {self.deposits} | invoices {self.invoices} "
                 f"| payouts {self.payouts} ({self.payouts_reconciled} reconciled) "
-                f"| refunds {self.refunds} ({self.refunds_credited} credited) | {slots}")
+                f"| refunds {self.refunds} ({self.refunds_credited} credited) "
+                f"| price records {self.price_records} ({self.price_customers} customers grouped) | {slots}")
 
 
 async def collect(pool: asyncpg.Pool, worker_url: str, since: datetime, *, with_metrics: bool = True) -> Summary:
@@ -100,7 +103,8 @@ async def collect(pool: asyncpg.Pool, worker_url: str, since: datetime, *, with_
     return Summary(int(row["received"]), int(row["synced"]), int(row["parked"]), int(row["held"]),
                    int(row["open_exceptions"]), p50, p95, slots, limit, worker, int(row["items"]),
                    int(row["shipments"]), int(row["deposits"]), int(row["invoices"]), int(row["payouts"]),
-                   int(row["payouts_reconciled"]), int(row["refunds"]), int(row["refunds_credited"]))
+                   int(row["payouts_reconciled"]), int(row["refunds"]), int(row["refunds_credited"]),
+                   int(row["price_records"]), int(row["price_customers"]))
 
 
 async def _metrics(http: httpx.AsyncClient, url: str) -> tuple[float | None, ...]:

@@ -49,6 +49,8 @@ LAST = (
     "Kowalski",
     "Silva",
 )
+#: The NetSuite sandbox's customer on the Wholesale price level (the demo moves them into that group).
+ACME_BUYER = "buyer@acme-outfitters.example"
 COMPANIES = ("Acme Outfitters", "Northwind Retail", "Summit Sports", "Harbor Goods", "Blue Ridge Supply")
 WHOLESALE_SHARE = Decimal("0.60")
 
@@ -174,17 +176,19 @@ def seed_store(store: Store, *, seed: int = 7, styles: int = 8, customers: int =
         "customer_group_id": groups["Wholesale"]["id"],
         "channel_id": 1,
     }
-    for index in range(customers):
+    people = [(rng.choice(FIRST), rng.choice(LAST), f"{index}") for index in range(customers)]
+    for index, (first, last, tag) in enumerate([*people, ("Acme", "Buyer", "acme")] if customers else []):
         cid = store.next_id("customer")
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        b2b = index % 4 == 3
+        b2b = index % 4 == 3 or tag == "acme"
         group = groups["Wholesale"] if b2b and index % 8 == 3 else groups["Trade Partners"] if b2b else groups["Retail"]
+        if tag == "acme":  # the NetSuite sandbox's Acme Outfitters (price level Wholesale), still in Retail here
+            group = groups["Retail"]
         store.customers[cid] = {
             "id": cid,
-            "email": f"{first}.{last}.{index}@example.com".lower(),
+            "email": ACME_BUYER if tag == "acme" else f"{first}.{last}.{index}@example.com".lower(),
             "first_name": first,
             "last_name": last,
-            "company": rng.choice(COMPANIES) if b2b else "",
+            "company": "Acme Outfitters" if tag == "acme" else rng.choice(COMPANIES) if b2b else "",
             "phone": f"555-01{index:02d}",
             "registration_ip_address": "127.0.0.1",
             "notes": "",
