@@ -28,6 +28,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import httpx
 import orjson
 from aiokafka import AIOKafkaProducer
 
@@ -125,15 +126,27 @@ def throttled(server: SandboxServer) -> int:
     return server.store.stats.rate_limited + sum(server.store.stats.concurrency_limited.values())
 
 
-async def converge(server: SandboxServer, levels: list[str], catalogue: Catalogue, timeout: float,
-                   keys: set[tuple[str, str, str]] | None = None) -> float | None:
+async def handled(worker_url: str) -> float:
+    """ns.prices events the worker's agent has given an outcome."""
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(f"{worker_url}/metrics", timeout=10)).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("o2c_event_outcomes_total{") and 'topic="ns.prices"' in line)
+
+
+async def converge(server: SandboxServer, levels: list[str], catalogue: Catalogue, timeout: float, worker_url: str,
+                   events: float, keys: set[tuple[str, str, str]] | None = None) -> tuple[float | None, float | None]:
+    """Seconds until BigCommerce holds NetSuite's prices, and until the agent had stored ``events`` events."""
     started = time.monotonic()
+    stored = None
     while time.monotonic() - started < timeout:
         await asyncio.sleep(1.0)
+        if stored is None and await handled(worker_url) >= events:
+            stored = time.monotonic() - started
         lists = list_ids(server, levels)
         if len(lists) == len(levels) and mismatches(server, lists, catalogue, keys) == 0:
-            return time.monotonic() - started
-    return None
+            return time.monotonic() - started, stored
+    return None, stored
 
 
 async def publish(producer: AIOKafkaProducer, messages: list[tuple[bytes, bytes]]) -> None:
@@ -168,7 +181,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> None:
         started = time.monotonic()
         await publish(producer, [catalogue.message(sku) for sku in catalogue.skus])
         produced = time.monotonic() - started
-        took = await converge(server, levels, catalogue, args.timeout)
+        took, stored = await converge(server, levels, catalogue, args.timeout, worker.url, len(catalogue.skus))
         minimum = args.levels * math.ceil(args.variants * args.currencies / BATCH_LIMIT)
         used = upserts(server) - before
         print("\n== initial push ==")
@@ -180,6 +193,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> None:
         print(f"429s served                    {throttled(server)} (target 0)")
         print(f"BigCommerce matches NetSuite   {f'after {took:.1f}s' if took else 'NOT within timeout'} "
               f"(Standard quota: {args.quota} requests / 30 s)")
+        print(f"agent stored every item        {f'after {stored:.1f}s' if stored else '-'}")
 
         # ---------------------------------------------------------------- changes
         changed = [catalogue.change() for _ in range(args.changes)]
@@ -188,9 +202,10 @@ async def run(args: argparse.Namespace, stack: Stack) -> None:
         minimum = sum(math.ceil(n / BATCH_LIMIT) for n in per_list.values())
         items = sorted({sku for sku, _, _ in changed})
         before, throttled_before = upserts(server), throttled(server)
+        events = await handled(worker.url) + len(items)
         started = time.monotonic()
         await publish(producer, [catalogue.message(sku) for sku in items])
-        took = await converge(server, levels, catalogue, args.timeout, keys)
+        took, stored = await converge(server, levels, catalogue, args.timeout, worker.url, events, keys)
         used = upserts(server) - before
         print("\n== changes ==")
         print(f"price changes                  {args.changes:,} ({len(keys):,} records of {len(items):,} items)")
@@ -198,6 +213,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> None:
               "(target <= 1.1x)")
         print(f"429s served                    {throttled(server) - throttled_before} (target 0)")
         print(f"BigCommerce matches NetSuite   {f'after {took:.1f}s' if took else 'NOT within timeout'}")
+        print(f"agent stored every item        {f'after {stored:.1f}s' if stored else '-'}")
         ids = list_ids(server, levels)
         held = Counter(key[0] for key in server.store.price_records)
         print(f"records per list               { {f'Level {level}': held[ids[level]] for level in levels} }")

@@ -40,9 +40,10 @@ class PricesSettings(BaseSettings):
     batch_size: int = Field(1000, ge=1, le=1000, description="Records per batch upsert (BigCommerce's limit: "
                             "1,000).")
     writers: int = Field(2, ge=1, le=2, description="Batch upserts in flight (BigCommerce allows 2 per store).")
-    settle: float = Field(1.0, ge=0, description="While a list's records keep changing, only full batches are "
+    settle: float = Field(2.0, ge=0, description="While a list's records keep changing, only full batches are "
                           "written until none changed for this many seconds (a burst goes out in full batches).")
-    max_wait: float = Field(15.0, ge=0, description="Longest a change waits for its batch to fill.")
+    max_wait: float = Field(60.0, ge=0, description="Longest a change waits for its batch to fill while its list "
+                            "keeps changing.")
     interval: float = Field(1.0, gt=0, description="Seconds between looks for records to write (a change is "
                             "also written as soon as the agent stores it).")
     retry_delay: float = Field(5.0, gt=0, description="Seconds before a write that failed for now is tried again.")
