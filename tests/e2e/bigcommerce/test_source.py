@@ -27,8 +27,14 @@ StartWorker = Callable[..., Awaitable[WorkerProcess]]
 
 def of_store(store_hash: str) -> Callable[[ConsumerRecord[Any, Any]], bool]:
     def match(record: ConsumerRecord[Any, Any]) -> bool:
-        # the topic is shared: other tests' records (a malformed order among them) have no store_hash
-        return bool(orjson.loads(record.value)["payload"].get("store_hash") == store_hash)
+        # the topic is shared: other tests' records (malformed orders among them, some without a payload, some
+        # not even JSON objects) are not this store's
+        try:
+            value = orjson.loads(record.value)
+        except orjson.JSONDecodeError:
+            return False
+        payload = value.get("payload") if isinstance(value, dict) else None
+        return isinstance(payload, dict) and payload.get("store_hash") == store_hash
 
     return match
 

@@ -62,6 +62,7 @@ def message(f: NsFulfilment) -> tuple[bytes, bytes]:
 
 
 def ful(
+    store: str,
     ns_id: str,
     order_id: int | None,
     lines: list[tuple[int | None, int]],
@@ -74,6 +75,7 @@ def ful(
 ) -> NsFulfilment:
     values: dict[str, Any] = dict(
         ns_id=ns_id,
+        store_hash=store,  # later tests' workers read this topic too: never another store's fulfilment
         tran_id=f"IF{ns_id}",
         sales_order_ns_id=f"SO{ns_id}",
         bc_order_id=order_id,
@@ -111,8 +113,9 @@ async def test_fulfilments_become_shipments_once_each(
     base = random.randint(10**6, 10**8)
     n = [str(base + i) for i in range(10)]
 
-    partial = ful(n[0], a.id, [(pa[0], 1)], tracking=(" 1z 999 aa1 ",))
+    partial = ful(store, n[0], a.id, [(pa[0], 1)], tracking=(" 1z 999 aa1 ",))
     rest = ful(
+        store,
         n[1],
         a.id,
         [(pa[0], 1), (pa[1], 1)],
@@ -122,20 +125,20 @@ async def test_fulfilments_become_shipments_once_each(
             NsPackage(tracking_number="1ZB2", carton="C2", lines=(NsPackageLine(order_line="2", quantity=Decimal(1)),)),
         ),
     )
-    royal = ful(n[2], b.id, [(pb, 1)], method="Royal Mail Tracked 24", tracking=("rm123gb",))
+    royal = ful(store, n[2], b.id, [(pb, 1)], method="Royal Mail Tracked 24", tracking=("rm123gb",))
     await produce(
         kafka.bootstrap,
         NsFulfilmentEvent.TOPIC,
         [
-            message(ful(n[3], a.id, [(pa[0], 1)], status="packed")),  # waits
+            message(ful(store, n[3], a.id, [(pa[0], 1)], status="packed")),  # waits
             message(partial),
             message(rest),
             message(royal),
-            message(ful(n[4], 999_999_999, [(1, 1)])),  # unknown order
-            message(ful(n[5], d.id, [(None, 1)])),  # a line without its order product
-            message(ful(n[6], c.id, [(pc, 5)])),  # more than ordered: BigCommerce refuses it
+            message(ful(store, n[4], 999_999_999, [(1, 1)])),  # unknown order
+            message(ful(store, n[5], d.id, [(None, 1)])),  # a line without its order product
+            message(ful(store, n[6], c.id, [(pc, 5)])),  # more than ordered: BigCommerce refuses it
             message(
-                ful(n[7], d.id, [(pd, 1)], method="Acme Couriers Overnight", tracking=("AC 77",))
+                ful(store, n[7], d.id, [(pd, 1)], method="Acme Couriers Overnight", tracking=("AC 77",))
             ),  # unknown carrier
         ],
     )
@@ -196,7 +199,7 @@ async def test_fulfilments_become_shipments_once_each(
                     }
                 )
             ),
-            message(ful(n[2], None, [], status="deleted", tracking=(), minutes=4, sales_order_ns_id="")),
+            message(ful(store, n[2], None, [], status="deleted", tracking=(), minutes=4, sales_order_ns_id="")),
         ],
     )
 
@@ -232,9 +235,9 @@ async def test_capture_at_first_shipment_once(
         kafka.bootstrap,
         NsFulfilmentEvent.TOPIC,
         [
-            message(ful(str(base), authorised.id, [(pa[0], 1)])),
-            message(ful(str(base + 1), authorised.id, [(pa[1], 1)], tracking=("1Z2",))),
-            message(ful(str(base + 2), paid.id, [(pp, 1)])),
+            message(ful(store, str(base), authorised.id, [(pa[0], 1)])),
+            message(ful(store, str(base + 1), authorised.id, [(pa[1], 1)], tracking=("1Z2",))),
+            message(ful(store, str(base + 2), paid.id, [(pp, 1)])),
         ],
     )
     conn = await asyncpg.connect(worker_env["O2C_DATABASE_URL"])

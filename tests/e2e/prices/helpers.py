@@ -16,18 +16,27 @@ from streams.contract import NsCustomer, NsCustomerEvent, NsItemPricing, NsPrice
 from streams.contract.codec import encode
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
-LEVELS = {"2": "Wholesale", "Trade": ""}  # by id, and by name with the pattern's list name
-GROUPS = {"2": "Wholesale buyers"}
+
+
+def levels() -> tuple[str, str]:
+    """``id:name`` of a Wholesale level (mapped by id) and a Trade level (mapped by name) unique to the test:
+    the ``ns.prices`` topic is shared, and other tests' price tables must match no level of this test's worker."""
+    n = uuid.uuid4().int % 10**8
+    return f"{n}:Wholesale", f"{n + 1}:Trade{n}"
 
 
 def prefix() -> str:
     return f"PRC{uuid.uuid4().hex[:8].upper()}"
 
 
-def prices_env(server: SandboxServer, **extra: str) -> dict[str, str]:
+def prices_env(server: SandboxServer, wholesale: str, trade: str, **extra: str) -> dict[str, str]:
+    """The prices flow with ``wholesale`` (by id) → "Wholesale" for "Wholesale buyers", ``trade`` (by name) →
+    the pattern's list name."""
+    level_id, trade_name = wholesale.split(":")[0], trade.split(":")[1]
     return {"O2C_PRICES_ENABLED": "true", "O2C_BC_API_BASE": server.url,
             "O2C_BC_STORE_HASH": server.config.store_hash,
-            "O2C_PRICES_LEVELS": orjson.dumps(LEVELS).decode(), "O2C_PRICES_GROUPS": orjson.dumps(GROUPS).decode(),
+            "O2C_PRICES_LEVELS": orjson.dumps({level_id: "Wholesale", trade_name: ""}).decode(),
+            "O2C_PRICES_GROUPS": orjson.dumps({level_id: "Wholesale buyers"}).decode(),
             "O2C_PRICES_CURRENCIES": '["usd", "eur"]', "O2C_PRICES_RESYNC_INTERVAL": "0",
             "O2C_PRICES_INTERVAL": "0.5", "O2C_PRICES_RETRY_DELAY": "1", **extra}
 

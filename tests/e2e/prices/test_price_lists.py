@@ -28,6 +28,7 @@ from tests.e2e.prices.helpers import (
     T0,
     customer_groups,
     customer_message,
+    levels,
     prefix,
     price_lists,
     price_message,
@@ -41,8 +42,6 @@ from tests.e2e.prices.helpers import (
 from tests.support.kafka import produce
 from tests.support.waits import eventually
 from tests.support.worker import WorkerProcess
-
-W, TRADE = "2:Wholesale", "5:Trade"
 
 
 @pytest.fixture
@@ -75,7 +74,9 @@ async def test_levels_become_price_lists_with_tiers_and_customers_join_their_lev
     await seed_products(bigcommerce, [a, b, c, d])
     customers = await seed_customers(bigcommerce, [f"{p.lower()}-buyer@example.com"])
     buyer = next(iter(customers))
-    worker = await asyncio.to_thread(make_worker, **prices_env(bigcommerce))
+    W, TRADE = levels()
+    wid, trade_list = W.split(":")[0], f"NetSuite {TRADE.split(':')[1]}"
+    worker = await asyncio.to_thread(make_worker, **prices_env(bigcommerce, W, TRADE))
     dsn = worker_env["O2C_DATABASE_URL"]
 
     await produce(kafka.bootstrap, NsPriceEvent.TOPIC, [
@@ -91,7 +92,7 @@ async def test_levels_become_price_lists_with_tiers_and_customers_join_their_lev
     async def written() -> bool:
         wholesale = await records(bigcommerce, "Wholesale")
         return (price_of(wholesale, a), price_of(wholesale, a, "eur"), price_of(wholesale, d)) == (
-            Decimal("10.00"), Decimal("9.00"), Decimal("7.00")) and bool(await records(bigcommerce, "NetSuite Trade"))
+            Decimal("10.00"), Decimal("9.00"), Decimal("7.00")) and bool(await records(bigcommerce, trade_list))
 
     await eventually(written, timeout=60, what="the Wholesale and Trade price lists")
     wholesale = await records(bigcommerce, "Wholesale")
@@ -99,7 +100,7 @@ async def test_levels_become_price_lists_with_tiers_and_customers_join_their_lev
         {"quantity_min": 10, "quantity_max": 49, "type": "fixed", "amount": Decimal("9.00")},
         {"quantity_min": 50, "quantity_max": None, "type": "fixed", "amount": Decimal("8.00")}]
     assert set(wholesale) == {(a, "usd"), (a, "eur"), (d, "usd")}  # nothing for B, C, the ghost or GBP
-    assert set(await records(bigcommerce, "NetSuite Trade")) == {(a, "usd")}
+    assert set(await records(bigcommerce, trade_list)) == {(a, "usd")}
     assert "NetSuite 9" not in await price_lists(bigcommerce) and "Retail" not in await price_lists(bigcommerce)
 
     async def exceptions_raised() -> bool:
@@ -108,9 +109,9 @@ async def test_levels_become_price_lists_with_tiers_and_customers_join_their_lev
 
     await eventually(exceptions_raised, timeout=30, what="price_invalid and price_sync_failed exceptions")
     invalid = await open_exceptions(dsn, "price_invalid")
-    assert "is 0: the product would be free" in invalid[f"price_invalid:2:{b}:usd"]
-    assert "a negative price cannot be sold" in invalid[f"price_invalid:2:{b}:eur"]
-    assert "more decimal places than USD has" in invalid[f"price_invalid:2:{c}:usd"]
+    assert "is 0: the product would be free" in invalid[f"price_invalid:{wid}:{b}:usd"]
+    assert "a negative price cannot be sold" in invalid[f"price_invalid:{wid}:{b}:eur"]
+    assert "more decimal places than USD has" in invalid[f"price_invalid:{wid}:{c}:usd"]
     [failed] = (await open_exceptions(dsn, "price_sync_failed")).values()
     assert ghost in failed and "refused" in failed
 
@@ -143,7 +144,7 @@ async def test_levels_become_price_lists_with_tiers_and_customers_join_their_lev
             and price_of(now, b) == Decimal("6.00") and price_of(now, b, "eur") == Decimal("5.50")
 
     await eventually(changed, timeout=60, what="the changed Wholesale records")
-    assert set(await open_exceptions(dsn, "price_invalid")) == {f"price_invalid:2:{c}:usd"}
+    assert set(await open_exceptions(dsn, "price_invalid")) == {f"price_invalid:{wid}:{c}:usd"}
 
     # the merchant deletes the Wholesale list: o2c has it again, whole, and assigned again
     async with httpx.AsyncClient(base_url=bigcommerce.url) as http:
@@ -171,7 +172,8 @@ async def test_resync_reports_drift_by_list_and_repairs_only_that(
     p = prefix()
     skus = [f"{p}-{n}" for n in range(6)]
     await seed_products(bigcommerce, skus)
-    env = prices_env(bigcommerce)
+    W, TRADE = levels()
+    env = prices_env(bigcommerce, W, TRADE)
     await asyncio.to_thread(make_worker, **env)
     await produce(kafka.bootstrap, NsPriceEvent.TOPIC, [
         price_message(sku, [row(W, "USD", "0", f"{10 + n}.00")]) for n, sku in enumerate(skus)])
