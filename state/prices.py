@@ -77,14 +77,13 @@ async def load_lists(conn: Executor, store_hash: str) -> dict[str, tuple[int, st
 
 
 async def store_wanted(conn: Executor, store_hash: str, sku: str, rows: Sequence[RecordRow],
-                       source_modified: datetime) -> int:
-    """Store an item's records as they should be; returns how many now need writing.
-
-    A version older than the one stored (``source_modified``) changes nothing. A record that cannot be
+                       source_modified: datetime) -> int | None:
+    """Store an item's records as they should be; returns how many now need writing, None when this version
+    of the item is older than the one stored (``source_modified``): it changes nothing. A record that cannot be
     written keeps what was last wanted and is set aside (status ``invalid``); a new record that should
     not exist is stored as already written (nothing to delete).
     """
-    result = await conn.fetchval(
+    result = await conn.fetchrow(
         """WITH incoming AS (
                SELECT u.level_key, u.currency, u.price, u.tiers::jsonb AS tiers, u.status,
                       nextval('price_record_versions') AS v
@@ -107,12 +106,17 @@ async def store_wanted(conn: Executor, store_hash: str, sku: str, rows: Sequence
                    updated_at = now()
                WHERE EXCLUDED.source_modified >= p.source_modified
                RETURNING p.version, p.sent_version, p.status)
-           SELECT count(*) FROM changed WHERE sent_version IS DISTINCT FROM version AND status = 'ok'""",
+           SELECT count(*) AS stored,
+                  count(*) FILTER (WHERE sent_version IS DISTINCT FROM version AND status = 'ok') AS dirty
+           FROM changed""",
         store_hash, sku, [r.level_key for r in rows], [r.currency for r in rows], [r.price for r in rows],
         [orjson.dumps(r.tiers).decode() for r in rows], ["invalid" if r.problem else "ok" for r in rows],
         source_modified,
     )
-    return int(result or 0)
+    assert result is not None
+    if rows and not result["stored"]:
+        return None
+    return int(result["dirty"])
 
 
 async def dirty_count(conn: Executor, store_hash: str) -> int:

@@ -56,9 +56,11 @@ async def plan_records(event: NsPriceEvent) -> None:
     wanted = wanted_records(item, directory.levels, prices_settings.currencies,
                             bc_currency=prices_settings.bc_currency, allow_zero=prices_settings.allow_zero)
     pool = await database.acquire_pool()
-    await store.store_wanted(pool, directory.store_hash, item.sku, [
+    stored = await store.store_wanted(pool, directory.store_hash, item.sku, [
         store.RecordRow(w.level_key, w.currency, w.price, [t.as_json() for t in w.tiers], w.problem)
         for w in wanted], item.last_modified)
+    if stored is None:
+        return  # an older version of the item than the one stored: it changes nothing, raises nothing
     fine = [invalid_key(w.level_key, w.sku, w.currency) for w in wanted if w.problem is None]
     await exceptions_store.auto_resolve_keys(pool, fine)
     for w in (w for w in wanted if w.problem):

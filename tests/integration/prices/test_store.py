@@ -54,7 +54,7 @@ async def test_a_change_while_a_write_is_in_flight_stays_dirty(pool: asyncpg.Poo
 
 async def test_an_older_version_of_the_item_changes_nothing(pool: asyncpg.Pool) -> None:
     await store.store_wanted(pool, S, "SKU-1", [usd("10.00")], T0)
-    assert await store.store_wanted(pool, S, "SKU-1", [usd("9.00")], T0 - timedelta(seconds=1)) == 0
+    assert await store.store_wanted(pool, S, "SKU-1", [usd("9.00")], T0 - timedelta(seconds=1)) is None
     [leased] = await store.lease_dirty(pool, S, limit=10)
     assert leased.price == Decimal("10.00")
 
