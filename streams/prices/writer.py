@@ -77,6 +77,7 @@ class PriceWriter:
         self._pool = pool
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._take_over = take_over
+        self._leasing = asyncio.Lock()
         self.stats = DrainStats()
 
     async def drain(self) -> DrainStats:
@@ -94,9 +95,11 @@ class PriceWriter:
     async def _loop(self, pool: asyncpg.Pool) -> None:
         client = await self._client()
         while True:
-            batch = await store.lease_dirty(pool, self.store_hash, limit=self.settings.batch_size, owner=self.owner,
-                                            paused=sorted(self.directory.missing), settle_seconds=self.settings.settle,
-                                            max_wait_seconds=self.settings.max_wait)
+            async with self._leasing:  # two loops leasing at once would split one list's batch between them
+                batch = await store.lease_dirty(pool, self.store_hash, limit=self.settings.batch_size,
+                                                owner=self.owner, paused=sorted(self.directory.missing),
+                                                settle_seconds=self.settings.settle,
+                                                max_wait_seconds=self.settings.max_wait)
             if not batch:
                 return
             try:
