@@ -14,7 +14,7 @@ import logging
 import asyncpg
 
 from connectors.bigcommerce.client import BigCommerceClient
-from connectors.http import PermanentError, RetryableError, one_line
+from connectors.http import PermanentError, one_line
 from state import exceptions as exceptions_store
 from state import prices as store
 from streams.prices.records import Level, levels_from
@@ -109,8 +109,6 @@ class PriceListDirectory:
             dedupe = f"price_assignment_failed:price_level:{key}:{channel}"
             try:
                 await client.upsert_price_list_assignment(list_id, customer_group_id=group_id, channel_id=channel)
-            except RetryableError:
-                raise
             except PermanentError as error:
                 await exceptions_store.record(pool, exceptions_store.NewException(
                     kind="price_assignment_failed", object_type="price_level", owner="operations", ns_id=key,

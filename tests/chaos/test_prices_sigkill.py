@@ -60,8 +60,7 @@ async def test_sigkill_mid_push_with_429s_ends_with_exactly_netsuite_s_prices(
         return price_message(sku, [row(f"{level}:L{level}", cur, "0", str(prices[sku, level, cur]))
                                    for level in LEVELS for cur in ("USD", "EUR")], T0 + at)
 
-    env = prices_env(bigcommerce, "0:-", "0:-", O2C_PRICES_LEVELS=orjson.dumps(LEVELS).decode(),
-                     O2C_PRICES_GROUPS="{}")
+    env = prices_env(bigcommerce, O2C_PRICES_LEVELS=orjson.dumps(LEVELS).decode())
     worker = await asyncio.to_thread(make_worker, **env)
     await produce(kafka.bootstrap, NsPriceEvent.TOPIC, [message(sku) for sku in skus])
     await asyncio.sleep(4.0)

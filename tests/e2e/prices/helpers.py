@@ -29,19 +29,19 @@ def prefix() -> str:
     return f"PRC{uuid.uuid4().hex[:8].upper()}"
 
 
-def prices_env(server: SandboxServer, wholesale: str, trade: str, **extra: str) -> dict[str, str]:
-    """The prices flow with ``wholesale`` (by id) → "Wholesale" for "Wholesale buyers", ``trade`` (by name) →
-    the pattern's list name."""
-    level_id, trade_name = wholesale.split(":")[0], trade.split(":")[1]
+def prices_env(server: SandboxServer, **extra: str) -> dict[str, str]:
+    """The prices flow against ``server`` (levels and groups in ``extra``, e.g. :func:`level_maps`)."""
     return {"O2C_PRICES_ENABLED": "true", "O2C_BC_API_BASE": server.url,
             "O2C_BC_STORE_HASH": server.config.store_hash,
-            "O2C_PRICES_LEVELS": orjson.dumps({level_id: "Wholesale", trade_name: ""}).decode(),
-            "O2C_PRICES_GROUPS": orjson.dumps({level_id: "Wholesale buyers"}).decode(),
             "O2C_PRICES_CURRENCIES": '["usd", "eur"]', "O2C_PRICES_RESYNC_INTERVAL": "0",
             "O2C_PRICES_INTERVAL": "0.5", "O2C_PRICES_RETRY_DELAY": "1", **extra}
 
 
-Row = tuple[str, str, str, str]  # level (id:name), currency, min quantity, price
+def level_maps(wholesale: str, trade: str) -> dict[str, str]:
+    """``wholesale`` (by id) → "Wholesale" for "Wholesale buyers", ``trade`` (by name) → the pattern's list."""
+    level_id, trade_name = wholesale.split(":")[0], trade.split(":")[1]
+    return {"O2C_PRICES_LEVELS": orjson.dumps({level_id: "Wholesale", trade_name: ""}).decode(),
+            "O2C_PRICES_GROUPS": orjson.dumps({level_id: "Wholesale buyers"}).decode()}
 
 
 def row(level: str, currency: str, quantity: str, price: str) -> NsPriceRow:

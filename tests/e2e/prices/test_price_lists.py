@@ -28,6 +28,7 @@ from tests.e2e.prices.helpers import (
     T0,
     customer_groups,
     customer_message,
+    level_maps,
     levels,
     prefix,
     price_lists,
@@ -76,7 +77,7 @@ async def test_levels_become_price_lists_with_tiers_and_customers_join_their_lev
     buyer = next(iter(customers))
     W, TRADE = levels()
     wid, trade_list = W.split(":")[0], f"NetSuite {TRADE.split(':')[1]}"
-    worker = await asyncio.to_thread(make_worker, **prices_env(bigcommerce, W, TRADE))
+    worker = await asyncio.to_thread(make_worker, **prices_env(bigcommerce, **level_maps(W, TRADE)))
     dsn = worker_env["O2C_DATABASE_URL"]
 
     await produce(kafka.bootstrap, NsPriceEvent.TOPIC, [
@@ -173,7 +174,7 @@ async def test_resync_reports_drift_by_list_and_repairs_only_that(
     skus = [f"{p}-{n}" for n in range(6)]
     await seed_products(bigcommerce, skus)
     W, TRADE = levels()
-    env = prices_env(bigcommerce, W, TRADE)
+    env = prices_env(bigcommerce, **level_maps(W, TRADE))
     await asyncio.to_thread(make_worker, **env)
     await produce(kafka.bootstrap, NsPriceEvent.TOPIC, [
         price_message(sku, [row(W, "USD", "0", f"{10 + n}.00")]) for n, sku in enumerate(skus)])
