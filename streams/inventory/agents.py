@@ -29,6 +29,7 @@ from typing import Any
 from prometheus_client import Counter
 
 from connectors.http import ConnectorError
+from connectors.locks import KeyedLock
 from state import inventory as inventory_store
 from streams.contract import BcOrderEvent, NsItemEvent, NsStockEvent
 from streams.contract.topics import TopicSpec
@@ -57,6 +58,9 @@ EMITTED = Counter("o2c_inventory_changes", "Published quantity changes handed to
 catalogue = CatalogueMap(clients.bigcommerce_settings().store_hash)
 writer = InventoryWriter(inventory_settings, clients.bigcommerce_client, catalogue, database.acquire_pool)
 held_skus: set[str] = set()
+#: One recompute per SKU at a time: the stock, buffer and nudge agents run concurrently, and a recompute
+#: that read the stock before another's await must not publish its older target after the newer one.
+sku_locks = KeyedLock()
 
 stock_topic = topic(NsStockEvent.TOPIC)
 items_topic = topic(NsItemEvent.TOPIC)
@@ -85,23 +89,25 @@ async def _held(sku: str, stock: SkuStock, *, force: bool = False) -> Decimal:
     return found.get(sku, Decimal(0))
 
 
-async def recompute(sku: str, stock: SkuStock | None = None, *, behind: bool = False, force_holds: bool = False,
+async def recompute(sku: str, *, behind: bool = False, force_holds: bool = False,
                     changed_at: float | None = None) -> Targets | None:
-    """Target of one SKU; a change is written to the published table and handed to the writer."""
+    """Target of one SKU from the stored stock; a change is written to the published table and handed to the
+    writer. Serialised per SKU, and the stock is read inside the lock, so the last target published is
+    always computed from the latest figures."""
     key = sku.encode()
-    if stock is None:
+    async with sku_locks.hold(sku):
         stock = SkuStock.decode(stock_table.get(key))
-    if not any(loc in config.locations for loc in stock.locations):
-        return None  # nothing known yet at a location sold online: nothing to publish
-    held = await _held(sku, stock, force=force_holds)
-    target = targets(stock, config, buffer=config.buffer_for(sku, _buffer(key)), held=held)
-    if decode_targets(published_table.get(key)) == target:
-        return None
-    published_table[key] = encode_targets(target)
-    EMITTED.inc()
-    await writer.put(sku, target, high=is_low(target, config.low_stock_threshold), behind=behind,
-                     changed_at=changed_at)
-    return target
+        if not any(loc in config.locations for loc in stock.locations):
+            return None  # nothing known yet at a location sold online: nothing to publish
+        held = await _held(sku, stock, force=force_holds)
+        target = targets(stock, config, buffer=config.buffer_for(sku, _buffer(key)), held=held)
+        if decode_targets(published_table.get(key)) == target:
+            return None
+        published_table[key] = encode_targets(target)
+        EMITTED.inc()
+        await writer.put(sku, target, high=is_low(target, config.low_stock_threshold), behind=behind,
+                         changed_at=changed_at)
+        return target
 
 
 def _behind(message: Any, occurred_at: datetime) -> bool:
@@ -175,7 +181,7 @@ async def aggregate(delivered: Delivered[NsStockEvent]) -> None:
     stock_table[key] = stock.encode()
     if not behind:
         writer.caught_up()
-    await recompute(figure.sku, stock, behind=behind, changed_at=sent or None)
+    await recompute(figure.sku, behind=behind, changed_at=sent or None)
 
 
 async def track_buffer(event: NsItemEvent) -> None:
