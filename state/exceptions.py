@@ -45,10 +45,36 @@ class StoredException:
     created_at: datetime
     updated_at: datetime
     payload: Any = field(default=None, repr=False)
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution_note: str | None = None
+    retry_requested_at: datetime | None = None
+    retry_requested_by: str | None = None
+    retries: int = 0
+    last_retry_note: str | None = None
 
 
 _COLUMNS = ("id, kind, object_type, bc_id, ns_id, severity, owner, message, status, occurrences, "
-            "created_at, updated_at, payload")
+            "created_at, updated_at, payload, resolved_at, resolved_by, resolution_note, retry_requested_at, "
+            "retry_requested_by, retries, last_retry_note")
+OPEN_STATUSES = ("open", "retrying")
+STATUSES = ("open", "retrying", "resolved", "auto_resolved")
+OWNERS = ("finance", "operations", "customer_service", "engineering")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an operator narrows the exceptions to (every field optional; ``status`` ``None`` = open + retrying)."""
+
+    status: tuple[str, ...] | None = None
+    owner: str | None = None
+    kind: str | None = None
+    object_type: str | None = None
+    since: datetime | None = None
+    text: str | None = None  # matched against the message and both systems' ids (case-insensitive)
+
+    def statuses(self) -> list[str]:
+        return list(self.status or OPEN_STATUSES)
 
 
 async def record(conn: Executor, exc: NewException) -> int:
@@ -78,6 +104,45 @@ async def list_open(
         owner, kind, limit,
     )
     return [StoredException(**dict(r)) for r in rows]
+
+
+_SEARCH_WHERE = """status = ANY($1::text[]) AND ($2::text IS NULL OR owner = $2) AND ($3::text IS NULL OR kind = $3)
+    AND ($4::text IS NULL OR object_type = $4) AND ($5::timestamptz IS NULL OR created_at >= $5)
+    AND ($6::text IS NULL OR message ILIKE '%' || $6 || '%' OR bc_id = $6 OR ns_id = $6)"""
+
+
+def _filter_args(f: Filters) -> list[Any]:
+    return [f.statuses(), f.owner, f.kind, f.object_type, f.since, f.text or None]
+
+
+async def search(conn: Executor, filters: Filters = Filters(), *, after_id: int = 0, limit: int = 100,
+                 newest_first: bool = False) -> list[StoredException]:
+    """One page of exceptions matching ``filters``, by id (keyset paging: pass the last id seen as ``after_id``;
+    with ``newest_first`` the page holds ids below ``after_id`` when it is set)."""
+    if newest_first:
+        page = "AND ($7::bigint = 0 OR id < $7) ORDER BY id DESC"
+    else:
+        page = "AND id > $7 ORDER BY id"
+    rows = await conn.fetch(f"SELECT {_COLUMNS} FROM exceptions WHERE {_SEARCH_WHERE} {page} LIMIT $8",
+                            *_filter_args(filters), after_id, limit)
+    return [StoredException(**dict(r)) for r in rows]
+
+
+async def count(conn: Executor, filters: Filters = Filters()) -> int:
+    return int(await conn.fetchval(f"SELECT count(*) FROM exceptions WHERE {_SEARCH_WHERE}", *_filter_args(filters)))
+
+
+async def open_by_owner(conn: Executor) -> dict[str, int]:
+    """Open (and retrying) exceptions per owner, every owner present."""
+    rows = await conn.fetch("SELECT owner, count(*) AS n FROM exceptions WHERE status IN ('open', 'retrying') "
+                            "GROUP BY owner")
+    found = {r["owner"]: int(r["n"]) for r in rows}
+    return {owner: found.get(owner, 0) for owner in OWNERS}
+
+
+async def kinds(conn: Executor) -> list[str]:
+    """Every kind ever recorded (for filters)."""
+    return [r["kind"] for r in await conn.fetch("SELECT DISTINCT kind FROM exceptions ORDER BY kind")]
 
 
 async def get(conn: Executor, exception_id: int) -> StoredException | None:
@@ -147,15 +212,31 @@ RETRIED_BY_FLOWS = frozenset({"order_unreadable", "invalid_event", "processing_f
                               "price_sync_failed", "price_list_missing", "price_assignment_failed"})
 
 
-async def request_retry(conn: Executor, exception_id: int) -> bool:
+async def request_retry(conn: Executor, exception_id: int, *, by: str = "operator") -> bool:
     """An operator asks o2c to try the object again (status ``retrying``); False if it was not open.
 
-    The flow that owns the exception picks it up (the BigCommerce source: on its next poll) and
-    resolves it on success, or sets it back to ``open`` if the retry failed.
+    The flow that owns the exception picks it up (the BigCommerce source: on its next poll), re-reads the
+    object from its source and resolves the exception on success, or sets it back to ``open`` with a note
+    (``retry_outcome``) if the retry failed.
     """
     result: str = await conn.execute(
-        "UPDATE exceptions SET status = 'retrying', updated_at = now() WHERE id = $1 AND status = 'open'",
-        exception_id,
+        """UPDATE exceptions SET status = 'retrying', updated_at = now(), retry_requested_at = now(),
+                  retry_requested_by = $2, retries = retries + 1
+           WHERE id = $1 AND status = 'open'""",
+        exception_id, by,
+    )
+    return result.endswith(" 1")
+
+
+async def retry_outcome(conn: Executor, exception_id: int, *, resolved: bool, note: str) -> bool:
+    """The outcome of a retry arrived: ``resolved`` (by o2c, with ``note``), or ``open`` again with ``note`` as
+    the last retry's result. False if the exception was not ``retrying``."""
+    if resolved:
+        return await mark_retried(conn, exception_id, note)
+    result: str = await conn.execute(
+        """UPDATE exceptions SET status = 'open', updated_at = now(), last_retry_note = $2
+           WHERE id = $1 AND status = 'retrying'""",
+        exception_id, note,
     )
     return result.endswith(" 1")
 
