@@ -31,8 +31,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import orjson
-
 from deploy.local.kafka import KafkaBroker, KafkaJars
 from deploy.local.kafka.broker import KafkaStartError
 from deploy.local.postgres import EmbeddedPostgres
@@ -222,41 +220,6 @@ def _stop_children(children: list[subprocess.Popen[bytes]], timeout: float = 60.
             child.wait()
 
 
-async def _exceptions(settings: Settings, args: argparse.Namespace) -> None:
-    import asyncpg
-
-    from state import exceptions as store
-
-    conn = await asyncpg.connect(settings.dsn)
-    try:
-        from state.db import _init_connection
-
-        await _init_connection(conn)
-        if args.action == "list":
-            for e in await store.list_open(conn, owner=args.owner, kind=args.kind):
-                print(f"#{e.id:<6} {e.kind:<18} {e.owner:<16} {e.object_type}:{e.bc_id or e.ns_id or '-'}  "
-                      f"x{e.occurrences}  {e.message}")
-        elif args.action == "show":
-            found = await store.get(conn, args.id)
-            if found is None:
-                raise SystemExit(f"no exception #{args.id}")
-            print(orjson.dumps(found.__dict__, default=str, option=orjson.OPT_INDENT_2).decode())
-        elif args.action == "resolve":
-            ok = await store.resolve(conn, args.id, by=os.environ.get("USER", "operator"), note=args.note)
-            print("resolved" if ok else f"exception #{args.id} is not open")
-        elif args.action == "retry":
-            found = await store.get(conn, args.id)
-            if found is None:
-                raise SystemExit(f"no exception #{args.id}")
-            if found.kind not in store.RETRIED_BY_FLOWS:
-                raise SystemExit(f"exception #{args.id} ({found.kind}) is not retried by o2c: fix the cause, then "
-                                 "resolve it")
-            ok = await store.request_retry(conn, args.id)
-            print("retry requested: o2c tries again on its next pass" if ok else f"exception #{args.id} is not open")
-    finally:
-        await conn.close()
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="o2c", description="BigCommerce <-> NetSuite order-to-cash daemon")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -270,18 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--demo-rate", type=float, default=2.0, help="demo orders per second")
     schemas = sub.add_parser("schemas", help="regenerate docs/schemas/*.json from the event models")
     schemas.add_argument("--dir", type=Path, default=None)
-    exc = sub.add_parser("exceptions", help="list, show, resolve or retry exceptions")
-    exc_sub = exc.add_subparsers(dest="action", required=True)
-    lst = exc_sub.add_parser("list")
-    lst.add_argument("--owner")
-    lst.add_argument("--kind")
-    show = exc_sub.add_parser("show")
-    show.add_argument("id", type=int)
-    res = exc_sub.add_parser("resolve")
-    res.add_argument("id", type=int)
-    res.add_argument("--note")
-    retry = exc_sub.add_parser("retry", help="ask o2c to try the object again (status retrying)")
-    retry.add_argument("id", type=int)
+    from streams.platform import exceptions_cli
+
+    exceptions_cli.add_parser(sub)
     inventory = sub.add_parser("inventory", help="inventory operations (`o2c inventory resync`)")
     inventory_sub = inventory.add_subparsers(dest="action", required=True)
     resync = inventory_sub.add_parser("resync", help="compare BigCommerce with NetSuite's buffered aggregate, "
@@ -367,7 +321,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         for path in write(args.dir or SCHEMA_DIR):
             print(path)
     elif args.command == "exceptions":
-        asyncio.run(_exceptions(settings, args))
+        from streams.platform.exceptions_cli import command as exceptions_command
+
+        return asyncio.run(exceptions_command(settings.dsn, args))
     elif args.command == "inventory":
         from streams.inventory.cli import resync_command
 
