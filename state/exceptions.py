@@ -209,7 +209,10 @@ RETRIED_BY_FLOWS = frozenset({"order_unreadable", "invalid_event", "processing_f
                               "invoice_refused", "payout_mismatch", "payout_unbalanced", "payout_unmapped",
                               "payout_refused", "refund_unsynced", "refund_unmapped", "refund_over_paid",
                               "refund_declined", "refund_unbalanced", "refund_refused", "return_location_missing",
-                              "price_sync_failed", "price_list_missing", "price_assignment_failed"})
+                              "price_sync_failed", "price_list_missing", "price_assignment_failed",
+                              # held orders (streams.orders.plan.HOLD_KINDS): re-read from BigCommerce, planned again
+                              "total_mismatch", "currency_unmapped", "tax_code_unmapped",
+                              "multi_address_unsupported"})
 
 
 async def request_retry(conn: Executor, exception_id: int, *, by: str = "operator") -> bool:
@@ -239,6 +242,29 @@ async def retry_outcome(conn: Executor, exception_id: int, *, resolved: bool, no
         exception_id, note,
     )
     return result.endswith(" 1")
+
+
+async def resolve_retried(conn: Executor, *, object_type: str, bc_id: str, note: str) -> int:
+    """The object's retried exceptions succeeded (e.g. its sales order was written): resolved by o2c with
+    ``note``; how many. Call before ``auto_resolve``, which closes the ones nobody retried."""
+    result: str = await conn.execute(
+        """UPDATE exceptions SET status = 'resolved', resolved_at = now(), resolved_by = 'o2c',
+                  resolution_note = $3, updated_at = now()
+           WHERE object_type = $1 AND bc_id = $2 AND status = 'retrying'""",
+        object_type, bc_id, note,
+    )
+    return int(result.split()[-1])
+
+
+async def reopen_retried(conn: Executor, *, object_type: str, bc_id: str, note: str) -> int:
+    """The object's retry failed further on (e.g. NetSuite refused its sales order): its ``retrying``
+    exceptions are ``open`` again with ``note``; how many."""
+    result: str = await conn.execute(
+        """UPDATE exceptions SET status = 'open', updated_at = now(), last_retry_note = $3
+           WHERE object_type = $1 AND bc_id = $2 AND status = 'retrying'""",
+        object_type, bc_id, note,
+    )
+    return int(result.split()[-1])
 
 
 async def reopen(conn: Executor, exception_id: int) -> bool:

@@ -10,7 +10,10 @@ With ``O2C_CASH_ENABLED=true``:
 With ``O2C_CASH_PAYOUTS_ENABLED=true``: ``post_payouts`` on ``payouts`` (journal entry, reconciliation).
 
 And a leader timer (``O2C_CASH_RECONCILE_INTERVAL``) that writes deposits whose sales order has arrived,
-re-reconciles payouts not yet at zero, and carries out operators' retries of this flow's exceptions.
+re-reconciles payouts not yet at zero, and carries out operators' retries of this flow's exceptions: an
+unmapped gateway's order is read again from BigCommerce, a refused invoice's fulfilment from NetSuite, a
+payout from PostgreSQL (the store of its pages), a refused deposit is sent again as stored; the exception
+stays ``retrying`` until that re-run's outcome (``streams.platform.retries.settle``).
 Work on one order (deposit or invoice) is done one at a time per worker (a keyed lock).
 """
 
@@ -19,6 +22,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from connectors.http import NotFoundError, RetryableError, one_line
+from connectors.netsuite.source.fulfilments import read_fulfilment
 from state import cash as cash_store
 from state import exceptions as exceptions_store
 from state import payouts as payouts_store
@@ -26,9 +31,11 @@ from streams.cash.deposit_writer import DEPOSIT_KINDS, DepositWriter
 from streams.cash.invoice_writer import INVOICE_KINDS, InvoiceWriter
 from streams.cash.payout_poster import PAYOUT_KINDS, PayoutPoster
 from streams.cash.settings import get_cash_settings
-from streams.contract import BcOrderEvent, BcOrderSnapshot, NsFulfilmentEvent, PayoutEvent, SyncResultEvent
+from streams.contract import BcOrderEvent, NsFulfilmentEvent, PayoutEvent, SyncResultEvent
 from streams.contract.netsuite import NsFulfilment
-from streams.platform import clients, supervised
+from streams.ingest.bigcommerce_reread import read_order
+from streams.ingest.netsuite_events import fulfilment_event
+from streams.platform import clients, retries, supervised
 from streams.platform.app import app, topic
 from streams.platform.guarded import Decoder, Delivered, guarded_agent
 from streams.platform.order_locks import ORDER_LOCKS
@@ -106,30 +113,51 @@ async def catch_up() -> None:
         for row in await payouts_store.needing_reconciliation(pool):
             await payouts.reconcile(pool, row)
     for exc in await exceptions_store.retrying(pool, [*DEPOSIT_KINDS, *INVOICE_KINDS, *PAYOUT_KINDS]):
-        note = await _retry(pool, ns, exc)
-        await exceptions_store.mark_retried(pool, exc.id, note)
+        try:
+            note = await _retry(pool, ns, exc)
+        except NotFoundError:
+            await retries.source_gone(pool, exc.id, f"the {exc.object_type} {exc.bc_id or exc.ns_id or ''}".strip())
+            continue
+        except (RetryableError, OSError) as error:  # a system unavailable: tried again on the next pass
+            log.warning("cash retry could not run; tried again next pass",
+                        extra={"exception_id": exc.id, "error": one_line(error)})
+            continue
+        await retries.settle(pool, exc, note)
 
 
 async def _retry(pool: Any, ns: Any, exc: exceptions_store.StoredException) -> str:
+    """Re-run the exception's object from its source (docs/operations.md, "Retry: what o2c re-reads")."""
     payload = exc.payload or {}
-    if exc.kind == "gateway_unmapped" and payload.get("order"):
-        order = BcOrderSnapshot.model_validate(payload["order"])
+    if exc.kind == "gateway_unmapped" and (payload.get("order") or exc.bc_id):
+        stored = payload.get("order") or {}
+        order_id = int(exc.bc_id or stored["order_id"])
+        order = await read_order(await clients.bigcommerce_client(), str(stored.get("store_hash") or store_hash),
+                                 order_id)
         async with orders_lock.hold((order.store_hash, order.order_id)):
             return await deposits.handle(pool, ns, order)
     if exc.kind == "deposit_refused" and exc.bc_id:
+        # the payment is as BigCommerce recorded it; NetSuite refused it: the stored deposit is sent again
         await pool.execute("UPDATE cash_deposits SET status = 'waiting' WHERE store_hash = $1 AND order_id = $2 "
                            "AND status = 'refused'", store_hash, int(exc.bc_id))
         return await deposits.write_waiting(pool, ns, store_hash, int(exc.bc_id))
     if exc.kind == "invoice_refused" and payload.get("fulfilment"):
-        return await invoices.handle(pool, ns, NsFulfilment.model_validate(payload["fulfilment"]))
+        stored_f = NsFulfilment.model_validate(payload["fulfilment"])
+        change = await read_fulfilment(ns, clients.netsuite_settings(), stored_f.ns_id,
+                                       clients.netsuite_settings().account_id)
+        if change is None:
+            raise NotFoundError(f"item fulfilment {stored_f.ns_id}")
+        return await invoices.handle(pool, ns, fulfilment_event(change).payload)
     if exc.kind in PAYOUT_KINDS and payload.get("payout_id"):
-        row = await payouts_store.get(pool, payload["gateway"], payload["payout_id"])
-        return await payouts.process(pool, ns, row) if row else "payout not found"
+        row = await payouts_store.get(pool, payload["gateway"], payload["payout_id"])  # PostgreSQL holds the pages
+        if row is None:
+            raise NotFoundError(f"payout {payload['payout_id']}")
+        return await payouts.process(pool, ns, row)
     return "nothing to retry"
 
 
 if settings.enabled or settings.payouts_enabled:
     clients.netsuite()
+    clients.bigcommerce()
     supervised.timer(app, settings.reconcile_interval, name="cash_catch_up", on_leader=True)(catch_up)
 if settings.enabled:
     guarded_agent(app, topic(BcOrderEvent.TOPIC), Decoder.delivered(BcOrderEvent), name="record_payments",

@@ -1,5 +1,9 @@
 """The BigCommerce source's sink in o2c: reads become contract events, unreadable orders exceptions.
 
+A retry of ``order_unreadable`` is carried out by the source itself (``retries_requested``): it reads the
+order again from BigCommerce; a success auto-resolves the exception (``recovered``), a failure sets it
+back to ``open`` with ``last_retry_note`` (``unreadable`` with ``retried``).
+
 :class:`EventSink` implements :class:`connectors.bigcommerce.source.Sink`. It does not import the Faust
 app (the publisher is given), so the integration tests run it against a plain Kafka producer.
 """
@@ -44,6 +48,14 @@ def unreadable_exception(failure: UnreadableOrder) -> exceptions.NewException:
     )
 
 
+def retry_failed_note(failure: UnreadableOrder) -> str:
+    """Why an operator's retry of an unreadable order failed, in plain English (pure)."""
+    if not failure.version and not failure.failures:  # not found: the order is gone from BigCommerce
+        return (f"The retry could not read BigCommerce order {failure.order_id}: BigCommerce no longer has it "
+                f"(deleted?). {failure.error}")
+    return f"The retry read BigCommerce order {failure.order_id} again and it failed: {failure.error}"
+
+
 class EventSink:
     """Publishes order and refund events (``publish`` returns once the broker has them) and keeps the
     ``order_unreadable`` exceptions of one store."""
@@ -73,7 +85,7 @@ class EventSink:
     async def unreadable(self, failure: UnreadableOrder) -> None:
         exception_id = await exceptions.record(self.pool, unreadable_exception(failure))
         if failure.retried:
-            await exceptions.reopen(self.pool, exception_id)
+            await exceptions.retry_outcome(self.pool, exception_id, resolved=False, note=retry_failed_note(failure))
 
     async def recovered(self, store_hash: str, order_id: int) -> None:
         await exceptions.auto_resolve_key(self.pool, exception_key(store_hash, order_id))

@@ -56,6 +56,7 @@ if order_settings.enabled:
     guarded_agent(app, topic(NsItemEvent.TOPIC), Decoder.model(NsItemEvent), name="map_items")(catalog.apply_item)
     supervised.timer(app, 15.0, name="raise_overdue_parked_orders")(raise_overdue_parked_orders)
     supervised.timer(app, 10.0, name="retry_parked_commands")(writer.retry_parked_commands)
+    clients.bigcommerce()  # a retried hold reads the order again from BigCommerce
     supervised.timer(app, 5.0, name="retry_held_orders", on_leader=True)(planner.retry_held_orders)
 
     if order_settings.writeback_enabled:

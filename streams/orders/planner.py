@@ -7,8 +7,10 @@ order's link, the SKU map) and carries out the answer:
 - an order with a SKU NetSuite does not know is parked until the item appears (``streams.orders.catalog``
   releases it) and becomes a ``missing_sku`` exception for operations after a configured wait;
 - a total that does not add up, an unmapped currency or tax rate (finance) and a multi-address order the
-  NetSuite account cannot ship (operations) are held as an exception; a retry of it (``o2c exceptions
-  retry``) or a later version of the order plans it again;
+  NetSuite account cannot ship (operations) are held as an exception; a later version of the order plans it
+  again, and so does a retry (``o2c exceptions retry``), which first reads the order again from BigCommerce
+  (``streams.ingest.bigcommerce_reread``; the stored snapshot is not used) and stays ``retrying`` until
+  NetSuite answers;
 - an unmapped ship method is reported (one ``ship_method_unmapped`` exception per method) and not held;
 - otherwise an idempotent command goes to ``ns.commands`` for the NetSuite writer.
 
@@ -17,8 +19,10 @@ Versions of one order are planned one at a time (a keyed lock); different orders
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from connectors.http import NotFoundError, PermanentError, RetryableError, one_line
 from connectors.locks import KeyedLock
 from state import catalog
 from state import exceptions as exceptions_store
@@ -30,6 +34,7 @@ from streams.contract import (
     SalesOrderCommandEvent,
     event_id,
 )
+from streams.ingest.bigcommerce_reread import read_order
 from streams.orders.addresses import address_spec
 from streams.orders.currency import CurrencyConfig
 from streams.orders.mapping import TotalMismatch, content_hash, external_id_for_order, skus_needed
@@ -37,8 +42,11 @@ from streams.orders.plan import HOLD_KINDS, Build, CancelUnsynced, Close, Hold, 
 from streams.orders.runtime import SOURCE, mapping_config, order_settings, report
 from streams.orders.shipping import ShippingConfig, addresses_with_lines, ship_method_unmapped
 from streams.orders.tax import TaxConfig
+from streams.platform import clients, retries
 from streams.platform.publish import publish
 from streams.platform.runtime import database
+
+log = logging.getLogger(__name__)
 
 _order_locks = KeyedLock()
 
@@ -70,16 +78,45 @@ async def handle_order(order: BcOrderSnapshot, *, again: bool = False) -> str:
 
 
 async def retry_held_orders() -> None:
-    """Held orders whose exception an operator retried are planned again from the stored snapshot."""
+    """Held orders whose exception an operator retried: read again from BigCommerce and planned again.
+
+    The exception stays ``retrying`` while the sales order is on its way (the NetSuite writer resolves it
+    once the sales order is written, or opens it again if NetSuite refuses it); held again → ``open`` with
+    the reason; the order gone from BigCommerce → ``open`` with a note.
+    """
     pool = await database.acquire_pool()
     for exc in await exceptions_store.retrying(pool, HELD_KINDS):
-        snapshot = (exc.payload or {}).get("snapshot")
-        if snapshot is None:
-            await exceptions_store.mark_retried(pool, exc.id, "nothing to retry: no order snapshot was stored")
-            continue
-        order = BcOrderSnapshot.model_validate(snapshot)
-        await exceptions_store.mark_retried(pool, exc.id, "planned again")
-        await handle_order(order, again=True)
+        try:
+            await _retry_held(pool, exc)
+        except (RetryableError, OSError) as error:  # BigCommerce or NetSuite unavailable: tried again next tick
+            log.warning("held order retry could not run; tried again shortly",
+                        extra={"exception_id": exc.id, "bc_order_id": exc.bc_id, "error": one_line(error)})
+
+
+async def _retry_held(pool: Any, exc: exceptions_store.StoredException) -> None:
+    snapshot = (exc.payload or {}).get("snapshot") or {}
+    store_hash = str(snapshot.get("store_hash") or clients.bigcommerce_settings().store_hash)
+    order_id = int(exc.bc_id or snapshot.get("order_id") or 0)
+    try:
+        order = await read_order(await clients.bigcommerce_client(), store_hash, order_id)
+    except NotFoundError:
+        await retries.source_gone(pool, exc.id, f"BigCommerce order {order_id}")
+        return
+    except PermanentError as error:
+        await retries.failed(pool, exc.id, f"The retry could not read BigCommerce order {order_id}: "
+                                           f"{one_line(error)}")
+        return
+    outcome = await handle_order(order, again=True)
+    if outcome == "command":
+        return  # the writer settles it when NetSuite answers
+    if outcome == "parked":
+        await retries.failed(pool, exc.id, f"BigCommerce order {order_id} was read again and now waits for items "
+                                           "NetSuite does not have yet (see the order's missing_sku exception).")
+    elif outcome == "ignored-status":
+        await retries.failed(pool, exc.id, f"BigCommerce order {order_id} was read again but its status "
+                                           f"({order.status}) is not one o2c sends to NetSuite.")
+    else:
+        await retries.settle(pool, exc, f"BigCommerce order {order_id} read again: {outcome}")
 
 
 async def _plan(order: BcOrderSnapshot, *, again: bool = False) -> str:

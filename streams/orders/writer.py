@@ -3,7 +3,8 @@
 A bounded number of commands is in flight per worker (the agent's concurrency); NetSuite's own limit
 is enforced by the process-wide concurrency governor inside the client, so when NetSuite is the
 bottleneck the lag grows in Kafka, not in memory. Every outcome is reported on ``sync.results`` and
-in the ledger; a later success resolves the order's open exceptions.
+in the ledger; a later success resolves the order's open exceptions (an operator's ``retrying`` one with a
+note naming the sales order), and a refusal opens a ``retrying`` one again with NetSuite's answer.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ async def apply_command(command: SalesOrderCommand) -> str:
                 exception = rules.rejected(command, error) if decision == "upsert" else rules.close_refused(
                     command, error)
                 await exceptions_store.record(pool, exception)
+                await exceptions_store.reopen_retried(
+                    pool, object_type="order", bc_id=str(command.bc_order_id),
+                    note=f"The retry reached NetSuite, which refused it: {exception.message}")
                 await report(order_id=command.bc_order_id, status="failed", external_id=command.external_id,
                              detail=str(error), version=command.source_version.isoformat())
                 return "failed"
@@ -154,6 +158,8 @@ async def _upsert(command: SalesOrderCommand) -> str:
         order_created_at=command.order_created_at,
     )
     await orders_store.unpark(pool, command.store_hash, command.bc_order_id)
+    await exceptions_store.resolve_retried(pool, object_type="order", bc_id=str(command.bc_order_id),
+                                           note=f"retried: sales order {result.id} written to NetSuite")
     await exceptions_store.auto_resolve(pool, object_type="order", bc_id=str(command.bc_order_id))
     latency = (datetime.now(UTC) - command.order_created_at).total_seconds()
     ORDER_LATENCY.observe(max(latency, 0.0))

@@ -24,7 +24,7 @@ from connectors.http import PermanentError
 from state import exceptions as exceptions_store
 from state import prices as store
 from streams.contract import NsCustomerEvent, NsPriceEvent
-from streams.platform import clients, supervised
+from streams.platform import clients, retries, supervised
 from streams.platform.app import app, topic
 from streams.platform.guarded import Decoder, guarded_agent
 from streams.platform.runtime import database
@@ -125,24 +125,26 @@ async def scheduled_resync() -> None:
 
 
 async def retry_exceptions() -> None:
-    """Operators' retries: a rejected record is written again; a missing list or assignment is tried again."""
+    """Operators' retries: a rejected record is written again from the stored state (NetSuite's price as last
+    read), and stays ``retrying`` until the writer's answer (written: resolved; refused: ``open`` again); a
+    missing list or assignment is checked again against BigCommerce now and settled at once."""
     pool = await database.acquire_pool()
     client = await clients.bigcommerce_client()
     for exc in await exceptions_store.retrying(pool, list(RETRIED_KINDS)):
         payload = exc.payload or {}
         level = str(payload.get("level", ""))
         if exc.kind == "price_sync_failed":
+            # idempotent: only a record still marked rejected is queued again; the writer settles the exception
             await store.retry_rejected(pool, directory.store_hash, level, str(payload.get("sku")),
                                        str(payload.get("currency")))
-            note = "the record is written again"
+            continue
+        try:
+            await directory.ensure_all(client, pool)
+        except PermanentError as error:
+            note = f"tried again: {error}"
         else:
-            try:
-                await directory.ensure_all(client, pool)
-            except PermanentError as error:
-                note = f"tried again: {error}"
-            else:
-                note = "price lists, groups and assignments checked again"
-        await exceptions_store.mark_retried(pool, exc.id, note)
+            note = "price lists, groups and assignments checked again"
+        await retries.settle(pool, exc, note)
 
 
 if prices_settings.enabled:

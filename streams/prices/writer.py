@@ -166,7 +166,7 @@ class PriceWriter:
         self.stats.rejected += 1
         WRITTEN.labels("rejected").inc()
         level = self.directory.level(record.level_key)
-        await exceptions_store.record(pool, exceptions_store.NewException(
+        exception_id = await exceptions_store.record(pool, exceptions_store.NewException(
             kind="price_sync_failed", object_type="price_record", owner="operations", bc_id=record.sku,
             dedupe_key=dedupe_key(record),
             message=f"BigCommerce refused the {level.list_name} price of {record.sku} in {record.currency.upper()} "
@@ -176,6 +176,9 @@ class PriceWriter:
             payload={"price_list_id": list_id, "level": record.level_key, "sku": record.sku,
                      "currency": record.currency, "price": str(record.price), "tiers": record.tiers,
                      "errors": getattr(error, "item_errors", None)}))
+        await exceptions_store.retry_outcome(pool, exception_id, resolved=False,  # an operator's retry, refused again
+                                             note=f"The retry wrote it again and BigCommerce refused it: "
+                                                  f"{one_line(error)}")
 
 
 def upsert_body(record: Leased) -> PriceRecordUpsert:

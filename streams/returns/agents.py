@@ -4,7 +4,9 @@
   refunds of an order in refund id order);
 - ``refund_voids`` on ``bc.orders``: a captured payment voided at the gateway → its deposit refunded;
 - a leader timer (``O2C_RETURNS_INTERVAL``): refunds waiting for their order or left half written, cancelled
-  orders whose payment was never refunded (``cancelled_unrefunded``), and operators' retries.
+  orders whose payment was never refunded (``cancelled_unrefunded``), and operators' retries: the refund as
+  stored (from BigCommerce) is written again from where it stopped; the exception stays ``retrying`` until
+  that run's outcome (resolved, or ``open`` with the new reason: ``streams.platform.retries.settle``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from state import exceptions as exceptions_store
 from state import returns as store
 from streams.cash.settings import get_cash_settings
 from streams.contract import BcOrderEvent, BcRefundEvent
-from streams.platform import clients, supervised
+from streams.platform import clients, retries, supervised
 from streams.platform.app import app, topic
 from streams.platform.guarded import Decoder, guarded_agent
 from streams.platform.order_locks import ORDER_LOCKS
@@ -81,7 +83,7 @@ async def catch_up() -> None:
             async with ORDER_LOCKS.hold((shop, order_id)):
                 await store.retry(pool, shop, refund_id)
                 note = await writer.run_order(pool, ns, shop, order_id, only=refund_id)
-        await exceptions_store.mark_retried(pool, exc.id, note)
+        await retries.settle(pool, exc, note)
 
 
 if settings.enabled:

@@ -51,20 +51,33 @@ class Details:
     packages: dict[str, tuple[PackageChange, ...]] = field(default_factory=dict)  # fulfilment id → packages
 
 
-async def read_headers(client: NetSuiteClient, settings: NetSuiteSettings, since: str) -> list[Row]:
-    """Fulfilments modified at or after ``since``, oldest first, each with its sales order's id and links."""
+def _header_query(settings: NetSuiteSettings, where: str) -> str:
     link = ident(settings.order_link_field)
-    return await read(
-        client,
+    return (
         "SELECT f.id, f.tranid, f.status, BUILTIN.DF(f.shipmethod) shipmethod, f.shipmethod shipmethod_id, "
         f"f.shipcarrier, TO_CHAR(f.trandate, 'YYYY-MM-DD') trandate, TO_CHAR(f.lastmodifieddate, '{TS_FORMAT}') lmd, "
         f"fl.createdfrom so_id, so.externalid so_externalid, so.{link} so_link, so.{STORE_HASH_FIELD} so_store "
         "FROM transaction f JOIN transactionline fl ON fl.transaction = f.id AND fl.mainline = 'T' "
         "LEFT JOIN transaction so ON so.id = fl.createdfrom "
-        f"WHERE f.type = 'ItemShip' AND f.lastmodifieddate >= TO_TIMESTAMP(?, '{TS_FORMAT}') "
-        "ORDER BY f.lastmodifieddate, f.id",
-        [since],
+        f"WHERE f.type = 'ItemShip' AND {where} "
+        "ORDER BY f.lastmodifieddate, f.id"
     )
+
+
+async def read_headers(client: NetSuiteClient, settings: NetSuiteSettings, since: str) -> list[Row]:
+    """Fulfilments modified at or after ``since``, oldest first, each with its sales order's id and links."""
+    return await read(client, _header_query(settings, f"f.lastmodifieddate >= TO_TIMESTAMP(?, '{TS_FORMAT}')"),
+                      [since])
+
+
+async def read_fulfilment(client: NetSuiteClient, settings: NetSuiteSettings, ns_id: str,
+                          account: str) -> FulfilmentChange | None:
+    """One fulfilment as NetSuite holds it now (an operator's retry), read as the poller reads it; ``None``
+    when it no longer exists."""
+    headers = await read(client, _header_query(settings, "f.id = ?"), [ns_id])
+    if not headers:
+        return None
+    return fulfilment_change(headers[0], await read_details(client, settings, headers[:1]), account)
 
 
 async def read_details(client: NetSuiteClient, settings: NetSuiteSettings, headers: Sequence[Row]) -> Details:

@@ -1,7 +1,8 @@
 """VAT, currency and shipping end to end: real broker, PostgreSQL, worker and the NetSuite sandbox over HTTP.
 
 A UK VAT store (GBP, tax-inclusive, 20% / 5% / 0% lines in one order, a coupon, taxed shipping) in the suitetax
-and legacy tax modes, a US order on ``US:*``, an order in an unmapped currency, a two-address order without
+and legacy tax modes, a US order on ``US:*``, an order in an unmapped currency (its retry, which reads the order
+again from BigCommerce: ``test_retry_rereads.py``), a two-address order without
 Multiple Shipping Routes and an unmapped ship method. Against a sandbox with a tax engine
 (``SandboxConfig.tax_engine``) the stored total is NetSuite's own; without one, the stored body is checked.
 """
@@ -21,7 +22,6 @@ import pytest
 
 from connectors.netsuite.sandbox import SandboxConfig, SandboxHandle, start_sandbox
 from deploy.local.kafka import KafkaBroker
-from state import exceptions as exceptions_store
 from streams.contract import BcOrderEvent, BcOrderSnapshot
 from streams.contract.bigcommerce import BcShippingAddress
 from tests.e2e.orders.test_order_to_cash import ids_base, order_message, sales_orders, wait_for
@@ -214,40 +214,3 @@ async def test_two_addresses_with_multiple_shipping_routes_ship_as_two_groups(
     assert [x["shipAddress"]["refName"] for x in products] == [f"BC-{base + 1}-1", f"BC-{base + 1}-2"]
     assert [x["shipMethod"]["id"] for x in products] == ["301", "302"]
     assert charged(record) == two.total_inc_tax
-
-
-async def test_a_held_currency_is_booked_after_the_mapping_is_added_and_the_exception_retried(
-    kafka: KafkaBroker, suitetax_netsuite: SandboxHandle, make_worker: Callable[..., WorkerProcess],
-    worker_env: dict[str, str],
-) -> None:
-    url = suitetax_netsuite.url
-    env = {"O2C_ORDERS_ENABLED": "true", "O2C_BC_STORE_HASH": STORE, "O2C_NS_BASE_URL": url,
-           "O2C_ORDERS_TAX_MODE": "suitetax", "O2C_ORDERS_TAX_CODES": json.dumps(UK_CODES),
-           "O2C_ORDERS_SHIP_METHODS": json.dumps(SHIP_METHODS)}
-    without_eur = await asyncio.to_thread(lambda: make_worker(
-        **env, O2C_ORDERS_CURRENCIES=json.dumps({"USD": "1", "GBP": "3"})))
-    base = ids_base()
-    skus = [s for s in await publish_items(kafka.bootstrap, url) if s.count("-") == 2]
-    # a EUR order from a USD store, at BigCommerce's rate USD → EUR 0.92
-    eur = uk(base + 1, skus).model_copy(update={"currency_code": "EUR", "currency_exchange_rate": D("0.92"),
-                                                "store_default_currency_code": "USD"})
-    await produce(kafka.bootstrap, BcOrderEvent.TOPIC, [order_message(eur)])
-    await wait_for(kafka, {base + 1}, "failed")
-    assert f"BC-SO-{STORE}-{base + 1}" not in await sales_orders(url)
-    await asyncio.to_thread(without_eur.stop)
-
-    await asyncio.to_thread(lambda: make_worker(**env, O2C_ORDERS_CURRENCIES=json.dumps(CURRENCIES)))
-    conn = await asyncpg.connect(worker_env["O2C_DATABASE_URL"])
-    try:
-        exception_id = await conn.fetchval(
-            "SELECT id FROM exceptions WHERE kind = 'currency_unmapped' AND bc_id = $1 AND status = 'open'",
-            str(base + 1))
-        assert exception_id is not None
-        assert await exceptions_store.request_retry(conn, exception_id)  # what `o2c exceptions retry ID` does
-        await wait_for(kafka, {base + 1}, "synced")
-        assert await conn.fetchval("SELECT status FROM exceptions WHERE id = $1", exception_id) != "open"
-    finally:
-        await conn.close()
-    record = (await sales_orders(url))[f"BC-SO-{STORE}-{base + 1}"]
-    assert record["currency"]["id"] == "2" and D(str(record["exchangeRate"])) == D("1.08695652")
-    assert charged(record) == eur.total_inc_tax
