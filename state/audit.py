@@ -104,3 +104,62 @@ async def counts(conn: Executor, run_id: int) -> dict[tuple[str, str], int]:
     rows = await conn.fetch("SELECT check_name, kind, count(*) AS n FROM audit_findings WHERE run_id = $1 "
                             "GROUP BY 1, 2 ORDER BY 1, 2", run_id)
     return {(r["check_name"], r["kind"]): int(r["n"]) for r in rows}
+
+
+# ------------------------------------------------------------------ what o2c recorded, read by the audit's checks
+
+
+@dataclass(frozen=True)
+class OpenException:
+    id: int
+    kind: str
+    owner: str
+
+
+async def open_exceptions(conn: Executor, object_type: str, bc_ids: Iterable[str]) -> dict[str, OpenException]:
+    """The oldest open (or retrying) exception per object of this type, for these BigCommerce ids."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT ON (bc_id) bc_id, id, kind, owner FROM exceptions
+           WHERE object_type = $1 AND bc_id = ANY($2::text[]) AND status IN ('open', 'retrying')
+           ORDER BY bc_id, created_at, id""", object_type, list(bc_ids))
+    return {r["bc_id"]: OpenException(int(r["id"]), r["kind"], r["owner"]) for r in rows}
+
+
+async def parked_orders(conn: Executor, store_hash: str, order_ids: Iterable[int]) -> dict[int, str]:
+    """Orders o2c parked (waiting for an item, a customer, a retry): order id → the reason."""
+    rows = await conn.fetch("SELECT order_id, reason FROM parked_orders WHERE store_hash = $1 "
+                            "AND order_id = ANY($2::bigint[])", store_hash, list(order_ids))
+    return {int(r["order_id"]): r["reason"] for r in rows}
+
+
+async def refund_bookings(conn: Executor, store_hash: str,
+                          refund_ids: Iterable[int]) -> dict[int, tuple[str, frozenset[str]]]:
+    """Refund id → (o2c's status, the kinds of document it created for it)."""
+    rows = await conn.fetch(
+        """SELECT r.refund_id, r.status,
+                  coalesce(array_agg(d.doc) FILTER (WHERE d.status = 'created'), '{}') AS docs
+           FROM return_refunds r LEFT JOIN return_documents d
+             ON d.store_hash = r.store_hash AND d.refund_id = r.refund_id
+           WHERE r.store_hash = $1 AND r.refund_id = ANY($2::bigint[]) GROUP BY r.refund_id, r.status""",
+        store_hash, list(refund_ids))
+    return {int(r["refund_id"]): (r["status"], frozenset(r["docs"])) for r in rows}
+
+
+async def recorded_shipments(conn: Executor, store_hash: str, ns_ids: Iterable[str]) -> dict[str, set[int]]:
+    """Fulfilment id → the BigCommerce shipment ids o2c recorded as created for it."""
+    rows = await conn.fetch(
+        """SELECT ns_id, shipment_id FROM fulfilment_shipments WHERE store_hash = $1 AND ns_id = ANY($2::text[])
+           AND status = 'created' AND shipment_id IS NOT NULL""", store_hash, list(ns_ids))
+    out: dict[str, set[int]] = {}
+    for r in rows:
+        out.setdefault(r["ns_id"], set()).add(int(r["shipment_id"]))
+    return out
+
+
+async def payouts_since(conn: Executor, since: datetime) -> list[dict[str, Any]]:
+    """Payouts created or arriving since ``since``, with their journal entry and reconciliation."""
+    rows = await conn.fetch(
+        """SELECT gateway, payout_id, amount, currency, arrival_date, result, residual, je_status, je_external_id,
+                  je_ns_id, detail FROM payouts
+           WHERE created >= $1 OR arrival_date >= $1::date ORDER BY gateway, payout_id""", since)
+    return [dict(r) for r in rows]

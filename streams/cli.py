@@ -7,6 +7,7 @@
     o2c schemas          regenerate the JSON Schema files of the public topics
     o2c exceptions ...   list, show, resolve and retry exceptions
     o2c payouts ...      list, show and reconcile gateway payouts
+    o2c audit [CHECK ...] compare BigCommerce and NetSuite (orders, customers, items, stock, ...), report the drift
     o2c inventory resync compare BigCommerce stock with NetSuite's buffered aggregate, push the differences
     o2c prices resync    compare BigCommerce's price lists with NetSuite's prices, write the differences
     o2c sandbox bigcommerce|netsuite|stripe ... local API sandboxes
@@ -255,6 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
                        ("reconcile", "reconcile the payout again now and print the report")):
         one = payouts_sub.add_parser(name, help=text)
         one.add_argument("id", help="payout id (po_…), or gateway:id")
+    from streams.audit.cli import add_parser as add_audit_parser
+
+    add_audit_parser(sub)
     sandbox = sub.add_parser("sandbox", help="run a local API sandbox (`o2c sandbox <name> --help`)")
     sandbox.add_argument("name", choices=["bigcommerce", "netsuite", "stripe", "bigcommerce-load",
                                           "netsuite-warehouse", "stripe-payouts", "bigcommerce-refunds"])
@@ -337,6 +341,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(payouts_command(settings, args.action, getattr(args, "id", None),
                                            getattr(args, "limit", 50)))
+    elif args.command == "audit":
+        from streams.audit.cli import audit_command
+
+        return asyncio.run(audit_command(settings, args))
     elif args.command == "sandbox":
         return cmd_sandbox(args.name, args.args)
     return 0

@@ -8,6 +8,7 @@ import time
 
 import faust
 
+from streams.audit import agents as _audit  # noqa: F401  (the scheduled audit)
 from streams.cash import agents as _cash  # noqa: F401
 from streams.contract.topics import PUBLIC_TOPICS, TopicSpec
 from streams.fulfilments import agents as _fulfilments  # noqa: F401

@@ -24,11 +24,12 @@ INVENTORY_BATCH = 2000
 class CatalogApi(Transport):
     """``/v3/catalog`` and ``/v3/inventory``."""
 
-    async def list_products(self, *, include_variants: bool = False, **filters: Any) -> AsyncIterator[Product]:
+    async def list_products(self, *, include_variants: bool = False, lane: Lane = Lane.NORMAL,
+                            **filters: Any) -> AsyncIterator[Product]:
         params = dict(filters)
         if include_variants:
             params["include"] = "variants"
-        async for row in self._v3_pages("/catalog/products", endpoint="products_list", params=params):
+        async for row in self._v3_pages("/catalog/products", endpoint="products_list", params=params, lane=lane):
             yield Product.model_validate(row)
 
     async def get_product(self, product_id: int, *, include_variants: bool = False) -> Product:

@@ -214,10 +214,10 @@ class OrdersApi(Transport):
         )
         return Order.model_validate(row)
 
-    async def list_shipments(self, order_id: int) -> list[Shipment]:
+    async def list_shipments(self, order_id: int, *, lane: Lane = Lane.NORMAL) -> list[Shipment]:
         return [
             Shipment.model_validate(row)
-            async for row in self._v2_pages(f"/orders/{order_id}/shipments", endpoint="shipments_list")
+            async for row in self._v2_pages(f"/orders/{order_id}/shipments", endpoint="shipments_list", lane=lane)
         ]
 
     async def create_shipment(self, order_id: int, shipment: ShipmentCreate) -> Shipment:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from typing import Any
 
+from ..formats import format_iso
+from ..governor import Lane
 from ..models import Refund, RefundItem, RefundPayment, RefundQuote, Transaction
 from .transport import Transport
 
@@ -54,6 +57,15 @@ class PaymentsApi(Transport):
     async def list_refunds(self, order_id: int) -> list[Refund]:
         data = await self._v3_data("GET", f"/orders/{order_id}/payment_actions/refunds", endpoint="refunds_list")
         return [Refund.model_validate(r) for r in data or []]
+
+    async def list_all_refunds(self, *, created_min: datetime | None = None,
+                               lane: Lane = Lane.NORMAL) -> AsyncIterator[Refund]:
+        """Every refund of the store (``GET /v3/orders/payment_actions/refunds``), created at or after
+        ``created_min`` when given, page by page."""
+        params = {"created:min": format_iso(created_min)} if created_min is not None else None
+        async for row in self._v3_pages("/orders/payment_actions/refunds", endpoint="refunds_list_all",
+                                        params=params, lane=lane):
+            yield Refund.model_validate(row)
 
     async def list_transactions(self, order_id: int) -> list[Transaction]:
         data = await self._v3_data("GET", f"/orders/{order_id}/transactions", endpoint="transactions_list")
