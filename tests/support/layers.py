@@ -10,7 +10,10 @@ Rules:
 - ``streams/contract/`` (the event contract) imports nothing else of o2c;
 - ``streams/platform/`` imports no flow and no source (``streams.orders``, ``streams.inventory``,
   ``streams.ingest``);
-- a flow folder does not import another flow folder;
+- a flow folder does not import another flow folder, except a declared dependency (``FLOW_DEPENDS``: returns
+  are built on cash's deposit model, so ``streams.returns`` may import ``streams.cash``);
+- the surfaces over every flow (``streams.audit``, ``streams.ops``) may read a flow's rules and settings but
+  never its ``agents`` module (importing it registers the flow's agents in the process);
 - production code (``streams/``, ``connectors/``, ``state/``) never imports ``deploy.local``, a sandbox,
   ``tests`` or ``bench`` — except the CLI (``streams/cli.py``), whose ``up``, ``run`` and ``sandbox``
   commands start the local stack and the sandboxes, and the sandboxes themselves.
@@ -26,7 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = ("streams", "connectors", "state")
-FLOWS = ("streams.orders", "streams.inventory", "streams.fulfilments", "streams.cash")
+FLOWS = ("streams.orders", "streams.inventory", "streams.fulfilments", "streams.cash", "streams.returns",
+         "streams.prices")
+FLOW_DEPENDS = {"streams.returns": ("streams.cash",)}
+SURFACES = ("streams.audit", "streams.ops")
 CLI_EXEMPT = {"streams.cli"}
 
 
@@ -81,8 +87,13 @@ def rule_broken(module: str, imported: str) -> str | None:
             within(imported, p) for p in (*FLOWS, "streams.ingest", "streams.worker", "streams.cli")):
         return "the platform imports no flow or source"
     for flow in FLOWS:
-        if within(module, flow) and any(within(imported, other) for other in FLOWS if other != flow):
+        allowed = (flow, *FLOW_DEPENDS.get(flow, ()))
+        if within(module, flow) and any(within(imported, other) for other in FLOWS if other not in allowed):
             return "a flow does not import another flow"
+    if any(within(module, s) for s in SURFACES) and any(within(imported, f"{flow}.agents") for flow in FLOWS):
+        return "a surface reads a flow's rules, never its agents"
+    if within(module, "streams.platform") and any(within(imported, s) for s in SURFACES):
+        return "the platform imports no flow or source"
     production = any(within(module, p) for p in PRODUCTION) and module not in CLI_EXEMPT and not is_sandbox(module)
     if production and (within(imported, "deploy.local") or within(imported, "tests") or within(imported, "bench")
                        or is_sandbox(imported)):

@@ -19,6 +19,11 @@ from tests.support.layers import rule_broken, violations
     ("streams.orders.writer", "tests.support.orders"),
     ("connectors.netsuite.client", "connectors.netsuite.sandbox.app"),
     ("streams.platform.demo", "bench.stack"),
+    ("streams.prices.records", "streams.orders.settings"),
+    ("streams.cash.deposits", "streams.returns.plan"),
+    ("streams.audit.checks", "streams.inventory.agents"),
+    ("streams.ops.server", "streams.prices.agents"),
+    ("streams.platform.web", "streams.ops.server"),
 ])
 def test_each_forbidden_direction_is_caught(module: str, imported: str) -> None:
     assert rule_broken(module, imported) is not None
@@ -33,6 +38,8 @@ def test_each_forbidden_direction_is_caught(module: str, imported: str) -> None:
     ("streams.cli", "connectors.bigcommerce.sandbox.load"),
     ("connectors.bigcommerce.sandbox.app", "connectors.bigcommerce.sandbox.state"),
     ("deploy.k8s.render", "streams.contract.topics"),
+    ("streams.returns.writer", "streams.cash.deposit_writer"),
+    ("streams.audit.checks", "streams.inventory.model"),
 ])
 def test_allowed_directions_pass(module: str, imported: str) -> None:
     assert rule_broken(module, imported) is None
