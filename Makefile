@@ -6,12 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 JARS := .local/kafka-libs/.complete
 
-.PHONY: run test install jars lint typecheck pytest schemas bench clean down
+.PHONY: run test install jars browser lint typecheck pytest schemas bench clean down
 
 run: install jars
 	O2C_LOG_FORMAT=$${O2C_LOG_FORMAT:-console} $(BIN)/o2c run --demo
 
-test: install jars lint typecheck pytest
+test: install jars browser lint typecheck pytest
 
 install: $(STAMP)
 
@@ -30,6 +30,16 @@ $(JARS): deploy/local/kafka/pom.xml | install
 	$(BIN)/python -c 'from pathlib import Path; from deploy.local.kafka import KafkaJars; \
 	  import shutil; shutil.rmtree(".local/kafka-libs", ignore_errors=True); \
 	  print("kafka jars:", KafkaJars(Path(".local/kafka-libs").resolve()).ensure())'
+
+# The browser tests (tests/browser) drive Debian's chromium with Playwright (its own browser download needs the
+# internet); installed here when missing and we are root, otherwise we say what to do.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ]; then echo "browser: $(CHROMIUM)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update && apt-get install -y --no-install-recommends chromium; \
+	else echo "browser: $(CHROMIUM) is missing; install Debian's chromium (sudo apt-get install chromium)" \
+	  "or set CHROMIUM=/path/to/chromium; the browser tests are skipped without it"; fi
 
 lint: install
 	$(BIN)/ruff check .

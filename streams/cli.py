@@ -8,6 +8,7 @@
     o2c exceptions ...   list, show, resolve and retry exceptions
     o2c payouts ...      list, show and reconcile gateway payouts
     o2c audit [CHECK ...] compare BigCommerce and NetSuite (orders, customers, items, stock, ...), report the drift
+    o2c ops              the ops page (O2C_OPS_*); `o2c ops hash-password` hashes a password for its users
     o2c inventory resync compare BigCommerce stock with NetSuite's buffered aggregate, push the differences
     o2c prices resync    compare BigCommerce's price lists with NetSuite's prices, write the differences
     o2c sandbox bigcommerce|netsuite|stripe ... local API sandboxes
@@ -259,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     from streams.audit.cli import add_parser as add_audit_parser
 
     add_audit_parser(sub)
+    ops = sub.add_parser("ops", help="the ops page (`o2c ops`, `o2c ops hash-password`; docs/ops-page.md)")
+    ops.add_argument("args", nargs=argparse.REMAINDER, help="serve (default) or hash-password")
     sandbox = sub.add_parser("sandbox", help="run a local API sandbox (`o2c sandbox <name> --help`)")
     sandbox.add_argument("name", choices=["bigcommerce", "netsuite", "stripe", "bigcommerce-load",
                                           "netsuite-warehouse", "stripe-payouts", "bigcommerce-refunds"])
@@ -345,6 +348,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from streams.audit.cli import audit_command
 
         return asyncio.run(audit_command(settings, args))
+    elif args.command == "ops":
+        from streams.ops.cli import main as ops_main
+
+        return ops_main(args.args)
     elif args.command == "sandbox":
         return cmd_sandbox(args.name, args.args)
     return 0

@@ -1,0 +1,1 @@
+"""The ops page's routes, one module per page."""
