@@ -33,13 +33,14 @@ $(JARS): deploy/local/kafka/pom.xml | install
 
 # The browser tests (tests/browser) drive Debian's chromium with Playwright (its own browser download needs the
 # internet); installed here when missing and we are root, otherwise we say what to do.
-CHROMIUM ?= /usr/bin/chromium
+CHROMIUM ?= $(or $(O2C_CHROMIUM),/usr/bin/chromium)
 browser:
 	@if [ -x $(CHROMIUM) ]; then echo "browser: $(CHROMIUM)"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update && apt-get install -y --no-install-recommends chromium; \
 	else echo "browser: $(CHROMIUM) is missing; install Debian's chromium (sudo apt-get install chromium)" \
-	  "or set CHROMIUM=/path/to/chromium; the browser tests are skipped without it"; fi
+	  "or set O2C_CHROMIUM=/path/to/chromium; the browser tests fail without it" \
+	  "(O2C_SKIP_BROWSER_TESTS=1 skips them knowingly)"; fi
 
 lint: install
 	$(BIN)/ruff check .

@@ -137,7 +137,10 @@ async def ops_server(ops_db: str) -> AsyncIterator[tuple[OpsServer, Seeded]]:
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     if not CHROMIUM_PRESENT:
-        pytest.skip(f"{CHROMIUM} is missing: run `make browser` (installs Debian's chromium) or set O2C_CHROMIUM")
+        message = f"{CHROMIUM} is missing: run `make browser` (installs Debian's chromium) or set O2C_CHROMIUM"
+        if os.environ.get("O2C_SKIP_BROWSER_TESTS") == "1":
+            pytest.skip(message)
+        pytest.fail(message + " (or O2C_SKIP_BROWSER_TESTS=1 to skip the browser tests knowingly)")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
