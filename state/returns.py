@@ -162,12 +162,21 @@ async def counts(conn: Executor, store_hash: str | None = None) -> dict[str, int
     return {r["status"]: int(r["n"]) for r in rows}
 
 
-async def retry(conn: Executor, store_hash: str, refund_id: int) -> None:
-    """An operator retries a held or refused refund: held ones are decided again, refused ones continue their plan."""
-    await conn.execute(
-        """UPDATE return_refunds SET status = CASE WHEN plan IS NULL THEN 'waiting' ELSE 'writing' END,
-               updated_at = now() WHERE store_hash = $1 AND refund_id = $2 AND status IN ('held', 'refused')""",
-        store_hash, refund_id)
+async def retry(conn: Executor, *, store_hash: str, refund_id: int, order_id: int, total: Decimal,
+                payload: dict[str, Any]) -> RefundRow:
+    """An operator retries a refund, read again from BigCommerce (``payload``): the stored copy becomes
+    BigCommerce's; a held refund is decided again from it (``waiting``), a refused one continues its kept plan
+    (``writing``; the documents it wrote stay written); one not stored yet is stored ``waiting``; the row."""
+    row = await conn.fetchrow(
+        f"""INSERT INTO return_refunds (store_hash, refund_id, order_id, total, currency, status, payload)
+            VALUES ($1, $2, $3, $4, '', 'waiting', $5::jsonb)
+            ON CONFLICT (store_hash, refund_id) DO UPDATE SET
+                payload = EXCLUDED.payload, total = EXCLUDED.total, updated_at = now(),
+                status = CASE WHEN return_refunds.status NOT IN ('held', 'refused') THEN return_refunds.status
+                              WHEN return_refunds.plan IS NULL THEN 'waiting' ELSE 'writing' END
+            RETURNING {_REFUND_COLUMNS}""",
+        store_hash, refund_id, order_id, total, orjson.dumps(payload).decode())
+    return _refund(row)
 
 
 @dataclass(frozen=True)

@@ -4,25 +4,30 @@
   refunds of an order in refund id order);
 - ``refund_voids`` on ``bc.orders``: a captured payment voided at the gateway → its deposit refunded;
 - a leader timer (``O2C_RETURNS_INTERVAL``): refunds waiting for their order or left half written, cancelled
-  orders whose payment was never refunded (``cancelled_unrefunded``), and operators' retries: the refund as
-  stored (from BigCommerce) is written again from where it stopped; the exception stays ``retrying`` until
-  that run's outcome (resolved, or ``open`` with the new reason: ``streams.platform.retries.settle``).
+  orders whose payment was never refunded (``cancelled_unrefunded``), and operators' retries
+  (``streams.returns.retry``): the refund is read again from BigCommerce (the order's refunds) and handled as
+  a ``bc.refunds`` event would be — a held refund planned again, a refused one continued where it stopped,
+  nothing written twice; the exception stays ``retrying`` until that run's outcome (resolved, or ``open`` with
+  the new reason: ``streams.platform.retries.settle``; ``open`` with a note if BigCommerce no longer has the
+  refund; still ``retrying`` while BigCommerce or NetSuite cannot be reached).
 """
 
 from __future__ import annotations
 
 import logging
 
+from connectors.http import RetryableError, one_line
 from state import exceptions as exceptions_store
 from state import returns as store
 from streams.cash.settings import get_cash_settings
 from streams.contract import BcOrderEvent, BcRefundEvent
-from streams.platform import clients, retries, supervised
+from streams.platform import clients, supervised
 from streams.platform.app import app, topic
 from streams.platform.guarded import Decoder, guarded_agent
 from streams.platform.order_locks import ORDER_LOCKS
 from streams.platform.runtime import database
 from streams.returns.messages import cancelled_unrefunded
+from streams.returns.retry import retry_refund
 from streams.returns.settings import get_returns_settings
 from streams.returns.voids import void_refunds
 from streams.returns.writer import RETURN_KINDS, RefundWriter
@@ -76,18 +81,16 @@ async def catch_up() -> None:
         await exceptions_store.record(pool, exception)
     await exceptions_store.auto_resolve_kind_except(pool, "cancelled_unrefunded", open_keys)
     for exc in await exceptions_store.retrying(pool, list(RETURN_KINDS)):
-        note = "nothing to retry"
-        refund = (exc.payload or {}).get("refund")
-        if refund:
-            shop, order_id, refund_id = refund["store_hash"], int(refund["order_id"]), int(refund["refund_id"])
-            async with ORDER_LOCKS.hold((shop, order_id)):
-                await store.retry(pool, shop, refund_id)
-                note = await writer.run_order(pool, ns, shop, order_id, only=refund_id)
-        await retries.settle(pool, exc, note)
+        try:
+            await retry_refund(pool, ns, await clients.bigcommerce_client(), writer, exc, store_hash=store_hash)
+        except (RetryableError, OSError) as error:  # BigCommerce or NetSuite unavailable: tried again next pass
+            log.warning("refund retry could not run; tried again shortly",
+                        extra={"exception_id": exc.id, "bc_order_id": exc.bc_id, "error": one_line(error)})
 
 
 if settings.enabled:
     clients.netsuite()
+    clients.bigcommerce()
     supervised.timer(app, settings.interval, name="returns_catch_up", on_leader=True)(catch_up)
     guarded_agent(app, topic(BcRefundEvent.TOPIC), Decoder.model(BcRefundEvent), name="book_refunds",
                   concurrency=settings.concurrency)(book_refund)

@@ -65,11 +65,20 @@ class RefundWriter:
         self.settings = settings
         self.rules = rules(settings, cash)
 
-    async def handle(self, pool: Executor, ns: NetSuiteClient, refund: BcRefund) -> str:
-        """Store the refund, then carry out the order's refunds that can go, in refund id order."""
-        await store.record_refund(pool, store_hash=refund.store_hash, refund_id=refund.refund_id,
-                                  order_id=refund.order_id, total=refund.total_amount, currency="",
-                                  payload=refund.model_dump(mode="json"))
+    async def handle(self, pool: Executor, ns: NetSuiteClient, refund: BcRefund, *, again: bool = False) -> str:
+        """Store the refund, then carry out the order's refunds that can go, in refund id order.
+
+        ``again``: an operator's retry, ``refund`` read again from BigCommerce; it replaces the stored copy, a
+        held refund is decided again from it and a refused one continues its kept plan where it stopped
+        (documents already written are not written again: ``state.returns.retry``)."""
+        if again:
+            await store.retry(pool, store_hash=refund.store_hash, refund_id=refund.refund_id,
+                              order_id=refund.order_id, total=refund.total_amount,
+                              payload=refund.model_dump(mode="json"))
+        else:
+            await store.record_refund(pool, store_hash=refund.store_hash, refund_id=refund.refund_id,
+                                      order_id=refund.order_id, total=refund.total_amount, currency="",
+                                      payload=refund.model_dump(mode="json"))
         return await self.run_order(pool, ns, refund.store_hash, refund.order_id, only=refund.refund_id)
 
     async def run_order(self, pool: Executor, ns: NetSuiteClient, store_hash: str, order_id: int,
