@@ -72,6 +72,13 @@ async def deposit_refused(conn: Executor, store_hash: str, order_id: int, n: str
                        "WHERE store_hash = $1 AND order_id = $2 AND n = $3", store_hash, order_id, n, detail)
 
 
+async def refused_to_waiting(conn: Executor, store_hash: str, order_id: int) -> int:
+    """An operator retries a refused deposit: it waits to be written again; how many deposits."""
+    result: str = await conn.execute("UPDATE cash_deposits SET status = 'waiting' WHERE store_hash = $1 "
+                                     "AND order_id = $2 AND status = 'refused'", store_hash, order_id)
+    return int(result.split()[-1])
+
+
 async def waiting_orders(conn: Executor, limit: int = 500) -> list[tuple[str, int]]:
     """Orders with a deposit waiting for its sales order (or re-planned after a retry)."""
     rows = await conn.fetch("SELECT DISTINCT store_hash, order_id FROM cash_deposits WHERE status = 'waiting' "

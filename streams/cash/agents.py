@@ -137,8 +137,7 @@ async def _retry(pool: Any, ns: Any, exc: exceptions_store.StoredException) -> s
             return await deposits.handle(pool, ns, order)
     if exc.kind == "deposit_refused" and exc.bc_id:
         # the payment is as BigCommerce recorded it; NetSuite refused it: the stored deposit is sent again
-        await pool.execute("UPDATE cash_deposits SET status = 'waiting' WHERE store_hash = $1 AND order_id = $2 "
-                           "AND status = 'refused'", store_hash, int(exc.bc_id))
+        await cash_store.refused_to_waiting(pool, store_hash, int(exc.bc_id))
         return await deposits.write_waiting(pool, ns, store_hash, int(exc.bc_id))
     if exc.kind == "invoice_refused" and payload.get("fulfilment"):
         stored_f = NsFulfilment.model_validate(payload["fulfilment"])
