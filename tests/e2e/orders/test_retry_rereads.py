@@ -111,7 +111,11 @@ async def test_a_retried_hold_books_the_order_as_bigcommerce_holds_it_now(
             now = await exception()
             return now is not None and now["status"] == "open" and now["last_retry_note"] is not None
 
-        await eventually(reopened, timeout=60, what="the failed retry back to open")
+        try:
+            await eventually(reopened, timeout=120, what="the failed retry back to open")
+        except AssertionError as error:
+            raise AssertionError(f"{error}; the exception now: {dict(await exception() or {})}; the worker's log:\n"
+                                 f"{without_eur.log_tail(30)}") from None
         row = await exception()
         assert row is not None
         assert row["occurrences"] == 2 and row["retries"] == 1 and "EUR" in row["last_retry_note"]

@@ -64,7 +64,7 @@ def test_demo_says_what_the_worker_is_doing_agrees_with_readyz_and_syncs_orders(
     data.mkdir()
     (data / "kafka-libs").symlink_to(kafka.jars.libs)  # the demo links .local/demo/kafka-libs to this
     ports = {name: free_port() for name in ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "PG_PORT", "WEB_PORT",
-                                            "DEMO_BIGCOMMERCE_PORT", "DEMO_NETSUITE_PORT")}
+                                            "DEMO_BIGCOMMERCE_PORT", "DEMO_NETSUITE_PORT", "DEMO_STRIPE_PORT")}
     env = {**os.environ, "O2C_DATA_DIR": str(data), "O2C_LOG_FORMAT": "console", "O2C_TOPIC_PARTITIONS": "2",
            **{f"O2C_{name}": str(port) for name, port in ports.items()}}
     for name in ("O2C_KAFKA_BOOTSTRAP", "O2C_DATABASE_URL"):
