@@ -212,6 +212,10 @@ class Store:
     def next_id(self, kind: str) -> int:
         return next(self._ids[kind])
 
+    def start_ids_at(self, kind: str, start: int) -> None:
+        """The next ``kind`` id is ``start`` (a test sharing topics with other tests uses ids nobody else has)."""
+        self._ids[kind] = itertools.count(start)
+
     # ------------------------------------------------------------------ catalogue & inventory
 
     def add_location(self, code: str, label: str) -> dict[str, Any]:

@@ -81,6 +81,9 @@ async def test_a_retried_hold_books_the_order_as_bigcommerce_holds_it_now(
            "O2C_ORDERS_TAX_CODES": json.dumps(UK_CODES), "O2C_ORDERS_SHIP_METHODS": json.dumps(SHIP_METHODS)}
     without_eur = await asyncio.to_thread(lambda: make_worker(
         **env, O2C_ORDERS_CURRENCIES=json.dumps({"USD": "1", "GBP": "3"})))
+    # an order id of its own: the worker reads bc.orders from the start, where other tests' workers left orders
+    # 100, 101… of other stores, whose later success would close this order's exception (keyed by order id)
+    bc.store.start_ids_at("order", 10**8 + uuid.uuid4().int % 10**8)
     order_id = int(bc.store.create_order(eur_order_body())["id"])
     external_id = f"BC-SO-{store_hash}-{order_id}"
     settings = BigCommerceSettings(api_base=bc.url, store_hash=store_hash)
