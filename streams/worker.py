@@ -8,6 +8,7 @@ import time
 
 import faust
 
+from streams.alerts import agents as _alerts  # noqa: F401  (silent-failure detection)
 from streams.audit import agents as _audit  # noqa: F401  (the scheduled audit)
 from streams.cash import agents as _cash  # noqa: F401
 from streams.contract.topics import PUBLIC_TOPICS, TopicSpec

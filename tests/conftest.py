@@ -101,6 +101,7 @@ def worker_env(kafka: KafkaBroker, migrated_db: str, tmp_path: Path) -> dict[str
         "O2C_DATA_DIR": str(tmp_path / "data"),
         "O2C_TOPIC_PARTITIONS": "2",
         "O2C_HEARTBEAT_INTERVAL": "0",
+        "O2C_ALERTS_ENABLED": "false",  # alert rules would see other tests' load; tests/e2e/alerts turns them on
         "O2C_KAFKA_SESSION_TIMEOUT": "10",
         "O2C_LOG_LEVEL": os.environ.get("O2C_TEST_LOG_LEVEL", "info"),
     }

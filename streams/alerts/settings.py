@@ -21,6 +21,8 @@ class AlertsSettings(BaseSettings):
                                 "a poll for this many times its interval.")
     quiet_min_seconds: float = Field(120.0, ge=0, description="source_quiet: never sooner than this many seconds "
                                      "after the last completed poll (short demo intervals).")
+    hooks_interval: float = Field(60.0, gt=0, description="webhook_deactivated: seconds between reads of the "
+                                  "store's hooks from BigCommerce (one request each).")
     stock_minutes: float = Field(10.0, gt=0, description="stock_stale: minutes a NetSuite stock change may wait "
                                  "before BigCommerce shows it.")
     lag_max: int = Field(10_000, ge=0, description="backlog: consumer lag (messages) of the worker's group above "

@@ -34,6 +34,7 @@ from state import inventory as inventory_store
 from streams.contract import BcOrderEvent, NsItemEvent, NsStockEvent
 from streams.contract.topics import TopicSpec
 from streams.inventory.holds import held_quantities
+from streams.inventory.marks import StockMarks
 from streams.inventory.model import LocationFigure, SkuStock, Targets, decode_targets, encode_targets, is_low, targets
 from streams.inventory.resync import ResyncReport, aggregation_config, compare_and_push, compute_targets
 from streams.inventory.settings import get_inventory_settings
@@ -56,7 +57,8 @@ EMITTED = Counter("o2c_inventory_changes", "Published quantity changes handed to
 
 
 catalogue = CatalogueMap(clients.bigcommerce_settings().store_hash)
-writer = InventoryWriter(inventory_settings, clients.bigcommerce_client, catalogue, database.acquire_pool)
+writer = InventoryWriter(inventory_settings, clients.bigcommerce_client, catalogue, database.acquire_pool,
+                         StockMarks(catalogue.store_hash, database.acquire_pool))
 held_skus: set[str] = set()
 #: One recompute per SKU at a time: the stock, buffer and nudge agents run concurrently, and a recompute
 #: that read the stock before another's await must not publish its older target after the newer one.
@@ -142,6 +144,9 @@ async def resync(trigger: str) -> ResyncReport:
         return writer.is_pending(sku) or (written is not None and time.monotonic() - written < 5.0)
 
     report = await compare_and_push(client, catalogue, wanted, trigger=trigger, push=push, busy=busy, pool=pool)
+    if writer.marks is not None:  # what matches BigCommerce waits for nothing (e.g. marks a killed worker left)
+        drifted = {d["sku"] for d in report.drifted}
+        await writer.marks.settled([(sku, None) for sku in wanted if sku not in drifted and not busy(sku)])
     log.info(report.render(limit=10), extra={"checked": report.checked, "drifted": len(report.drifted),
                                              "trigger": trigger})
     return report

@@ -27,6 +27,7 @@ from connectors.http import ConnectorError, PermanentError
 from state import exceptions as exceptions_store
 from state import inventory as inventory_store
 from state.inventory import BcItemRef
+from streams.inventory.marks import StockMarks
 from streams.inventory.model import Coalescer, Pending, Targets, flush_due, plan_batches
 from streams.inventory.settings import InventorySettings
 
@@ -122,8 +123,10 @@ class InventoryWriter:
     """Coalesces and writes stock; ``run()`` is the single loop that talks to BigCommerce."""
 
     def __init__(self, settings: InventorySettings, client_factory: Callable[[], Awaitable[BigCommerceClient]],
-                 catalogue: CatalogueMap, pool_factory: Callable[[], Awaitable[asyncpg.Pool]]) -> None:
+                 catalogue: CatalogueMap, pool_factory: Callable[[], Awaitable[asyncpg.Pool]],
+                 marks: StockMarks | None = None) -> None:
         self.settings = settings
+        self.marks = marks  # since when each SKU waits, for the stock_stale alert
         self._client_factory = client_factory
         self._pool_factory = pool_factory
         self.catalogue = catalogue
@@ -151,10 +154,13 @@ class InventoryWriter:
                 await self._space.wait_for(lambda: sku in self.pending or len(self.pending) < self.settings.max_pending)
         self._rate_count += 1
         self._measure_rate(time.monotonic())
+        first = sku not in self.pending
         self.pending.put(sku, quantities, high=high, now=time.monotonic(), wall=changed_at or time.time())
         PENDING.set(len(self.pending))
         if high or len(self.pending) == 1:
             self._wake.set()
+        if first and self.marks is not None:
+            await self.marks.queued(sku, time.time())
 
     def _measure_rate(self, now: float) -> None:
         elapsed = now - self._rate_started
@@ -223,7 +229,15 @@ class InventoryWriter:
                 log.debug("stock change for a SKU BigCommerce does not track", extra={"sku": entry.sku})
                 continue
             out.append(entry)
+        if self.marks is not None and len(out) < len(entries):
+            kept = {e.sku for e in out}
+            await self.marks.settled(self._next_waits(e.sku for e in entries if e.sku not in kept), written=False)
         return out
+
+    def _next_waits(self, skus: Iterable[str]) -> list[tuple[str, float | None]]:
+        """Each SKU with the time its next wait starts: now if a newer change is already pending, else None."""
+        now = time.time()
+        return [(sku, now if sku in self.pending else None) for sku in skus]
 
     async def _send(self, client: BigCommerceClient, batch: list[Pending]) -> None:
         lane = Lane.HIGH if any(e.high for e in batch) else Lane.NORMAL
@@ -259,6 +273,8 @@ class InventoryWriter:
             self.last_written[entry.sku] = now
             if self.stats.failures.pop(entry.sku, 0) >= self.settings.max_failures:
                 recovered.append(entry.sku)
+        if self.marks is not None:
+            await self.marks.settled(self._next_waits(e.sku for e in batch))
         if recovered:
             pool = await self._pool_factory()
             for sku in recovered:

@@ -32,7 +32,7 @@ PRODUCTION = ("streams", "connectors", "state")
 FLOWS = ("streams.orders", "streams.inventory", "streams.fulfilments", "streams.cash", "streams.returns",
          "streams.prices")
 FLOW_DEPENDS = {"streams.returns": ("streams.cash",)}
-SURFACES = ("streams.audit", "streams.ops")
+SURFACES = ("streams.audit", "streams.ops", "streams.alerts")
 CLI_EXEMPT = {"streams.cli"}
 
 
