@@ -6,12 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 JARS := .local/kafka-libs/.complete
 
-.PHONY: run test install jars browser lint typecheck pytest schemas bench clean down
+.PHONY: run test install jars kustomize browser lint typecheck pytest schemas bench clean down
 
 run: install jars
 	O2C_LOG_FORMAT=$${O2C_LOG_FORMAT:-console} $(BIN)/o2c run --demo
 
-test: install jars browser lint typecheck pytest
+test: install jars kustomize browser lint typecheck pytest
 
 install: $(STAMP)
 
@@ -30,6 +30,19 @@ $(JARS): deploy/local/kafka/pom.xml | install
 	$(BIN)/python -c 'from pathlib import Path; from deploy.local.kafka import KafkaJars; \
 	  import shutil; shutil.rmtree(".local/kafka-libs", ignore_errors=True); \
 	  print("kafka jars:", KafkaJars(Path(".local/kafka-libs").resolve()).ensure())'
+
+# kustomize for the manifest tests (tests/unit/deploy), built once from source with the machine's Go into .local/bin
+# (the Go module proxy serves it; no prebuilt download). v5.8.1 builds with Go 1.26.
+KUSTOMIZE_VERSION := v5.8.1
+KUSTOMIZE := .local/bin/kustomize
+kustomize: $(KUSTOMIZE).$(KUSTOMIZE_VERSION)
+
+$(KUSTOMIZE).$(KUSTOMIZE_VERSION):
+	@command -v go >/dev/null || { echo "kustomize: Go is needed to build it (apt-get install golang-go)"; exit 1; }
+	mkdir -p .local/bin
+	GOBIN=$(CURDIR)/.local/bin GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
+	  go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	rm -f $(KUSTOMIZE).v* && touch $@
 
 # The browser tests (tests/browser) drive Debian's chromium with Playwright (its own browser download needs the
 # internet); installed here when missing and we are root, otherwise we say what to do.
@@ -52,7 +65,7 @@ typecheck: install
 # Two xdist workers, each with its own Kafka broker and PostgreSQL (session fixtures), a test file each at a
 # time: the end-to-end tests mostly wait on polls and timers, so two at once halve the wall time on 2 cores.
 PYTEST_WORKERS ?= 2
-pytest: install jars
+pytest: install jars kustomize
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 schemas: install

@@ -6,17 +6,48 @@ from pathlib import Path
 
 import yaml
 
-from deploy.k8s.render import render
+from deploy.k8s.render import internal_topics, render
 from deploy.local.kafka import KafkaBroker, KafkaJars
 from streams.contract.topics import BY_NAME, COMPRESSION, MAX_MESSAGE_BYTES, PUBLIC_TOPICS
 
 BASE = Path(__file__).resolve().parents[3] / "deploy" / "k8s" / "base"
 
 
-def test_kafka_topics_are_generated_from_the_contract() -> None:
+def test_kafka_topics_are_generated_from_the_contract_and_the_worker() -> None:
     assert (BASE / "kafkatopics.yaml").read_text() == render(), "run: python -m deploy.k8s.render > …"
-    names = {doc["spec"]["topicName"] for doc in yaml.safe_load_all((BASE / "kafkatopics.yaml").read_text())}
-    assert names == {t.name for t in PUBLIC_TOPICS}
+    docs = list(yaml.safe_load_all((BASE / "kafkatopics.yaml").read_text()))
+    names = {doc["spec"]["topicName"] for doc in docs}
+    internal = {t.name for t in internal_topics()}
+    assert names == {t.name for t in PUBLIC_TOPICS} | internal
+    assert {"o2c-__assignor-__leader", "o2c-inventory-nudges", "o2c-heartbeat-counts-changelog",
+            "o2c-inventory-stock-changelog"} <= internal
+    for doc in docs:
+        name = doc["spec"]["topicName"]
+        if name.endswith("-changelog"):
+            assert doc["spec"]["config"]["cleanup.policy"] == "compact", name
+        assert doc["spec"]["partitions"] == (1 if name.endswith("-__assignor-__leader") else 12), name
+
+
+_WORKER_TOPICS = """
+import streams.worker as worker
+from streams.inventory.agents import INTERNAL_TOPICS
+from streams.platform.app import app
+names = {t.changelog_topic.get_topic_name() for t in app.tables.values()}
+names |= {s.name for s in INTERNAL_TOPICS} | {worker.LEADER_TOPIC.name}
+print("\\n".join(sorted(names)))
+"""
+
+
+def test_internal_topics_are_the_ones_a_worker_with_every_flow_declares() -> None:
+    """In a fresh interpreter with another app id: the rendered names follow O2C_APP_ID's prefix."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("O2C_")}, "O2C_APP_ID": "shop-o2c"}
+    out = subprocess.run([sys.executable, "-c", _WORKER_TOPICS], env=env, capture_output=True, text=True,
+                         timeout=120, check=True, cwd=BASE.parents[2]).stdout.split()
+    assert out == sorted(t.name for t in internal_topics("shop-o2c"))
 
 
 def test_topics_that_carry_a_whole_order_take_the_large_limit_everywhere(tmp_path: Path) -> None:
