@@ -409,7 +409,7 @@ def main() -> None:
             O2C_NS_BASE_URL=stack.ns_url, O2C_BC_STORE_HASH=args.store, O2C_STRIPE_ENABLED="true",
             O2C_STRIPE_API_KEY=API_KEY, O2C_STRIPE_API_BASE=stripe_url, O2C_STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
             O2C_STRIPE_POLL_INTERVAL="3600")
-        httpx.post(f"{stripe_url}/__sandbox/webhook_endpoints", json={"url": f"{worker.url}/webhooks/stripe"},
+        httpx.post(f"{stripe_url}/__sandbox/webhook_endpoints", json={"url": f"{worker.webhook_url}/webhooks/stripe"},
                    timeout=10).raise_for_status()
         assert worker.proc is not None
         try:

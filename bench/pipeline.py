@@ -91,7 +91,8 @@ def main() -> None:
                 await conn.close()
 
             asyncio.run(prepare())
-            env = {"O2C_APP_ID": f"bench-{uuid.uuid4().hex[:6]}", "O2C_KAFKA_BOOTSTRAP": broker.bootstrap,
+            env = {"O2C_SANDBOX_MODE": "true", "O2C_APP_ID": f"bench-{uuid.uuid4().hex[:6]}",
+                   "O2C_KAFKA_BOOTSTRAP": broker.bootstrap,
                    "O2C_DATABASE_URL": pg.dsn, "O2C_DATA_DIR": str(root / "data"), "O2C_TOPIC_PARTITIONS": "4",
                    "O2C_HEARTBEAT_INTERVAL": "0", "O2C_LOG_LEVEL": "warning"}
             t0 = time.monotonic()

@@ -61,7 +61,7 @@ class Stack:
         worker = WorkerProcess(env={**self.worker_env, **env}, log_path=self.root / "worker.log")
         self.workers.append(worker)
         if webhooks:
-            worker.env["O2C_BC_WEBHOOK_DESTINATION"] = f"{worker.url}/webhooks/bigcommerce"
+            worker.env["O2C_BC_WEBHOOK_DESTINATION"] = f"{worker.webhook_url}/webhooks/bigcommerce"
         return worker.start(timeout=180)
 
     def stop(self) -> None:
@@ -106,6 +106,7 @@ def local_stack(partitions: int = 4) -> Iterator[Stack]:
 
             asyncio.run(prepare())
             stack.worker_env = {
+                "O2C_SANDBOX_MODE": "true",
                 "O2C_APP_ID": f"bench-{uuid.uuid4().hex[:6]}", "O2C_KAFKA_BOOTSTRAP": kafka.bootstrap,
                 "O2C_DATABASE_URL": postgres.dsn, "O2C_DATA_DIR": str(root / "data"),
                 "O2C_TOPIC_PARTITIONS": str(partitions), "O2C_HEARTBEAT_INTERVAL": "0", "O2C_LOG_LEVEL": "warning",

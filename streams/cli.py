@@ -37,7 +37,7 @@ from deploy.local.kafka import KafkaBroker, KafkaJars
 from deploy.local.kafka.broker import KafkaStartError
 from deploy.local.postgres import EmbeddedPostgres
 from streams.platform.logs import setup as setup_logging
-from streams.platform.settings import Settings, get_settings
+from streams.platform.settings import ConfigurationError, Settings, get_settings
 
 log = logging.getLogger("o2c.cli")
 
@@ -158,7 +158,8 @@ def cmd_run(settings: Settings, *, demo: bool = False, demo_rate: float = 2.0) -
         if stopping:
             return 0
         print(f"worker     http://{settings.web_host}:{settings.web_port}  (/healthz /readyz /metrics); "
-              "Ctrl-C stops everything", flush=True)
+              f"webhooks http://{settings.webhook_host}:{settings.webhook_port}/webhooks/…; Ctrl-C stops everything",
+              flush=True)
         worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], env=env)
         children.append(worker)
         if demo:
@@ -302,7 +303,7 @@ def cmd_sandbox(name: str, args: list[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
-    except KafkaStartError as exc:  # a plain sentence (what is missing and what to run), not a traceback
+    except (KafkaStartError, ConfigurationError) as exc:  # a plain sentence (what to do), not a traceback
         print(f"o2c: {exc}", file=sys.stderr, flush=True)
         return 1
 

@@ -93,8 +93,9 @@ async def migrated_db(fresh_db: str) -> str:
 
 @pytest.fixture
 def worker_env(kafka: KafkaBroker, migrated_db: str, tmp_path: Path) -> dict[str, str]:
-    """Environment for a worker of its own (unique app id = consumer group, own data folder)."""
+    """Environment for a worker of its own (unique app id = consumer group, own data folder), against sandboxes."""
     return {
+        "O2C_SANDBOX_MODE": "true",
         "O2C_APP_ID": f"o2c-test-{uuid.uuid4().hex[:8]}",
         "O2C_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "O2C_DATABASE_URL": migrated_db,
@@ -109,13 +110,18 @@ def worker_env(kafka: KafkaBroker, migrated_db: str, tmp_path: Path) -> dict[str
 
 @pytest.fixture
 def make_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
-    """Factory for worker processes sharing ``worker_env``; every one is stopped at teardown."""
+    """Factory for worker processes sharing ``worker_env``; every one is stopped at teardown.
+
+    A restarted worker keeps its ports when given the old one's (``web_port``, ``webhook_port``).
+    """
     started: list[WorkerProcess] = []
 
-    def factory(web_port: int | None = None, **overrides: str) -> WorkerProcess:
+    def factory(web_port: int | None = None, webhook_port: int | None = None, **overrides: str) -> WorkerProcess:
         worker = WorkerProcess(env={**worker_env, **overrides}, log_path=tmp_path / f"worker-{len(started)}.log")
         if web_port is not None:
             worker.web_port = web_port
+        if webhook_port is not None:
+            worker.webhook_port = webhook_port
         started.append(worker)
         return worker.start()
 

@@ -13,12 +13,14 @@ from streams.inventory.settings import get_inventory_settings
 from streams.orders.settings import get_order_settings
 from streams.platform import clients, supervised
 from streams.platform.app import app, settings
+from streams.platform.kafka_security import client_options
 from streams.platform.runtime import database
 
 alerts_settings = get_alerts_settings()
 scope = Scope(settings=alerts_settings, bc=clients.bigcommerce_settings(), ns=clients.netsuite_settings(),
               orders=get_order_settings().enabled, inventory=get_inventory_settings().enabled,
-              bootstrap=settings.bootstrap, group=settings.app_id, pool=database.acquire_pool,
+              bootstrap=settings.bootstrap, kafka_options=client_options(settings), group=settings.app_id,
+              pool=database.acquire_pool,
               bc_client=clients.bigcommerce_client)
 
 

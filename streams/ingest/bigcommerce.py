@@ -3,7 +3,8 @@
 With ``O2C_BC_SOURCE_ENABLED=true`` this registers, on the worker's Faust app:
 
 - the worker's shared BigCommerce client (``streams.platform.clients.bigcommerce``);
-- ``POST /webhooks/bigcommerce`` on the worker's web server: the webhook receiver (answers at once);
+- ``POST /webhooks/bigcommerce`` on the worker's webhook server (``streams.platform.webhooks``): the receiver
+  (answers at once);
 - a task that, once PostgreSQL and the client are up, makes sure the hooks exist and runs the
   hydrators on the webhook queue until the worker stops;
 - a leader-only timer for the catch-up poller (``O2C_BC_POLL_INTERVAL``; it also re-reads orders an
@@ -18,13 +19,12 @@ BigCommerce.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from faust.web import View
+from aiohttp import web
 
 from connectors.bigcommerce.source import BigCommerceSource, make_receiver
 from streams.ingest.bigcommerce_sink import EventSink
-from streams.platform import clients, supervised
+from streams.platform import clients, supervised, webhooks
 from streams.platform.app import app
 from streams.platform.publish import publish
 from streams.platform.runtime import database
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/bigcommerce"
 
 bc_settings = clients.bigcommerce_settings()
-#: Deliveries are queued here from the moment the web server is up; the hydrators drain it.
+#: Deliveries are queued here from the moment the webhook server is up; the hydrators drain it.
 receiver = make_receiver(bc_settings)
 
 
@@ -83,18 +83,16 @@ async def check_hooks() -> None:
             await running.source.poll()  # what the hooks missed while deactivated
 
 
-class BigCommerceWebhooks(View):
+async def receive_webhook(request: web.Request) -> web.Response:
     """``POST /webhooks/bigcommerce``: authenticate, queue, answer at once (even before the hydrators run)."""
-
-    async def post(self, request: Any, **kwargs: Any) -> Any:
-        body = await request.read()
-        answer = receiver.receive(request.headers, body)
-        return self.json(answer.body, status=answer.status)
+    body = await request.read()
+    answer = receiver.receive(request.headers, body)
+    return web.json_response(answer.body, status=answer.status)
 
 
 if bc_settings.source_enabled:
     clients.bigcommerce()  # the worker's client: opened with the worker, closed when it stops
-    app.page(WEBHOOK_PATH)(BigCommerceWebhooks)
+    webhooks.route(WEBHOOK_PATH)(receive_webhook)
     supervised.task(app, name="bigcommerce.source")(run_source)
     supervised.timer(app, bc_settings.poll_interval, on_leader=True, name="bigcommerce.poll_orders")(poll_orders)
     supervised.timer(app, bc_settings.hook_check_interval, on_leader=True,

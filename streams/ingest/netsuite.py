@@ -9,7 +9,7 @@ network. When enabled:
 - one timer per poller (items, stock, fulfilments, prices, customers; leader only) hands each change to
   :func:`streams.ingest.netsuite_events.publishing`, which publishes its event through
   ``streams.platform.publish.publish`` (the watermark moves only once the broker has it);
-- ``POST /webhooks/netsuite`` takes a signed notice from the user-event script
+- ``POST /webhooks/netsuite`` (the worker's webhook server) takes a signed notice from the user-event script
   (``docs/suitescript/o2c_push_ue.js``) and starts the matching polls at once, answering 202 without
   waiting for them. The timers still run: NetSuite's outbound calls are lossy.
 """
@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
-from faust.web import View
+from aiohttp import web
 from mode import Service
 
 from connectors.netsuite.changes import ItemPricingChange
@@ -33,12 +33,13 @@ from connectors.netsuite.source import KINDS, NetSuiteSource
 from state import exceptions
 from state.db import create_pool
 from streams.ingest.netsuite_events import publishing, unfit_price_exception
-from streams.platform import clients, supervised
+from streams.platform import clients, supervised, webhooks
 from streams.platform.app import app, settings
 from streams.platform.publish import publish
 
 log = logging.getLogger(__name__)
 
+WEBHOOK_PATH = "/webhooks/netsuite"
 ns_settings = clients.netsuite_settings()
 
 
@@ -118,23 +119,21 @@ def _register(ns: NetSuiteSettings) -> NetSuiteSourceService:
 
     supervised.once(app, name="netsuite_first_polls")(first_polls)
 
-    @app.page("/webhooks/netsuite")
-    class NetSuitePush(View):
+    @webhooks.route(WEBHOOK_PATH)
+    async def netsuite_push(request: web.Request) -> web.Response:
         """A user-event script's notice: verify it, then poll that record type now."""
-
-        async def post(self, request: Any) -> Any:
-            body = await request.read()
-            try:
-                notice = verify(secret=ns.push_secret.get_secret_value(), body=body,
-                                timestamp=request.headers.get(TIMESTAMP_HEADER),
-                                signature=request.headers.get(SIGNATURE_HEADER),
-                                now=time.time(), tolerance=ns.push_tolerance_seconds)
-            except PushRejected as rejected:
-                log.warning("netsuite push refused: %s", rejected.reason)
-                return self.json({"error": rejected.reason}, status=rejected.status)
-            source = await service.source()
-            kinds = source.request_for_record_type(notice.record_type)
-            return self.json({"accepted": True, "polls": list(kinds)}, status=202)
+        body = await request.read()
+        try:
+            notice = verify(secret=ns.push_secret.get_secret_value(), body=body,
+                            timestamp=request.headers.get(TIMESTAMP_HEADER),
+                            signature=request.headers.get(SIGNATURE_HEADER),
+                            now=time.time(), tolerance=ns.push_tolerance_seconds)
+        except PushRejected as rejected:
+            log.warning("netsuite push refused: %s", rejected.reason)
+            return web.json_response({"error": rejected.reason}, status=rejected.status)
+        source = await service.source()
+        kinds = source.request_for_record_type(notice.record_type)
+        return web.json_response({"accepted": True, "polls": list(kinds)}, status=202)
 
     return service
 

@@ -2,9 +2,10 @@
 
 With ``O2C_STRIPE_ENABLED=true``:
 
-- ``POST /webhooks/stripe``: verifies ``Stripe-Signature`` (``O2C_STRIPE_WEBHOOK_SECRET``), queues the payout
-  of a ``payout.*`` event and answers at once; a task reads each queued payout again from Stripe (so a
-  duplicated or out-of-order delivery only ever publishes the payout as Stripe has it now);
+- ``POST /webhooks/stripe`` (the worker's webhook server): verifies ``Stripe-Signature``
+  (``O2C_STRIPE_WEBHOOK_SECRET``), queues the payout of a ``payout.*`` event and answers at once; a task reads
+  each queued payout again from Stripe (so a duplicated or out-of-order delivery only ever publishes the payout
+  as Stripe has it now);
 - a leader timer (``O2C_STRIPE_POLL_INTERVAL``) lists the payouts created in the last
   ``O2C_STRIPE_LOOKBACK_DAYS`` and publishes any paid, failed or cancelled one not published yet.
 
@@ -31,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from faust.web import Request, Response, View
+from aiohttp import web
 from prometheus_client import Counter
 
 from connectors.http import ConnectorError
@@ -49,7 +50,7 @@ from state import exceptions as exceptions_store
 from state import payouts as store
 from state import paypal as paypal_store
 from streams.contract.payouts import PayoutEvent, PayoutLineRecord, PayoutRecord
-from streams.platform import supervised
+from streams.platform import clients, supervised, webhooks
 from streams.platform.app import app
 from streams.platform.clients import ClientConnection
 from streams.platform.publish import publish
@@ -142,27 +143,25 @@ class StripeSource:
                 self.queue.put_nowait(payout_id)
 
 
-class StripeWebhooks(View):
+async def receive_stripe_webhook(request: web.Request) -> web.Response:
     """``POST /webhooks/stripe``: verify, queue the payout, answer 200 at once."""
-
-    async def post(self, request: Request, **kwargs: Any) -> Response:
-        body = await request.read()
-        secret = stripe_settings.webhook_secret
-        if secret is None:
-            WEBHOOKS.labels("not_configured").inc()
-            return self.json({"error": "O2C_STRIPE_WEBHOOK_SECRET is not set"}, status=503)
-        try:
-            event = verify_event(body, request.headers.get("Stripe-Signature", ""), secret.get_secret_value())
-        except WebhookSignatureError as error:
-            WEBHOOKS.labels("refused").inc()
-            log.warning(f"Stripe webhook refused: {error}")
-            return self.json({"error": str(error)}, status=400)
-        if event.is_payout and event.payout_id and stripe_source is not None:
-            stripe_source.queue.put_nowait(event.payout_id)
-            WEBHOOKS.labels("queued").inc()
-        else:
-            WEBHOOKS.labels("ignored").inc()
-        return self.json({"received": True})
+    body = await request.read()
+    secret = stripe_settings.webhook_secret
+    if secret is None:
+        WEBHOOKS.labels("not_configured").inc()
+        return web.json_response({"error": "O2C_STRIPE_WEBHOOK_SECRET is not set"}, status=503)
+    try:
+        event = verify_event(body, request.headers.get("Stripe-Signature", ""), secret.get_secret_value())
+    except WebhookSignatureError as error:
+        WEBHOOKS.labels("refused").inc()
+        log.warning(f"Stripe webhook refused: {error}")
+        return web.json_response({"error": str(error)}, status=400)
+    if event.is_payout and event.payout_id and stripe_source is not None:
+        stripe_source.queue.put_nowait(event.payout_id)
+        WEBHOOKS.labels("queued").inc()
+    else:
+        WEBHOOKS.labels("ignored").inc()
+    return web.json_response({"received": True})
 
 
 async def import_settlements() -> None:
@@ -262,8 +261,9 @@ stripe_source: StripeSource | None = None
 if stripe_settings.enabled:
     _connection = ClientConnection(lambda: StripePayouts(stripe_settings))
     app.add_dependency(_connection)
+    clients.in_use.add("stripe")
     stripe_source = StripeSource(_connection)
-    app.page(WEBHOOK_PATH)(StripeWebhooks)
+    webhooks.route(WEBHOOK_PATH)(receive_stripe_webhook)
     supervised.timer(app, stripe_settings.poll_interval, name="poll_stripe_payouts", on_leader=True)(
         stripe_source.poll)
     supervised.task(app, name="stripe.payout_webhooks")(stripe_source.drain)
@@ -274,6 +274,7 @@ paypal_search: PayPalSearchSource | None = None
 if paypal_settings.enabled and paypal_settings.api_enabled:
     _paypal_connection = ClientConnection(lambda: PayPalTransactionSearch(paypal_settings))
     app.add_dependency(_paypal_connection)
+    clients.in_use.add("paypal")
     paypal_search = PayPalSearchSource(_paypal_connection)
     supervised.timer(app, paypal_settings.poll_interval, name="poll_paypal_transactions", on_leader=True)(
         paypal_search.poll)

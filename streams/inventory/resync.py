@@ -24,6 +24,8 @@ from state import inventory as inventory_store
 from streams.inventory.model import AggregationConfig, SkuStock, Targets, drift, targets
 from streams.inventory.settings import InventorySettings
 from streams.inventory.writer import CatalogueMap
+from streams.platform.kafka_security import client_options
+from streams.platform.settings import get_settings
 
 DRIFT_FOUND = Counter("o2c_inventory_drift_found", "SKUs whose BigCommerce stock differed from NetSuite's "
                       "buffered aggregate at a resync", ["trigger"])
@@ -159,7 +161,8 @@ async def compute_targets(stocks: dict[str, SkuStock], buffers: dict[str, Decima
 
 async def read_changelog(bootstrap: str, topic: str) -> dict[bytes, bytes]:
     """Last value per key of a compacted changelog topic (tombstones remove the key)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    security = client_options(get_settings())
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000, **security)
     await admin.start()
     try:
         if topic not in set(await admin.list_topics()):
@@ -167,7 +170,7 @@ async def read_changelog(bootstrap: str, topic: str) -> dict[bytes, bytes]:
         partitions = {int(p["partition"]) for t in await admin.describe_topics([topic]) for p in t["partitions"]}
     finally:
         await admin.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, **security)
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]

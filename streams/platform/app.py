@@ -18,9 +18,10 @@ from pydantic import SecretStr
 from connectors.bigcommerce.config import BigCommerceSettings
 from connectors.netsuite.config import NetSuiteSettings
 from streams.contract.topics import BY_NAME, COMPRESSION, MAX_MESSAGE_BYTES
-from streams.platform import commit_guard
+from streams.platform import commit_guard, kafka_security
 from streams.platform.logs import logging_config, register_secrets
 from streams.platform.settings import Settings, get_settings
+from streams.platform.web_paths import FAUST_VIEWS_OFF, served_paths_only
 
 
 def _process_started() -> float:
@@ -52,11 +53,13 @@ def configured_secrets(settings: Settings) -> list[str]:
 
 
 def create_app(settings: Settings) -> faust.App:
+    """The worker's app: Kafka over ``O2C_KAFKA_SECURITY_PROTOCOL``; its web server serves only health and metrics."""
     register_secrets(configured_secrets(settings))
     commit_guard.install()
     return faust.App(
         settings.app_id,
         broker=f"kafka://{settings.bootstrap}",
+        broker_credentials=kafka_security.faust_credentials(settings),
         store=settings.store,
         autodiscover=False,
         topic_partitions=settings.topic_partitions,
@@ -69,6 +72,8 @@ def create_app(settings: Settings) -> faust.App:
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_in_thread=False,
+        web_application_options={"middlewares": [served_paths_only]},
+        **FAUST_VIEWS_OFF,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
         broker_session_timeout=settings.kafka_session_timeout,

@@ -54,6 +54,11 @@ class ClientConnection(Service, Generic[C]):
         return self._client
 
 
+#: The outside systems this worker calls (``bigcommerce``, ``netsuite``, ``stripe``, ``paypal``): an enabled flow or
+#: source asked for their client. ``streams.platform.sandbox_guard`` checks their settings before the worker starts.
+in_use: set[str] = set()
+
+
 @lru_cache(maxsize=1)
 def bigcommerce_settings() -> BigCommerceSettings:
     return BigCommerceSettings()
@@ -69,6 +74,7 @@ def bigcommerce() -> ClientConnection[BigCommerceClient]:
     """The worker's BigCommerce client (added to the app on first use)."""
     connection = ClientConnection(lambda: BigCommerceClient(bigcommerce_settings()))
     app.add_dependency(connection)
+    in_use.add("bigcommerce")
     return connection
 
 
@@ -77,6 +83,7 @@ def netsuite() -> ClientConnection[NetSuiteClient]:
     """The worker's NetSuite client (added to the app on first use)."""
     connection = ClientConnection(lambda: NetSuiteClient(netsuite_settings()))
     app.add_dependency(connection)
+    in_use.add("netsuite")
     return connection
 
 

@@ -77,7 +77,7 @@ def gateway_command(settings: Settings) -> list[str]:
     return [sys.executable, "-m", "streams.cli", "sandbox", "stripe-payouts",
             "--bigcommerce", f"http://127.0.0.1:{settings.demo_bigcommerce_port}",
             "--stripe", f"http://127.0.0.1:{settings.demo_stripe_port}",
-            "--webhook-url", f"http://{settings.web_host}:{settings.web_port}/webhooks/stripe",
+            "--webhook-url", f"{webhooks_url(settings)}/stripe",
             "--every", DEMO_PAYOUT_EVERY, "--paypal-folder", paypal_folder(settings)]
 
 
@@ -87,8 +87,15 @@ def refunds_command(settings: Settings) -> list[str]:
             "--url", f"http://127.0.0.1:{settings.demo_bigcommerce_port}", "--every", DEMO_REFUND_EVERY]
 
 
+def webhooks_url(settings: Settings) -> str:
+    """Where the sandboxes deliver their webhooks: the worker's webhook server (``O2C_WEBHOOK_PORT``)."""
+    return f"http://{settings.webhook_host}:{settings.webhook_port}/webhooks"
+
+
 def worker_env(settings: Settings) -> dict[str, str]:
+    """The demo worker's settings: every flow against the sandboxes, which ``O2C_SANDBOX_MODE`` allows."""
     return {
+        "O2C_SANDBOX_MODE": "true",
         "O2C_ORDERS_ENABLED": "true",
         **DEMO_ORDER_ENV,
         "O2C_INVENTORY_ENABLED": "true",
@@ -110,7 +117,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "O2C_PAYPAL_POLL_INTERVAL": "10",
         "O2C_BC_SOURCE_ENABLED": "true",
         "O2C_BC_API_BASE": f"http://127.0.0.1:{settings.demo_bigcommerce_port}",
-        "O2C_BC_WEBHOOK_DESTINATION": f"http://{settings.web_host}:{settings.web_port}/webhooks/bigcommerce",
+        "O2C_BC_WEBHOOK_DESTINATION": f"{webhooks_url(settings)}/bigcommerce",
         "O2C_BC_POLL_INTERVAL": "15",
         "O2C_NS_SOURCE_ENABLED": "true",
         "O2C_NS_BASE_URL": f"http://127.0.0.1:{settings.demo_netsuite_port}",

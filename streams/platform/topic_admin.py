@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
@@ -20,19 +20,24 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError, for_code
 
 from streams.contract.topics import TopicSpec
+from streams.platform.kafka_security import client_options
+from streams.platform.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs config_source: set on the topic itself
 
 
-async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], *, partitions: int, replication: int) -> list[str]:
+async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], *, partitions: int, replication: int,
+                        client: Mapping[str, Any] | None = None) -> list[str]:
     """Create the missing topics, grow any with too few partitions, align configs; return the names created.
 
     Partitions are only ever added (Kafka cannot remove them); keys then hash differently for new
-    events, which is why the count is chosen up front (DESIGN §7).
+    events, which is why the count is chosen up front (DESIGN §7). ``client``: the admin client's TLS and
+    SASL options (default: ``O2C_KAFKA_*``, :func:`~streams.platform.kafka_security.client_options`).
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    options = client_options(get_settings()) if client is None else client
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000, **options)
     await admin.start()
     try:
         specs = list(specs)

@@ -8,7 +8,7 @@ charges, so three pages of 2,000 lines on ``payouts``) arrives by webhook; the w
    the connection after the commit (``drop_after_commit_next``) and, with 1.5 s of NetSuite latency, the
    worker is killed while its retry is on its way, as soon as the entry is visible in NetSuite.
 
-Each time a new worker takes over the same consumer group (and web port, so webhooks still reach it). In
+Each time a new worker takes over the same consumer group (and ports, so webhooks still reach it). In
 the end: exactly one journal entry with the payout's externalId, its bank line the payout amount, debits
 equal to credits, the payout ``reconciled`` with residual 0.00, and each of the 6,000 lines stored once.
 
@@ -106,9 +106,9 @@ async def test_a_big_payout_survives_two_sigkills_and_posts_once(
         try:
             await seed_deposits(conn, charges)
             worker = await asyncio.to_thread(make_worker, **env)
-            port = worker.web_port
+            ports = {"web_port": worker.web_port, "webhook_port": worker.webhook_port}
             (await http.post(f"{stripe.url}/__sandbox/webhook_endpoints",
-                             json={"url": f"{worker.url}/webhooks/stripe"})).raise_for_status()
+                             json={"url": f"{worker.webhook_url}/webhooks/stripe"})).raise_for_status()
             made = await http.post(f"{stripe.url}/__sandbox/charges", json=[
                 {"payment_intent": pi, "amount": str(amount), "currency": "usd"} for _, pi, amount in charges])
             assert made.status_code == 200, made.text
@@ -126,7 +126,7 @@ async def test_a_big_payout_survives_two_sigkills_and_posts_once(
             # (NetSuite's latency_ms widens the window: the retry waits 1.5 s before it reaches NetSuite. An
             # int: the sandbox's config endpoint reads a JSON float as a Decimal, which its latency cannot add.)
             await _configure(http, netsuite, drop_after_commit_next=1, latency_ms=1500)
-            worker = await asyncio.to_thread(make_worker, web_port=port, **env)
+            worker = await asyncio.to_thread(make_worker, **ports, **env)
 
             async def entry_in_netsuite() -> bool:
                 return any(r.get("externalId") == external_id for r in await records(netsuite.url, "journalEntry"))
@@ -144,7 +144,7 @@ async def test_a_big_payout_survives_two_sigkills_and_posts_once(
             assert second_kill is not None
 
             await _configure(http, netsuite, latency_ms=0)
-            worker = await asyncio.to_thread(make_worker, web_port=port, **env)
+            worker = await asyncio.to_thread(make_worker, **ports, **env)
             row = await _when_row(conn, payout_id, lambda r: r["result"] in ("reconciled", "mismatch", "unbalanced"),
                                   timeout=60)
 

@@ -185,7 +185,7 @@ async def test_sigkill_three_times_during_fulfilments_and_refunds(
                "O2C_STRIPE_API_BASE": stripe.url, "O2C_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
                "O2C_STRIPE_POLL_INTERVAL": "3600"}
         worker = await asyncio.to_thread(make_worker, **env)
-        port = worker.web_port
+        ports = {"web_port": worker.web_port, "webhook_port": worker.webhook_port}
 
         async def feed() -> None:
             pending: list[tuple[bytes | None, bytes | None]] = [message(f) for f in fulfilments]
@@ -209,7 +209,7 @@ async def test_sigkill_three_times_during_fulfilments_and_refunds(
                              what=f"{share:.0%} of the refunds done")
             worker.kill()  # SIGKILL: documents in flight are abandoned between NetSuite and PostgreSQL
             kills += 1
-            worker = await asyncio.to_thread(make_worker, web_port=port, **env)
+            worker = await asyncio.to_thread(make_worker, **ports, **env)
         await feeder
 
         async def all_done() -> bool:
@@ -256,7 +256,7 @@ async def test_sigkill_three_times_during_fulfilments_and_refunds(
 
         # Stripe pays out what the orders took less the card refunds: one journal entry, residual 0.00.
         async with httpx.AsyncClient(base_url=stripe.url, timeout=60) as http:
-            (await http.post("/__sandbox/webhook_endpoints", json={"url": f"{worker.url}/webhooks/stripe"})
+            (await http.post("/__sandbox/webhook_endpoints", json={"url": f"{worker.webhook_url}/webhooks/stripe"})
              ).raise_for_status()
             paid = {r["order_id"]: r["amount"] for r in await pool.fetch(
                 "SELECT order_id, amount FROM cash_deposits WHERE store_hash = $1", store)}

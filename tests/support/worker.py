@@ -17,19 +17,28 @@ from deploy.local.procs import free_port
 
 @dataclass
 class WorkerProcess:
-    """One ``o2c worker`` child; ``start`` waits for /readyz, ``stop`` sends SIGTERM (SIGKILL if stuck)."""
+    """One ``o2c worker`` child; ``start`` waits for /readyz, ``stop`` sends SIGTERM (SIGKILL if stuck).
+
+    ``url``: its web server (health, metrics); ``webhook_url``: its webhook server (``POST /webhooks/…``).
+    """
 
     env: dict[str, str]
     log_path: Path
     web_port: int = field(default_factory=free_port)
+    webhook_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
+    @property
+    def webhook_url(self) -> str:
+        return f"http://127.0.0.1:{self.webhook_port}"
+
     def start(self, timeout: float = 90.0) -> WorkerProcess:
-        env = {**os.environ, **self.env, "O2C_WEB_PORT": str(self.web_port)}
+        env = {**os.environ, **self.env, "O2C_WEB_PORT": str(self.web_port),
+               "O2C_WEBHOOK_PORT": str(self.webhook_port)}
         with self.log_path.open("ab") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], env=env,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

@@ -1,6 +1,6 @@
 """A sandbox in the test's loop and a real ``o2c worker`` subprocess running the BigCommerce source.
 
-The worker's web port is chosen before it starts, so its public webhook URL
+The worker's webhook port is chosen before it starts, so its public webhook URL
 (``O2C_BC_WEBHOOK_DESTINATION``) can point at its own ``/webhooks/bigcommerce``.
 """
 
@@ -60,7 +60,7 @@ async def source_worker(
             "O2C_BC_HOOK_CHECK_INTERVAL": "2",
         }
         if hooks:
-            env["O2C_BC_WEBHOOK_DESTINATION"] = f"{worker.url}/webhooks/bigcommerce"
+            env["O2C_BC_WEBHOOK_DESTINATION"] = f"{worker.webhook_url}/webhooks/bigcommerce"
         worker.env = {**env, **overrides}
         started.append(worker)
         # start() blocks while it waits for /readyz: keep this loop (and the sandbox in it) serving

@@ -57,7 +57,7 @@ async def test_webhook_without_the_secret_is_rejected_and_publishes_nothing(
     worker = await source_worker(hooks=False, O2C_BC_POLL_INTERVAL="3600")
     rejected = await paid_order(client)
     accepted = await paid_order(client)
-    url = f"{worker.url}/webhooks/bigcommerce"
+    url = f"{worker.webhook_url}/webhooks/bigcommerce"
     async with httpx.AsyncClient() as http:
         missing = await http.post(url, content=delivery(sandbox, rejected.id, "a" * 40))
         wrong = await http.post(url, content=delivery(sandbox, rejected.id, "b" * 40),

@@ -130,7 +130,7 @@ async def cash(kafka: KafkaBroker, netsuite: SandboxHandle, stripe: StripeSandbo
     skus = [s for s in await publish_items(kafka.bootstrap, netsuite.url) if s.count("-") == 2]
     async with httpx.AsyncClient(timeout=30) as http, NetSuiteClient(NetSuiteSettings(base_url=netsuite.url)) as ns:
         (await http.post(f"{stripe.url}/__sandbox/webhook_endpoints",
-                         json={"url": f"{worker.url}/webhooks/stripe"})).raise_for_status()
+                         json={"url": f"{worker.webhook_url}/webhooks/stripe"})).raise_for_status()
         yield Cash(kafka, netsuite, stripe, ns, http, worker, skus)
 
 

@@ -109,7 +109,7 @@ async def test_polled_and_pushed_fulfilments_become_shipments(
     assert shipped.status_code == 201, shipped.text
     body = b'{"recordType":"itemfulfillment","id":"1","type":"ship"}'
     stamp = str(int(time.time()))
-    async with httpx.AsyncClient(base_url=worker.url) as web:
+    async with httpx.AsyncClient(base_url=worker.webhook_url) as web:
         answer = await web.post(
             "/webhooks/netsuite",
             content=body,
@@ -131,7 +131,7 @@ async def test_polled_and_pushed_fulfilments_become_shipments(
 
     async def push() -> None:
         stamp = str(int(time.time()))
-        async with httpx.AsyncClient(base_url=worker.url) as web:
+        async with httpx.AsyncClient(base_url=worker.webhook_url) as web:
             answer = await web.post(
                 "/webhooks/netsuite",
                 content=body,

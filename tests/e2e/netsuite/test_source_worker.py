@@ -107,7 +107,7 @@ async def test_pollers_publish_each_change_exactly_once_across_restarts(
     # Push: the sandbox plays the user-event script and signs its notice; a bad signature is refused.
     body = b'{"recordType":"inventoryitem","id":"1","type":"edit"}'
     stamp = str(int(time.time()))
-    async with httpx.AsyncClient(base_url=restarted.url) as web:
+    async with httpx.AsyncClient(base_url=restarted.webhook_url) as web:
         good = await web.post("/webhooks/netsuite", content=body, headers={
             "X-O2C-Timestamp": stamp, "X-O2C-Signature": sign(SECRET, stamp, body)})
         bad = await web.post("/webhooks/netsuite", content=body, headers={

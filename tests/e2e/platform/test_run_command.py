@@ -26,8 +26,9 @@ def test_run_shows_heartbeats_and_ctrl_c_leaves_nothing_running(kafka: KafkaBrok
     (data / "kafka-libs").symlink_to(kafka.jars.libs)
     env = {**os.environ, "O2C_DATA_DIR": str(data), "O2C_KAFKA_PORT": str(free_port()),
            "O2C_KAFKA_CONTROLLER_PORT": str(free_port()), "O2C_PG_PORT": str(free_port()),
-           "O2C_WEB_PORT": str(free_port()), "O2C_HEARTBEAT_INTERVAL": "0.5", "O2C_LOG_FORMAT": "console",
-           "O2C_TOPIC_PARTITIONS": "1"}
+           "O2C_WEB_PORT": str(free_port()), "O2C_WEBHOOK_PORT": str(free_port()), "O2C_HEARTBEAT_INTERVAL": "0.5",
+           "O2C_LOG_FORMAT": "console", "O2C_TOPIC_PARTITIONS": "1",
+           "O2C_SANDBOX_MODE": "true"}  # the daily audit calls BigCommerce and NetSuite: here, the defaults (sandboxes)
     env.pop("O2C_KAFKA_BOOTSTRAP", None)
     env.pop("O2C_DATABASE_URL", None)
     log = tmp_path / "run.log"
@@ -64,7 +65,8 @@ def test_demo_says_what_the_worker_is_doing_agrees_with_readyz_and_syncs_orders(
     data.mkdir()
     (data / "kafka-libs").symlink_to(kafka.jars.libs)  # the demo links .local/demo/kafka-libs to this
     ports = {name: free_port() for name in ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "PG_PORT", "WEB_PORT",
-                                            "DEMO_BIGCOMMERCE_PORT", "DEMO_NETSUITE_PORT", "DEMO_STRIPE_PORT")}
+                                            "WEBHOOK_PORT", "DEMO_BIGCOMMERCE_PORT", "DEMO_NETSUITE_PORT",
+                                            "DEMO_STRIPE_PORT")}
     env = {**os.environ, "O2C_DATA_DIR": str(data), "O2C_LOG_FORMAT": "console", "O2C_TOPIC_PARTITIONS": "2",
            **{f"O2C_{name}": str(port) for name, port in ports.items()}}
     for name in ("O2C_KAFKA_BOOTSTRAP", "O2C_DATABASE_URL"):
@@ -108,5 +110,5 @@ def test_demo_says_what_the_worker_is_doing_agrees_with_readyz_and_syncs_orders(
     assert "Traceback" not in output
     assert "\x1b[" not in output, "no terminal escapes (Faust's spinner) in the demo's output"
     assert not pid_alive(kafka_pid)
-    assert not any(port_open("127.0.0.1", ports[name]) for name in ("WEB_PORT", "DEMO_BIGCOMMERCE_PORT",
+    assert not any(port_open("127.0.0.1", ports[name]) for name in ("WEB_PORT", "WEBHOOK_PORT", "DEMO_BIGCOMMERCE_PORT",
                                                                     "DEMO_NETSUITE_PORT"))

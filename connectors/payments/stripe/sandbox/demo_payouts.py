@@ -7,7 +7,7 @@ Reads the BigCommerce sandbox's admin feed (``/__sandbox/state/transactions``, o
 quota, so the demo's o2c keeps all of it) and writes through the Stripe sandbox's admin API.
 
     python -m connectors.payments.stripe.sandbox.demo_payouts --bigcommerce http://127.0.0.1:8701 \
-        --stripe http://127.0.0.1:8703 --webhook-url http://127.0.0.1:6066/webhooks/stripe --every 60
+        --stripe http://127.0.0.1:8703 --webhook-url http://127.0.0.1:6067/webhooks/stripe --every 60
 """
 
 from __future__ import annotations
