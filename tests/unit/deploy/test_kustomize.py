@@ -1,7 +1,8 @@
 """The kustomize base and overlays render, every object is valid against its schema, and production is safe.
 
 Built-in kinds are checked with ``kubernetes-validate`` (strict: an unknown field is an error); KafkaTopic,
-KafkaUser, PodMonitor and PrometheusRule against the openAPIV3Schema of the CRDs in shared/specs/k8s.
+KafkaUser, PodMonitor and PrometheusRule against the openAPIV3Schema of the CRDs in deploy/k8s/crds (copies of
+the workspace's shared/specs/k8s, checked to be unchanged where that folder exists).
 """
 
 from __future__ import annotations
@@ -21,13 +22,24 @@ import yaml
 from deploy.k8s.render import resource_name
 from tests.unit.deploy.rendered import BUILDS, ROOT, build, find
 
-SPECS = ROOT.parent / "shared" / "specs" / "k8s"
+SPECS = ROOT / "deploy" / "k8s" / "crds"
+SHARED_SPECS = next((p for p in (Path("/work/shared/specs/k8s"), ROOT.parent / "shared" / "specs" / "k8s")
+                     if p.exists()), None)
 KUBERNETES_VERSION = "1.33"
 PRODUCTION = "overlays/production"
 SECRET_KEYS = ("O2C_DATABASE_URL", "O2C_BC_STORE_HASH", "O2C_BC_ACCESS_TOKEN", "O2C_BC_WEBHOOK_SECRET",
                "O2C_NS_ACCOUNT_ID", "O2C_NS_CONSUMER_KEY", "O2C_NS_CONSUMER_SECRET", "O2C_NS_TOKEN_ID",
                "O2C_NS_TOKEN_SECRET")
 OPS_SECRET_KEYS = ("O2C_OPS_SESSION_SECRET", "O2C_OPS_USERS")
+
+
+def test_the_vendored_crds_are_the_shared_specs_unchanged() -> None:
+    vendored = sorted(SPECS.glob("*.yaml"))
+    assert len(vendored) == 4
+    if SHARED_SPECS is None:
+        pytest.skip("the workspace's shared/specs/k8s is not next to this clone")
+    for path in vendored:
+        assert path.read_bytes() == (SHARED_SPECS / path.name).read_bytes(), path.name
 
 
 @cache
