@@ -1,11 +1,20 @@
 """Flash sale: N orders into the BigCommerce sandbox, NetSuite sandbox at limit 15 with 300 ms latency.
 
     .venv/bin/python -m bench.flash_sale [--orders 10000] [--rate 400] [--ns-limit 15] [--ns-latency-ms 300]
+        [--bc-quota unlimited|plus|pro|standard] [--bc-share 0.6]
 
 Everything is real: Kafka, PostgreSQL, both sandboxes over HTTP, the BigCommerce source (webhooks and
 catch-up poller), the NetSuite item poller, the orders agent and the NetSuite writer. Prints sustained
 sales orders per second against the governance ceiling, latency percentiles, NetSuite requests per
 order, 429s, peak worker memory, and checks the invariants. Never fails on a timing.
+
+``--bc-quota`` (default ``unlimited``: 1,000,000 requests per 30 s, the benchmark as it always was) runs the
+BigCommerce sandbox at a real plan's quota instead (Standard and Plus 150, Pro 450 per 30 s). o2c may use
+``--bc-share`` of it (default 0.6; the rest is other apps'): o2c has no setting for a share of the quota (its
+governor only keeps ``O2C_BC_QUOTA_RESERVE`` requests in hand, at most a quarter of the quota), so the sandbox's
+quota is set to share × plan quota and o2c is alone in it. The order generator's ``POST /v2/orders`` stand for
+storefront checkouts and are not charged to the quota (``SandboxConfig.quota_exempt``); its catalogue reads are.
+BigCommerce requests are reported per order and per kind (order reads, coupons, transactions, …).
 """
 
 from __future__ import annotations
@@ -16,13 +25,48 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.stack import Stack, cpu_by_role, local_stack, peak_rss_mb, print_cpu
+from connectors.bigcommerce.config import PLAN_QUOTA, WINDOW_MS
 from streams.platform.demo import DEMO_ORDER_ENV
+
+UNLIMITED_QUOTA = 1_000_000
+#: (substring of the sandbox's "METHOD /vN/route", kind), first match wins.
+BC_KINDS: tuple[tuple[str, str], ...] = (
+    ("POST /v2/orders", "order placement (load generator)"),
+    ("/coupons", "order coupons"),
+    ("/transactions", "order transactions"),
+    ("/payment_actions/refunds", "order refunds"),
+    ("/metafields", "metafields (document-number write-back)"),
+    ("/shipments", "shipments"),
+    ("/inventory/", "inventory"),
+    ("/hooks", "webhook hooks"),
+    ("/catalog/", "catalogue (products, variants)"),
+    ("/customer", "customers"),
+    ("/pricelists", "price lists"),
+    ("GET /v2/orders/count", "order count"),
+    ("/orders/{order_id}/products", "order products"),
+    ("/orders/{order_id}/shipping_addresses", "order shipping addresses"),
+    ("GET /v2/orders/{order_id}", "order reads (one order)"),
+    ("GET /v2/orders", "order reads (list pages)"),
+)
+
+
+def bc_kind(endpoint: str) -> str:
+    """The kind of a sandbox ``by_endpoint`` key (e.g. ``GET /v3/orders/{order_id}/transactions``)."""
+    return next((kind for needle, kind in BC_KINDS if needle in endpoint), "other")
+
+
+def bc_quota(plan: str, share: float) -> int:
+    """Requests per 30 s window the BigCommerce sandbox grants (o2c's share of the plan's quota)."""
+    if plan == "unlimited":
+        return UNLIMITED_QUOTA
+    return max(1, int(PLAN_QUOTA[plan] * share))
 
 
 async def _wait_items(dsn: str, timeout: float = 300) -> int:
@@ -140,8 +184,11 @@ async def _report(stack: Stack, args: argparse.Namespace, samples: list[tuple[fl
     # every API request but the orders the load generator placed (its one catalogue read is counted)
     bc_reads = {k: v for k, v in bc_stats["by_endpoint"].items() if k != "POST /v2/orders"}
     print(f"  BigCommerce requests/order   {sum(bc_reads.values()) / max(total, 1):.2f}")
-    for endpoint, count in sorted(bc_reads.items(), key=lambda kv: -kv[1])[:6]:
-        print(f"    {endpoint:<48} {count:6d}")
+    if args.bc_quota == "unlimited":
+        for endpoint, count in sorted(bc_reads.items(), key=lambda kv: -kv[1])[:6]:
+            print(f"    {endpoint:<48} {count:6d}")
+    else:
+        _print_bc_quota(args, bc_stats, bc_reads, total, elapsed)
     print(f"  peak worker memory           {peak:.0f} MB")
     print("invariants")
     print(f"  exactly one sales order      {'OK' if not missing and not dupes else 'FAILED'} "
@@ -149,6 +196,26 @@ async def _report(stack: Stack, args: argparse.Namespace, samples: list[tuple[fl
     print(f"  totals equal to the cent     {'OK' if not wrong else 'FAILED'} ({len(wrong)} differ)")
     explained = all(e["owner"] and e["message"] for e in exceptions)
     print(f"  exceptions explained         {'OK' if explained else 'FAILED'} ({len(exceptions)} open)")
+
+
+def _print_bc_quota(args: argparse.Namespace, bc_stats: dict[str, Any], bc_reads: dict[str, int], total: int,
+                    elapsed: float) -> None:
+    """BigCommerce requests per order by kind and endpoint, quota used against o2c's share, 429s."""
+    kinds: dict[str, int] = {}
+    for endpoint, count in bc_reads.items():
+        kinds[bc_kind(endpoint)] = kinds.get(bc_kind(endpoint), 0) + count
+    for kind, count in sorted(kinds.items(), key=lambda kv: -kv[1]):
+        print(f"    {kind:<46} {count:6d} requests, {count / max(total, 1):.3f}/order")
+    print("  BigCommerce requests by endpoint")
+    for endpoint, count in sorted(bc_reads.items(), key=lambda kv: -kv[1]):
+        print(f"    {endpoint:<52} {count:6d}")
+    quota = bc_quota(args.bc_quota, args.bc_share)
+    windows = elapsed / (WINDOW_MS / 1000)
+    print(f"  BigCommerce quota            {args.bc_quota} {PLAN_QUOTA[args.bc_quota]}/30 s × share {args.bc_share} "
+          f"= {quota}/30 s for o2c; used {sum(bc_reads.values()) / (quota * windows):.2f} of it "
+          f"over {windows:.1f} windows (generator's catalogue reads included)")
+    print(f"  BigCommerce 429s             {bc_stats['rate_limited']} served by the sandbox "
+          f"(by status {bc_stats['by_status']})")
 
 
 async def _stage_latencies(bootstrap: str) -> dict[str, list[float]]:
@@ -211,15 +278,28 @@ def main() -> None:
     parser.add_argument("--writer-concurrency", type=int, default=384,
                         help="sales orders in flight in the writer (new customers' orders wait on batches)")
     parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--bc-quota", choices=("unlimited", *PLAN_QUOTA), default="unlimited",
+                        help="BigCommerce plan whose quota the sandbox enforces (unlimited: 1,000,000 per 30 s)")
+    parser.add_argument("--bc-share", type=float, default=0.6,
+                        help="share of the plan's quota o2c may use (the rest is other apps'); not with unlimited")
     args = parser.parse_args()
+    if not 0 < args.bc_share <= 1:
+        parser.error("--bc-share must be in (0, 1]")
     with local_stack() as stack:
         stack.ns_url = stack.sandbox("netsuite", "--concurrency-limit", str(args.ns_limit),
                                      "--latency-ms", str(args.ns_latency_ms), "--styles", "6",
                                      "--multiple-shipping-routes")
-        stack.bc_url = stack.sandbox("bigcommerce", "--store-hash", args.store, "--quota", "1000000",
-                                     "--window-ms", "30000", "--styles", "6")
+        plan = [] if args.bc_quota == "unlimited" else ["--plan", args.bc_quota]
+        stack.bc_url = stack.sandbox("bigcommerce", "--store-hash", args.store, *plan,
+                                     "--quota", str(bc_quota(args.bc_quota, args.bc_share)),
+                                     "--window-ms", str(WINDOW_MS), "--styles", "6")
+        bc_env: dict[str, str] = {}
+        if args.bc_quota != "unlimited":
+            httpx.post(f"{stack.bc_url}/__sandbox/config", json={"quota_exempt": ["POST /v2/orders"]},
+                       timeout=10).raise_for_status()
+            bc_env["O2C_BC_PLAN"] = args.bc_quota
         worker = stack.worker(
-            webhooks=True, O2C_ORDERS_ENABLED="true", **DEMO_ORDER_ENV,
+            webhooks=True, O2C_ORDERS_ENABLED="true", **DEMO_ORDER_ENV, **bc_env,
             O2C_ORDERS_WRITER_CONCURRENCY=str(args.writer_concurrency),
             O2C_NS_BASE_URL=stack.ns_url, O2C_NS_CONCURRENCY_LIMIT=str(args.ns_limit), O2C_NS_SOURCE_ENABLED="true",
             O2C_NS_ITEMS_POLL_SECONDS="5", O2C_BC_SOURCE_ENABLED="true", O2C_BC_API_BASE=stack.bc_url,

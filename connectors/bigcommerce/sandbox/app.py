@@ -88,7 +88,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         store.stats.rate_limited += 1
         store.stats.by_status[429] = store.stats.by_status.get(429, 0) + 1
         return error_response(version, ApiError(429, "Too many requests: the platform is under load."))
-    allowed, headers = quota.take()
+    allowed, headers = (True, quota.exempt_headers()) if endpoint in config.quota_exempt else quota.take()
     if not allowed:
         store.stats.rate_limited += 1
         store.stats.by_status[429] = store.stats.by_status.get(429, 0) + 1

@@ -22,6 +22,9 @@ class SandboxConfig:
     quota: int | None = None  # requests per window; None = the plan's (150 standard/plus, 450 pro)
     window_ms: int = 30_000
     rate_limit_headers_on_429: bool = True  # False = "platform load" 429s without X-Rate-Limit-*
+    #: Endpoints ("METHOD /vN/route", e.g. "POST /v2/orders") not charged to the quota: a benchmark's order
+    #: generator stands in for storefront checkouts, which do not spend the store's API quota. Still counted.
+    quota_exempt: tuple[str, ...] = ()
     pricelist_upsert_concurrency: int = 2
     pricelist_upsert_delay_ms: float = 0.0  # time each records upsert takes (BigCommerce: about 1 s per 1,000)
     # --- faults (applied to API requests, never to /__sandbox)
@@ -74,6 +77,8 @@ class SandboxConfig:
                 value = Decimal(str(value))
             elif key == "currencies":
                 value = tuple(str(v).lower() for v in value)
+            elif key == "quota_exempt":
+                value = tuple(str(v) for v in value)
             elif isinstance(current, tuple) or key == "webhook_retry_delays_s":
                 value = tuple(float(v) for v in value)
             elif isinstance(current, bool):

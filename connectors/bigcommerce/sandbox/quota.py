@@ -48,6 +48,12 @@ class WindowQuota:
             "X-Rate-Limit-Requests-Left": str(max(0, quota - self.used)),
         }
 
+    def exempt_headers(self) -> dict[str, str]:
+        """Headers for a request not charged to the quota: the whole quota left, so its caller never paces."""
+        headers = self.headers()
+        headers["X-Rate-Limit-Requests-Left"] = headers["X-Rate-Limit-Requests-Quota"]
+        return headers
+
     def reset(self) -> None:
         self.window_start = self._clock()
         self.used = 0

@@ -78,3 +78,21 @@ async def test_without_governor_the_same_load_gets_429s(sandbox, admin):
         codes = await asyncio.gather(*(raw.get(url) for _ in range(50)))
     assert any(r.status_code == 429 for r in codes)
     assert (await _stats(admin))["rate_limited"] > 0
+
+
+async def test_quota_exempt_endpoint_is_served_and_counted_but_not_charged(sandbox, admin):
+    """Storefront checkouts (a benchmark's order generator) do not spend the store's API quota."""
+    base = f"/stores/{sandbox.config.store_hash}"
+    resp = await admin.post("/__sandbox/config", json={"quota_exempt": ["GET /v2/order_statuses"]})
+    assert resp.json()["quota_exempt"] == ["GET /v2/order_statuses"]
+    await admin.post("/__sandbox/state/stats/reset")
+    for _ in range(25):  # more than the quota of 20
+        exempt = await admin.get(f"{base}/v2/order_statuses")
+        assert exempt.status_code == 200
+        assert exempt.headers["X-Rate-Limit-Requests-Left"] == "20"
+    charged = await admin.get(f"{base}/v2/orders/count")
+    assert charged.status_code == 200
+    assert charged.headers["X-Rate-Limit-Requests-Left"] == "19"
+    stats = await _stats(admin)
+    assert stats["by_endpoint"]["GET /v2/order_statuses"] == 25
+    assert stats["rate_limited"] == 0
