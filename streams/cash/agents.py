@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from connectors.http import NotFoundError, RetryableError, one_line
+from connectors.http import NotFoundError
 from connectors.netsuite.source.fulfilments import read_fulfilment
 from state import cash as cash_store
 from state import exceptions as exceptions_store
@@ -112,17 +112,17 @@ async def catch_up() -> None:
     if settings.payouts_enabled:
         for row in await payouts_store.needing_reconciliation(pool):
             await payouts.reconcile(pool, row)
-    for exc in await exceptions_store.retrying(pool, [*DEPOSIT_KINDS, *INVOICE_KINDS, *PAYOUT_KINDS]):
-        try:
-            note = await _retry(pool, ns, exc)
-        except NotFoundError:
-            await retries.source_gone(pool, exc.id, f"the {exc.object_type} {exc.bc_id or exc.ns_id or ''}".strip())
-            continue
-        except (RetryableError, OSError) as error:  # a system unavailable: tried again on the next pass
-            log.warning("cash retry could not run; tried again next pass",
-                        extra={"exception_id": exc.id, "error": one_line(error)})
-            continue
-        await retries.settle(pool, exc, note)
+    await retries.each_retrying(pool, [*DEPOSIT_KINDS, *INVOICE_KINDS, *PAYOUT_KINDS],
+                                lambda exc: _retry_and_settle(pool, ns, exc), what="cash")
+
+
+async def _retry_and_settle(pool: Any, ns: Any, exc: exceptions_store.StoredException) -> None:
+    try:
+        note = await _retry(pool, ns, exc)
+    except NotFoundError:
+        await retries.source_gone(pool, exc.id, f"the {exc.object_type} {exc.bc_id or exc.ns_id or ''}".strip())
+        return
+    await retries.settle(pool, exc, note)
 
 
 async def _retry(pool: Any, ns: Any, exc: exceptions_store.StoredException) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from connectors.http import PermanentError, RetryableError, one_line
+from connectors.http import PermanentError, one_line
 from connectors.netsuite.source.fulfilments import read_fulfilment
 from state import exceptions as exceptions_store
 from state import fulfilments as store
@@ -64,12 +64,7 @@ async def record_order_lines(event: BcOrderEvent) -> None:
 async def retry_exceptions() -> None:
     """Operators' retries: the item fulfilment is read again from NetSuite and shipped from what it holds now."""
     pool = await database.acquire_pool()
-    for exc in await exceptions_store.retrying(pool, list(PROBLEM_KINDS)):
-        try:
-            await _retry(pool, exc)
-        except (RetryableError, OSError) as error:  # NetSuite or BigCommerce unavailable: tried again next tick
-            log.warning("fulfilment retry could not run; tried again shortly",
-                        extra={"exception_id": exc.id, "ns_id": exc.ns_id, "error": one_line(error)})
+    await retries.each_retrying(pool, PROBLEM_KINDS, lambda exc: _retry(pool, exc), what="fulfilment")
 
 
 async def _retry(pool: Any, exc: exceptions_store.StoredException) -> None:

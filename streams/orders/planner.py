@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from connectors.http import NotFoundError, PermanentError, RetryableError, one_line
+from connectors.http import NotFoundError, PermanentError, one_line
 from connectors.locks import KeyedLock
 from state import catalog
 from state import exceptions as exceptions_store
@@ -85,12 +85,7 @@ async def retry_held_orders() -> None:
     the reason; the order gone from BigCommerce → ``open`` with a note.
     """
     pool = await database.acquire_pool()
-    for exc in await exceptions_store.retrying(pool, HELD_KINDS):
-        try:
-            await _retry_held(pool, exc)
-        except (RetryableError, OSError) as error:  # BigCommerce or NetSuite unavailable: tried again next tick
-            log.warning("held order retry could not run; tried again shortly",
-                        extra={"exception_id": exc.id, "bc_order_id": exc.bc_id, "error": one_line(error)})
+    await retries.each_retrying(pool, HELD_KINDS, lambda exc: _retry_held(pool, exc), what="held order")
 
 
 async def _retry_held(pool: Any, exc: exceptions_store.StoredException) -> None:

@@ -10,8 +10,28 @@ at all is answered with :func:`source_gone`.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from connectors.http import RetryableError, one_line
 from state import exceptions as store
 from state.db import Executor
+
+log = logging.getLogger(__name__)
+
+
+async def each_retrying(conn: Executor, kinds: Iterable[str],
+                        handle: Callable[[store.StoredException], Awaitable[None]], *, what: str) -> None:
+    """Run ``handle`` on every exception of ``kinds`` an operator asked to retry. A system that cannot be
+    reached (``RetryableError``, ``OSError``) leaves that exception ``retrying`` for the next pass; the others
+    still run."""
+    for exc in await store.retrying(conn, list(kinds)):
+        try:
+            await handle(exc)
+        except (RetryableError, OSError) as error:
+            log.warning(f"{what} retry could not run; tried again next pass",
+                        extra={"exception_id": exc.id, "bc_id": exc.bc_id, "ns_id": exc.ns_id,
+                               "error": one_line(error)})
 
 
 def failed_note(message: str) -> str:

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import logging
 
-from connectors.http import RetryableError, one_line
 from state import exceptions as exceptions_store
 from state import returns as store
 from streams.cash.settings import get_cash_settings
 from streams.contract import BcOrderEvent, BcRefundEvent
-from streams.platform import clients, supervised
+from streams.platform import clients, retries, supervised
 from streams.platform.app import app, topic
 from streams.platform.guarded import Decoder, guarded_agent
 from streams.platform.order_locks import ORDER_LOCKS
@@ -80,12 +79,11 @@ async def catch_up() -> None:
         open_keys.add(exception.dedupe_key or "")
         await exceptions_store.record(pool, exception)
     await exceptions_store.auto_resolve_kind_except(pool, "cancelled_unrefunded", open_keys)
-    for exc in await exceptions_store.retrying(pool, list(RETURN_KINDS)):
-        try:
-            await retry_refund(pool, ns, await clients.bigcommerce_client(), writer, exc, store_hash=store_hash)
-        except (RetryableError, OSError) as error:  # BigCommerce or NetSuite unavailable: tried again next pass
-            log.warning("refund retry could not run; tried again shortly",
-                        extra={"exception_id": exc.id, "bc_order_id": exc.bc_id, "error": one_line(error)})
+
+    async def retry(exc: exceptions_store.StoredException) -> None:
+        await retry_refund(pool, ns, await clients.bigcommerce_client(), writer, exc, store_hash=store_hash)
+
+    await retries.each_retrying(pool, RETURN_KINDS, retry, what="refund")
 
 
 if settings.enabled:
